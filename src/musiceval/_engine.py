@@ -1,0 +1,83 @@
+"""Run any set of metrics over one roll with one kernel pass (two with ``per="bar"``).
+
+The public functions in :mod:`musiceval.metrics` and :func:`musiceval.evaluate` both come here:
+validate the input once (``rolls``), gather the statistics the requested metrics need
+(``_stats``), reduce them (``_reducers`` through the ``registry``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from musiceval._stats import gather
+from musiceval.registry import METRICS
+from musiceval.rolls import Conventions, Roll, check_divides
+
+__all__ = ["compute"]
+
+
+def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar: int):
+    needs = set().union(*(METRICS[name].needs for name in names))
+    if "bars" in needs:
+        check_divides("steps_per_bar", bar, roll.n_steps)
+    if "beats" in needs:
+        check_divides("steps_per_beat", conventions.steps_per_beat, roll.n_steps)
+    return gather(
+        roll,
+        min_steps=conventions.min_steps,
+        min_pitches=conventions.min_pitches,
+        steps_per_bar=bar if "bars" in needs else None,
+        steps_per_beat=conventions.steps_per_beat if "beats" in needs else None,
+        onsets="onsets" in needs,
+    )
+
+
+def _reduce(spec_name: str, stats, conventions: Conventions, pairs) -> np.ndarray:
+    spec = METRICS[spec_name]
+    if spec.pairwise:
+        return spec.reduce(stats, conventions, pairs)
+    return spec.reduce(stats, conventions)
+
+
+def _nanmean_bars(values: np.ndarray, empty: np.ndarray) -> np.ndarray:
+    """Mean over axis 1 of ``values`` where the bar is not empty; NaN when none is."""
+    values = np.where(empty, np.nan, values)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(values, axis=1)
+
+
+def compute(
+    roll: Roll,
+    conventions: Conventions,
+    names: Sequence[str],
+    pairs: Sequence[tuple[int, int]] = (),
+) -> dict[str, np.ndarray]:
+    """Values of each metric in ``names`` as ``(n_samples, n_tracks)`` float64 arrays.
+
+    Pairwise metrics give ``(n_samples, len(pairs))``. With ``conventions.per == "bar"``, the
+    metrics that allow it are computed on every bar alone and averaged over the non-empty bars of
+    each sample and track (NaN when all are empty); the others stay per sample.
+    """
+    bar = conventions.bar_length(roll)
+    per_bar = [n for n in names if conventions.per == "bar" and METRICS[n].per_bar]
+    per_sample = [n for n in names if n not in per_bar]
+    results: dict[str, Any] = {}
+    if per_sample:
+        stats = _gather_for(roll, conventions, per_sample, bar)
+        for name in per_sample:
+            results[name] = _reduce(name, stats, conventions, pairs)
+    if per_bar:
+        check_divides("steps_per_bar", bar, roll.n_steps)
+        bars = roll.split_bars(bar)
+        stats = _gather_for(bars, conventions, [*per_bar, "empty_bar_rate"], bar)
+        n_bars = roll.n_steps // bar
+        empty = stats.bar_active[:, 0, :].reshape(roll.n_samples, n_bars, -1) == 0
+        for name in per_bar:
+            values = _reduce(name, stats, conventions, pairs)
+            results[name] = _nanmean_bars(values.reshape(roll.n_samples, n_bars, -1), empty)
+    return {name: results[name] for name in names}

@@ -1,0 +1,174 @@
+"""Metric definitions as reductions of :class:`~musiceval._stats.RollStats`.
+
+Each reducer maps the statistics of ``n_samples`` rolls to float64 values of shape
+``(n_samples, n_tracks)`` (``(n_samples, n_pairs)`` for tonal distance). Division by zero gives
+NaN without a warning: that is what "undefined" means here. The formulas are documented in
+``docs/metrics.md`` and on the public functions in :mod:`musiceval.metrics`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from musiceval._stats import RollStats
+from musiceval.rolls import Conventions
+from musiceval.scales import MODES, scale_mask
+
+__all__ = [
+    "best_key",
+    "drum_in_pattern_rate",
+    "empty_bar_rate",
+    "groove_consistency",
+    "in_scale_ratio",
+    "n_notes",
+    "n_pitch_classes_used",
+    "n_pitches_used",
+    "pitch_class_entropy",
+    "pitch_entropy",
+    "pitch_range",
+    "polyphonic_rate",
+    "qualified_note_rate",
+    "scale_consistency",
+    "tonal_centroids",
+    "tonal_distance",
+]
+
+
+def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """numerator / denominator as float64, NaN where the denominator is 0."""
+    numerator = np.asarray(numerator, dtype=np.float64)
+    denominator = np.asarray(denominator, dtype=np.float64)
+    out = np.full(np.broadcast_shapes(numerator.shape, denominator.shape), np.nan)
+    np.divide(numerator, denominator, out=out, where=denominator != 0)
+    return out
+
+
+def _histogram(stats: RollStats, conventions: Conventions, *, classes: bool) -> np.ndarray:
+    if classes:
+        return stats.pc_cells if conventions.weight == "cells" else stats.pc_notes
+    return stats.cell_hist if conventions.weight == "cells" else stats.note_hist
+
+
+def _entropy(histogram: np.ndarray) -> np.ndarray:
+    """Shannon entropy in bits over axis 1; NaN for an all-zero histogram."""
+    total = histogram.sum(axis=1, keepdims=True)
+    p = _ratio(histogram, total)
+    terms = np.zeros_like(p)
+    np.multiply(p, np.log2(p, out=np.zeros_like(p), where=p > 0), out=terms, where=p > 0)
+    entropy = -terms.sum(axis=1)
+    entropy[total[:, 0] == 0] = np.nan
+    return entropy + 0.0
+
+
+def empty_bar_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    n_bars = stats.bar_active.shape[1]
+    return _ratio(n_bars - stats.bar_active.sum(axis=1, dtype=np.int64), n_bars)
+
+
+def n_pitches_used(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return np.count_nonzero(stats.cell_hist, axis=1).astype(np.float64)
+
+
+def n_pitch_classes_used(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return np.count_nonzero(stats.pc_cells, axis=1).astype(np.float64)
+
+
+def _scale_ratios(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    """In-scale ratio for each of the 12 keys of ``conventions.mode``: (n, 12 keys, n_tracks)."""
+    histogram = _histogram(stats, conventions, classes=True).astype(np.float64)
+    steps = np.array(MODES[conventions.mode])
+    masks = np.zeros((12, 12))
+    for root in range(12):
+        masks[root, (root + steps) % 12] = 1.0
+    in_scale = np.einsum("jc,nck->njk", masks, histogram)
+    return _ratio(in_scale, histogram.sum(axis=1)[:, None, :])
+
+
+def in_scale_ratio(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    histogram = _histogram(stats, conventions, classes=True)
+    mask = scale_mask(conventions.key, conventions.mode)
+    return _ratio(histogram[:, mask].sum(axis=1), histogram.sum(axis=1))
+
+
+def scale_consistency(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    ratios = _scale_ratios(stats, conventions)
+    return np.where(np.isnan(ratios[:, 0]), np.nan, np.nan_to_num(ratios).max(axis=1))
+
+
+def best_key(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    ratios = _scale_ratios(stats, conventions)
+    keys = np.nan_to_num(ratios).argmax(axis=1).astype(np.float64)
+    return np.where(np.isnan(ratios[:, 0]), np.nan, keys)
+
+
+def polyphonic_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return _ratio(stats.poly_steps, stats.n_steps)
+
+
+def qualified_note_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return _ratio(stats.qualified, stats.note_hist.sum(axis=1))
+
+
+def pitch_range(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    used = stats.cell_hist > 0
+    n_pitches = used.shape[1]
+    highest = n_pitches - 1 - used[:, ::-1].argmax(axis=1)
+    lowest = used.argmax(axis=1)
+    return np.where(used.any(axis=1), (highest - lowest).astype(np.float64), np.nan)
+
+
+def n_notes(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return stats.note_hist.sum(axis=1).astype(np.float64)
+
+
+def pitch_entropy(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return _entropy(_histogram(stats, conventions, classes=False))
+
+
+def pitch_class_entropy(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return _entropy(_histogram(stats, conventions, classes=True))
+
+
+def drum_in_pattern_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    spacing = conventions.steps_per_beat // conventions.grid
+    in_pattern = stats.onsets[:, ::spacing].sum(axis=1)
+    return _ratio(in_pattern, stats.onsets.sum(axis=1))
+
+
+def groove_consistency(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    n, n_steps, k = stats.onsets.shape
+    grooves = (stats.onsets > 0).reshape(n, n_steps // stats.steps_per_bar, stats.steps_per_bar, k)
+    before, after = grooves[:, :-1], grooves[:, 1:]
+    differ = np.count_nonzero(before != after, axis=2)
+    union = np.count_nonzero(before | after, axis=2)
+    distance = _ratio(differ, union)
+    n_pairs = np.count_nonzero(union, axis=1)
+    return 1.0 - _ratio(np.nansum(distance, axis=1), n_pairs)
+
+
+def tonal_centroids(beat_chroma: np.ndarray, radii: tuple[float, float, float]) -> np.ndarray:
+    """Harte et al. (2006) 6-D tonal centroid of each chroma vector (last-but-one axis 12).
+
+    ``beat_chroma`` has shape ``(..., 12, n_tracks)``; the result ``(..., 6, n_tracks)``, NaN for
+    an all-zero chroma.
+    """
+    angles = np.arange(12) * np.pi
+    r1, r2, r3 = radii
+    phi = np.stack([
+        r1 * np.sin(angles * 7 / 6), r1 * np.cos(angles * 7 / 6),
+        r2 * np.sin(angles * 3 / 2), r2 * np.cos(angles * 3 / 2),
+        r3 * np.sin(angles * 2 / 3), r3 * np.cos(angles * 2 / 3),
+    ])  # fmt: skip
+    chroma = _ratio(beat_chroma, beat_chroma.sum(axis=-2, keepdims=True))
+    return np.einsum("dc,...ck->...dk", phi, chroma)
+
+
+def tonal_distance(
+    stats: RollStats, conventions: Conventions, pairs: list[tuple[int, int]]
+) -> np.ndarray:
+    centroids = tonal_centroids(stats.beat_chroma, conventions.radii)
+    a = [pair[0] for pair in pairs]
+    b = [pair[1] for pair in pairs]
+    distances = np.sqrt(((centroids[..., a] - centroids[..., b]) ** 2).sum(axis=2))
+    valid = ~np.isnan(distances)
+    return _ratio(np.where(valid, distances, 0.0).sum(axis=1), valid.sum(axis=1))

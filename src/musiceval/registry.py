@@ -1,0 +1,100 @@
+"""One table of every metric: what it measures, its bounds, what it needs from the data.
+
+``evaluate``, the tests and (later) profiles, reports, hooks and the CLI read this table instead
+of listing metrics again. Naming rule (as scikit-learn's): ``*_rate``/``*_ratio`` lie in [0, 1],
+``n_*`` are counts, ``*_distance`` is lower-is-closer; none of these is "higher is better": a
+generator is good when its values are close to the training set's.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from musiceval import _reducers
+
+__all__ = ["METRICS", "MetricSpec", "PAIRWISE", "PER_TRACK"]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    """Metadata of one metric.
+
+    Attributes
+    ----------
+    name : str
+        Public function name in :mod:`musiceval`.
+    reduce : callable
+        ``(RollStats, Conventions) -> ndarray (n_samples, n_tracks)``.
+    kind : str
+        ``"rate"`` (a fraction), ``"count"``, ``"entropy"``, ``"pitch"`` (a pitch class or
+        interval) or ``"distance"``.
+    lower, upper : float
+        Bounds of every defined value (``upper`` for a 128-pitch roll; it can be ``inf``).
+    unit : str
+        What the value counts or measures.
+    options : tuple of str
+        The conventions (keyword options) the value depends on, besides layout and threshold.
+    needs : frozenset of str
+        Optional statistics: ``"bars"``, ``"onsets"``, ``"beats"``.
+    per_bar : bool
+        Whether ``per="bar"`` applies (the metric is computed on each bar alone).
+    pairwise : bool
+        Compares two tracks (values per track pair, not per track).
+    """
+
+    name: str
+    reduce: Callable[..., np.ndarray]
+    kind: str
+    lower: float
+    upper: float
+    unit: str
+    options: tuple[str, ...] = ()
+    needs: frozenset[str] = frozenset()
+    per_bar: bool = True
+    pairwise: bool = False
+
+
+_HIST = ("weight",)
+_SCALE = ("key", "mode", "lowest_pitch", "weight")
+
+METRICS: dict[str, MetricSpec] = {
+    spec.name: spec
+    for spec in [
+        MetricSpec("empty_bar_rate", _reducers.empty_bar_rate, "rate", 0, 1, "fraction of bars",
+                   ("steps_per_bar",), frozenset({"bars"}), per_bar=False),
+        MetricSpec("n_pitches_used", _reducers.n_pitches_used, "count", 0, 128, "pitches"),
+        MetricSpec("n_pitch_classes_used", _reducers.n_pitch_classes_used, "count", 0, 12,
+                   "pitch classes", ("lowest_pitch",)),
+        MetricSpec("in_scale_ratio", _reducers.in_scale_ratio, "rate", 0, 1,
+                   "fraction of cells (or notes)", _SCALE),
+        MetricSpec("scale_consistency", _reducers.scale_consistency, "rate", 0, 1,
+                   "fraction of cells (or notes)", ("mode", "lowest_pitch", "weight")),
+        MetricSpec("best_key", _reducers.best_key, "pitch", 0, 11, "pitch class of the key",
+                   ("mode", "lowest_pitch", "weight"), per_bar=False),
+        MetricSpec("polyphonic_rate", _reducers.polyphonic_rate, "rate", 0, 1, "fraction of steps",
+                   ("min_pitches",)),
+        MetricSpec("qualified_note_rate", _reducers.qualified_note_rate, "rate", 0, 1,
+                   "fraction of notes", ("min_steps",)),
+        MetricSpec("pitch_range", _reducers.pitch_range, "pitch", 0, 127, "semitones"),
+        MetricSpec("n_notes", _reducers.n_notes, "count", 0, math.inf, "notes"),
+        MetricSpec("pitch_entropy", _reducers.pitch_entropy, "entropy", 0, math.log2(128), "bits",
+                   _HIST),
+        MetricSpec("pitch_class_entropy", _reducers.pitch_class_entropy, "entropy", 0,
+                   math.log2(12), "bits", ("lowest_pitch", "weight")),
+        MetricSpec("drum_in_pattern_rate", _reducers.drum_in_pattern_rate, "rate", 0, 1,
+                   "fraction of notes", ("steps_per_beat", "grid"), frozenset({"onsets"})),
+        MetricSpec("groove_consistency", _reducers.groove_consistency, "rate", 0, 1,
+                   "1 - mean onset-pattern distance", ("steps_per_bar",),
+                   frozenset({"bars", "onsets"}), per_bar=False),
+        MetricSpec("tonal_distance", _reducers.tonal_distance, "distance", 0, 3,
+                   "tonal-centroid distance", ("steps_per_beat", "lowest_pitch", "radii"),
+                   frozenset({"beats"}), per_bar=False, pairwise=True),
+    ]
+}  # fmt: skip
+
+PER_TRACK: tuple[str, ...] = tuple(name for name, spec in METRICS.items() if not spec.pairwise)
+PAIRWISE: tuple[str, ...] = tuple(name for name, spec in METRICS.items() if spec.pairwise)

@@ -1,0 +1,335 @@
+"""Input conventions: layouts, the activity threshold, the pitch axis, and option checks.
+
+Every piano roll entering musiceval passes through :func:`as_roll`, which returns a
+:class:`Roll`: a read-only, C-contiguous ``uint8`` array in the canonical layout
+``(n_samples, n_steps, n_pitches, n_tracks)`` whose nonzero cells are the active ones. Every
+validation error of the library is raised in this module, and each message names the argument,
+what was expected and what was received.
+
+Conventions
+-----------
+* A cell is *active* when ``value > threshold`` (``threshold=0`` by default), which is right for
+  bool rolls, MIDI velocities, {0, 1} and {-1, +1} encodings and raw ``tanh`` output.
+* ``lowest_pitch`` is the MIDI number of pitch index 0. A roll with 128 pitches starts at MIDI 0;
+  a cropped roll (say 84 pitches from MIDI 24, the DeepComposer crop) must say where it starts.
+* The caller's array is never written to. bool and ``uint8`` input with the default threshold is
+  read in place (no copy); anything else is binarised into one new ``uint8`` array.
+* torch tensors are accepted without importing torch here: CPU bool/``uint8`` tensors are read in
+  place, other tensors are thresholded on their own device (CUDA included) and the resulting
+  one-byte-per-cell mask is copied to the host once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral, Real
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "GRANULARITIES",
+    "LAYOUTS",
+    "WEIGHTS",
+    "Conventions",
+    "Roll",
+    "as_roll",
+    "check_choice",
+    "check_divides",
+    "check_positive_int",
+    "make_conventions",
+]
+
+LAYOUTS: dict[str, str] = {
+    "NTPK": "(n_samples, n_steps, n_pitches, n_tracks)",
+    "TP": "(n_steps, n_pitches)",
+    "KTP": "(n_tracks, n_steps, n_pitches)",
+    "NBSPK": "(n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)",
+}
+N_MIDI_PITCHES = 128
+
+
+@dataclass(frozen=True)
+class Roll:
+    """A validated piano roll in the canonical layout.
+
+    Attributes
+    ----------
+    cells : ndarray of uint8, shape (n_samples, n_steps, n_pitches, n_tracks)
+        Read-only, C-contiguous; nonzero = active.
+    lowest_pitch : int
+        MIDI number of pitch index 0.
+    layout : str
+        The layout the caller used, to give results back in the matching shape.
+    bar_steps : int or None
+        Steps per bar implied by the layout (``NBSPK``), else ``None``.
+    """
+
+    cells: np.ndarray
+    lowest_pitch: int
+    layout: str
+    bar_steps: int | None = None
+
+    @property
+    def n_samples(self) -> int:
+        return self.cells.shape[0]
+
+    @property
+    def n_steps(self) -> int:
+        return self.cells.shape[1]
+
+    @property
+    def n_pitches(self) -> int:
+        return self.cells.shape[2]
+
+    @property
+    def n_tracks(self) -> int:
+        return self.cells.shape[3]
+
+    def pitch_classes(self) -> np.ndarray:
+        """The pitch class of every pitch index, shape ``(n_pitches,)``, int64."""
+        return (self.lowest_pitch + np.arange(self.n_pitches, dtype=np.int64)) % 12
+
+    def split_bars(self, steps_per_bar: int) -> Roll:
+        """Each bar as a sample of its own: ``(n_samples * n_bars, steps_per_bar, ...)``."""
+        n_bars = self.n_steps // steps_per_bar
+        cells = self.cells.reshape(self.n_samples * n_bars, steps_per_bar, *self.cells.shape[2:])
+        return Roll(cells, self.lowest_pitch, self.layout, steps_per_bar)
+
+    def shape_result(self, values: np.ndarray) -> np.ndarray | float:
+        """Give ``(n_samples, n_tracks)`` values back in the caller's layout.
+
+        ``TP`` gives a float, ``KTP`` an array of shape ``(n_tracks,)``, the others
+        ``(n_samples, n_tracks)``.
+        """
+        if self.layout == "TP":
+            return float(values[0, 0])
+        if self.layout == "KTP":
+            return values[0]
+        return values
+
+
+def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
+    """Return ``value`` as an int, or raise naming ``name`` if it is not an int >= minimum."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int >= {minimum}; got {value!r} ({type(value).__name__})")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
+    return int(value)
+
+
+def check_choice(name: str, value: Any, choices: tuple[str, ...] | list[str]) -> str:
+    """Return ``value`` if it is one of ``choices``, else raise naming ``name``."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
+    return value
+
+
+def check_divides(name: str, value: int, n_steps: int, what: str = "n_steps") -> None:
+    """Raise unless ``value`` divides ``n_steps`` (a roll must hold whole bars or beats)."""
+    if n_steps % value:
+        raise ValueError(
+            f"{name}={value} does not divide {what}={n_steps}: the roll must hold a whole number "
+            f"of {name.removeprefix('steps_per_')}s (crop or pad the time axis, or change {name})"
+        )
+
+
+def _check_threshold(threshold: Any) -> float:
+    if isinstance(threshold, bool) or not isinstance(threshold, Real):
+        raise TypeError(f"threshold must be a real number; got {threshold!r}")
+    if not np.isfinite(threshold):
+        raise ValueError(f"threshold must be finite; got {threshold}")
+    return float(threshold)
+
+
+def _check_lowest_pitch(lowest_pitch: Any, n_pitches: int) -> int:
+    if lowest_pitch is None:
+        if n_pitches != N_MIDI_PITCHES:
+            raise ValueError(
+                f"x has {n_pitches} pitches, not 128: pass lowest_pitch=, the MIDI number of pitch "
+                f"index 0 (e.g. lowest_pitch=24 for the DeepComposer crop 24..107), so that pitch "
+                f"classes are right"
+            )
+        return 0
+    lowest = check_positive_int("lowest_pitch", lowest_pitch, minimum=0)
+    if lowest + n_pitches > N_MIDI_PITCHES:
+        raise ValueError(
+            f"lowest_pitch={lowest} with {n_pitches} pitches reaches MIDI {lowest + n_pitches - 1}"
+            f"; expected lowest_pitch + n_pitches <= 128"
+        )
+    return lowest
+
+
+def _is_torch_tensor(x: Any) -> bool:
+    return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach")
+
+
+def _torch_to_numpy(x: Any, threshold: float) -> np.ndarray:
+    """Threshold a tensor on its own device, then bring the mask to the host once."""
+    import torch
+
+    x = x.detach()
+    if x.is_complex():
+        raise TypeError(f"x must hold bool, integer or real values; got a tensor of {x.dtype}")
+    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
+        raise ValueError("x holds NaN or inf; expected finite values (a cell is active when > threshold)")
+    if x.device.type == "cpu" and x.dtype in (torch.bool, torch.uint8) and _reads_in_place(
+        x.dtype == torch.bool, threshold
+    ):
+        return x.numpy()
+    return (x > threshold).cpu().numpy()
+
+
+def _reads_in_place(is_bool: bool, threshold: float) -> bool:
+    """bool with 0 <= threshold < 1 and uint8 with threshold 0 need no thresholding pass."""
+    return (0.0 <= threshold < 1.0) if is_bool else threshold == 0.0
+
+
+def _binarise(x: np.ndarray, threshold: float) -> np.ndarray:
+    if x.dtype == np.bool_:
+        return x.view(np.uint8) if _reads_in_place(True, threshold) else (x > threshold).view(np.uint8)
+    if x.dtype == np.uint8 and _reads_in_place(False, threshold):
+        return x
+    if x.dtype.kind not in "uif":
+        raise TypeError(
+            f"x must hold bool, integer or real values; got dtype {x.dtype} "
+            f"(convert with x.astype(bool) or x.astype(np.float32))"
+        )
+    if x.dtype.kind == "f" and not np.isfinite(x).all():
+        raise ValueError("x holds NaN or inf; expected finite values (a cell is active when > threshold)")
+    return (x > threshold).view(np.uint8)
+
+
+def _to_canonical(cells: np.ndarray, layout: str) -> tuple[np.ndarray, int | None]:
+    expected_ndim = len(layout) if layout != "NBSPK" else 5
+    if cells.ndim != expected_ndim:
+        hint = " (for a single (n_steps, n_pitches) roll pass layout='TP')" if cells.ndim == 2 else ""
+        raise ValueError(
+            f"x must have {expected_ndim} dimensions {LAYOUTS[layout]} for layout={layout!r}; "
+            f"got shape {cells.shape}{hint}"
+        )
+    if layout == "TP":
+        return cells[None, :, :, None], None
+    if layout == "KTP":
+        return cells.transpose(1, 2, 0)[None], None
+    if layout == "NBSPK":
+        n, b, s, p, k = cells.shape
+        return cells.reshape(n, b * s, p, k), s
+    return cells, None
+
+
+def as_roll(
+    x: Any, *, layout: str = "NTPK", threshold: float = 0.0, lowest_pitch: int | None = None
+) -> Roll:
+    """Validate ``x`` and return it as a read-only canonical :class:`Roll`.
+
+    Parameters
+    ----------
+    x : ndarray or torch.Tensor
+        Piano roll(s) in ``layout``: bool, integer (velocity) or real (probabilities, {0, 1},
+        {-1, +1}, raw tanh) values.
+    layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
+        Axis order; see :data:`LAYOUTS`.
+    threshold : float, default=0.0
+        A cell is active when ``value > threshold``.
+    lowest_pitch : int, optional
+        MIDI number of pitch index 0; required when the pitch axis is not 128 long.
+    """
+    check_choice("layout", layout, tuple(LAYOUTS))
+    threshold = _check_threshold(threshold)
+    if _is_torch_tensor(x):
+        cells = _torch_to_numpy(x, threshold)
+        if cells.dtype == np.bool_:
+            cells = cells.view(np.uint8)
+    elif isinstance(x, np.ndarray):
+        cells = _binarise(x, threshold)
+    else:
+        raise TypeError(
+            f"x must be a numpy.ndarray or torch.Tensor; got {type(x).__name__} "
+            f"(wrap lists with numpy.asarray first)"
+        )
+    cells, bar_steps = _to_canonical(cells, layout)
+    n_samples, _, n_pitches, n_tracks = cells.shape
+    if n_samples == 0 or n_pitches == 0 or n_tracks == 0:
+        raise ValueError(
+            f"x is empty: got canonical shape {cells.shape} {LAYOUTS['NTPK']}; expected at least "
+            f"one sample, one pitch and one track"
+        )
+    lowest = _check_lowest_pitch(lowest_pitch, n_pitches)
+    cells = np.ascontiguousarray(cells)
+    view = cells.view()
+    view.flags.writeable = False
+    return Roll(view, lowest, layout, bar_steps)
+
+
+WEIGHTS = ("cells", "notes")
+GRANULARITIES = ("sample", "bar")
+
+
+@dataclass(frozen=True)
+class Conventions:
+    """The validated options every metric reads (see ``docs/conventions.md``).
+
+    ``steps_per_bar=None`` means 16, or the bar length of an ``NBSPK`` input.
+    """
+
+    steps_per_bar: int | None = None
+    steps_per_beat: int = 4
+    key: int = 0
+    mode: str = "major"
+    weight: str = "cells"
+    min_steps: int = 2
+    min_pitches: int = 2
+    grid: int = 2
+    per: str = "sample"
+    radii: tuple[float, float, float] = (1.0, 1.0, 0.5)
+
+    def bar_length(self, roll: Roll) -> int:
+        """Steps per bar for ``roll``: explicit, from the ``NBSPK`` layout, or 16."""
+        if roll.bar_steps is not None:
+            if self.steps_per_bar not in (None, roll.bar_steps):
+                raise ValueError(
+                    f"steps_per_bar={self.steps_per_bar} contradicts the NBSPK input, whose bars "
+                    f"hold {roll.bar_steps} steps; leave steps_per_bar out"
+                )
+            return roll.bar_steps
+        return 16 if self.steps_per_bar is None else self.steps_per_bar
+
+
+def make_conventions(**options: Any) -> Conventions:
+    """Validate keyword options into :class:`Conventions`, naming any bad one."""
+    from musiceval.scales import MODES, parse_key
+
+    unknown = sorted(set(options) - set(Conventions.__dataclass_fields__))
+    if unknown:
+        raise TypeError(
+            f"unknown option(s) {unknown}; expected some of {sorted(Conventions.__dataclass_fields__)}"
+        )
+    values = {name: value for name, value in options.items() if value is not None}
+    for name in ("steps_per_bar", "steps_per_beat", "min_steps", "min_pitches", "grid"):
+        if name in values:
+            values[name] = check_positive_int(name, values[name])
+    if "key" in values:
+        values["key"] = parse_key(values["key"])
+    if "mode" in values:
+        check_choice("mode", values["mode"], tuple(MODES))
+    if "weight" in values:
+        check_choice("weight", values["weight"], WEIGHTS)
+    if "per" in values:
+        check_choice("per", values["per"], GRANULARITIES)
+    if "radii" in values:
+        radii = values["radii"]
+        if (
+            not isinstance(radii, tuple | list)
+            or len(radii) != 3
+            or not all(isinstance(r, Real) and not isinstance(r, bool) and r > 0 for r in radii)
+        ):
+            raise ValueError(f"radii must be three positive numbers (r1, r2, r3); got {radii!r}")
+        values["radii"] = tuple(float(r) for r in radii)
+    conventions = Conventions(**values)
+    if conventions.steps_per_beat % conventions.grid:
+        raise ValueError(
+            f"grid={conventions.grid} must divide steps_per_beat={conventions.steps_per_beat}: "
+            f"the pattern has grid positions per beat"
+        )
+    return conventions

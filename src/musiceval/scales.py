@@ -1,0 +1,70 @@
+"""Keys, modes and pitch-class masks.
+
+A key is a pitch class (0 = C, 1 = C#/Db, ..., 11 = B) given as an int or a name such as
+``"C"``, ``"F#"``, ``"Bb"``; a mode is one of :data:`MODES`. :func:`scale_mask` returns the
+12-element boolean mask of the pitch classes in the scale.
+"""
+
+import re
+from numbers import Integral
+
+import numpy as np
+
+__all__ = ["MODES", "key_name", "parse_key", "scale_mask"]
+
+MODES: dict[str, tuple[int, ...]] = {
+    "major": (0, 2, 4, 5, 7, 9, 11),
+    "ionian": (0, 2, 4, 5, 7, 9, 11),
+    "dorian": (0, 2, 3, 5, 7, 9, 10),
+    "phrygian": (0, 1, 3, 5, 7, 8, 10),
+    "lydian": (0, 2, 4, 6, 7, 9, 11),
+    "mixolydian": (0, 2, 4, 5, 7, 9, 10),
+    "minor": (0, 2, 3, 5, 7, 8, 10),
+    "natural_minor": (0, 2, 3, 5, 7, 8, 10),
+    "aeolian": (0, 2, 3, 5, 7, 8, 10),
+    "locrian": (0, 1, 3, 5, 6, 8, 10),
+    "harmonic_minor": (0, 2, 3, 5, 7, 8, 11),
+    "melodic_minor": (0, 2, 3, 5, 7, 9, 11),
+}
+
+_LETTERS = {"C": 0, "D": 2, "E": 4, "F": 5, "G": 7, "A": 9, "B": 11}
+_NAMES = ("C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B")
+_KEY_PATTERN = re.compile(r"^([A-Ga-g])(#{1,2}|b{1,2}|♯|♭)?$")
+
+
+def parse_key(key: int | str) -> int:
+    """Return the pitch class (0-11, C = 0) of ``key``.
+
+    ``key`` is an int in 0..11 or a name: a letter A-G followed by up to two ``#`` or ``b``
+    (``"C"``, ``"F#"``, ``"Bb"``, ``"Cb"`` = 11). Anything else raises ``ValueError``.
+    """
+    if isinstance(key, bool) or not isinstance(key, Integral | str):
+        raise TypeError(f"key must be a pitch class int 0-11 or a name like 'F#'; got {key!r}")
+    if isinstance(key, Integral):
+        if not 0 <= int(key) <= 11:
+            raise ValueError(f"key must be a pitch class in 0..11 (C = 0); got {key}")
+        return int(key)
+    match = _KEY_PATTERN.match(key.strip())
+    if match is None:
+        raise ValueError(
+            f"key must be a note name: a letter A-G with optional '#'/'b' (e.g. 'C', 'F#', "
+            f"'Bb'); got {key!r}"
+        )
+    letter, accidental = match.groups()
+    accidental = (accidental or "").replace("♯", "#").replace("♭", "b")
+    return (_LETTERS[letter.upper()] + accidental.count("#") - accidental.count("b")) % 12
+
+
+def key_name(pitch_class: int) -> str:
+    """Return the conventional name of a pitch class (sharps for C#/F#, flats otherwise)."""
+    return _NAMES[pitch_class % 12]
+
+
+def scale_mask(key: int | str = "C", mode: str = "major") -> np.ndarray:
+    """Return the boolean mask, shape ``(12,)``, of the pitch classes in ``key`` ``mode``."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {sorted(MODES)}; got {mode!r}")
+    root = parse_key(key)
+    mask = np.zeros(12, dtype=bool)
+    mask[[(root + step) % 12 for step in MODES[mode]]] = True
+    return mask
