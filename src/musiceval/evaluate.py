@@ -64,7 +64,9 @@ def evaluate(
         raise TypeError(f"metrics must be a list of metric names; got the string {metrics!r}")
     unknown = [name for name in names if name not in METRICS]
     if unknown or not names:
-        raise ValueError(f"metrics must be a non-empty list of names from {list(METRICS)}; got {names!r}")
+        raise ValueError(
+            f"metrics must be a non-empty list of names from {list(METRICS)}; got {names!r}"
+        )
     roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
     pairs = list(combinations(range(roll.n_tracks), 2))
     values = compute(roll, make_conventions(**conventions), names, pairs)

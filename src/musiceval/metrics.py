@@ -424,7 +424,8 @@ def n_notes(
 ) -> Result:
     """Number of notes (maximal runs of active steps at one pitch, cut at the roll's edges).
 
-    .. math:: \\mathrm{N} = \\sum_p \\#\\{t : x_{t,p} > \\theta \\wedge (t = 0 \\vee x_{t-1,p} \\le \\theta)\\}
+    .. math:: \\mathrm{N} = \\sum_p \\#\\{t : x_{t,p} > \\theta
+              \\wedge (t = 0 \\vee x_{t-1,p} \\le \\theta)\\}
 
     Parameters
     ----------
@@ -436,7 +437,9 @@ def n_notes(
         >= 0; 0 for a silent track. Repeated notes with no gap merge into one (a binary roll
         cannot tell them apart).
     """
-    return _run("n_notes", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, per=per)
+    return _run(
+        "n_notes", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, per=per
+    )
 
 
 @_doc("x", "weight", "per", "layout", "threshold", "lowest_pitch")
@@ -613,7 +616,9 @@ def tonal_distance(
     for name, track in (("track_a", track_a), ("track_b", track_b)):
         check_positive_int(name, track, minimum=0)
         if track >= roll.n_tracks:
-            raise ValueError(f"{name} must be a track index below n_tracks={roll.n_tracks}; got {track}")
+            raise ValueError(
+                f"{name} must be a track index below n_tracks={roll.n_tracks}; got {track}"
+            )
     conventions = make_conventions(steps_per_beat=steps_per_beat, radii=radii)
     values = compute(roll, conventions, ["tonal_distance"], [(int(track_a), int(track_b))])
     result = values["tonal_distance"][:, 0]

@@ -16,7 +16,7 @@ import numpy as np
 
 from musiceval import _reducers
 
-__all__ = ["METRICS", "MetricSpec", "PAIRWISE", "PER_TRACK"]
+__all__ = ["METRICS", "PAIRWISE", "PER_TRACK", "MetricSpec"]
 
 
 @dataclass(frozen=True)

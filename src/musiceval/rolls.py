@@ -47,6 +47,7 @@ LAYOUTS: dict[str, str] = {
     "NBSPK": "(n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)",
 }
 N_MIDI_PITCHES = 128
+_NOT_FINITE = "x holds NaN or inf; expected finite values (a cell is active when > threshold)"
 
 
 @dataclass(frozen=True)
@@ -112,7 +113,9 @@ class Roll:
 def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise naming ``name`` if it is not an int >= minimum."""
     if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int >= {minimum}; got {value!r} ({type(value).__name__})")
+        raise TypeError(
+            f"{name} must be an int >= {minimum}; got {value!r} ({type(value).__name__})"
+        )
     if value < minimum:
         raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
     return int(value)
@@ -172,9 +175,11 @@ def _torch_to_numpy(x: Any, threshold: float) -> np.ndarray:
     if x.is_complex():
         raise TypeError(f"x must hold bool, integer or real values; got a tensor of {x.dtype}")
     if x.is_floating_point() and not bool(torch.isfinite(x).all()):
-        raise ValueError("x holds NaN or inf; expected finite values (a cell is active when > threshold)")
-    if x.device.type == "cpu" and x.dtype in (torch.bool, torch.uint8) and _reads_in_place(
-        x.dtype == torch.bool, threshold
+        raise ValueError(_NOT_FINITE)
+    if (
+        x.device.type == "cpu"
+        and x.dtype in (torch.bool, torch.uint8)
+        and _reads_in_place(x.dtype == torch.bool, threshold)
     ):
         return x.numpy()
     return (x > threshold).cpu().numpy()
@@ -187,7 +192,9 @@ def _reads_in_place(is_bool: bool, threshold: float) -> bool:
 
 def _binarise(x: np.ndarray, threshold: float) -> np.ndarray:
     if x.dtype == np.bool_:
-        return x.view(np.uint8) if _reads_in_place(True, threshold) else (x > threshold).view(np.uint8)
+        return (
+            x.view(np.uint8) if _reads_in_place(True, threshold) else (x > threshold).view(np.uint8)
+        )
     if x.dtype == np.uint8 and _reads_in_place(False, threshold):
         return x
     if x.dtype.kind not in "uif":
@@ -196,14 +203,16 @@ def _binarise(x: np.ndarray, threshold: float) -> np.ndarray:
             f"(convert with x.astype(bool) or x.astype(np.float32))"
         )
     if x.dtype.kind == "f" and not np.isfinite(x).all():
-        raise ValueError("x holds NaN or inf; expected finite values (a cell is active when > threshold)")
+        raise ValueError(_NOT_FINITE)
     return (x > threshold).view(np.uint8)
 
 
 def _to_canonical(cells: np.ndarray, layout: str) -> tuple[np.ndarray, int | None]:
     expected_ndim = len(layout) if layout != "NBSPK" else 5
     if cells.ndim != expected_ndim:
-        hint = " (for a single (n_steps, n_pitches) roll pass layout='TP')" if cells.ndim == 2 else ""
+        hint = (
+            " (for a single (n_steps, n_pitches) roll pass layout='TP')" if cells.ndim == 2 else ""
+        )
         raise ValueError(
             f"x must have {expected_ndim} dimensions {LAYOUTS[layout]} for layout={layout!r}; "
             f"got shape {cells.shape}{hint}"
@@ -300,11 +309,10 @@ def make_conventions(**options: Any) -> Conventions:
     """Validate keyword options into :class:`Conventions`, naming any bad one."""
     from musiceval.scales import MODES, parse_key
 
-    unknown = sorted(set(options) - set(Conventions.__dataclass_fields__))
+    known = sorted(Conventions.__dataclass_fields__)
+    unknown = sorted(set(options) - set(known))
     if unknown:
-        raise TypeError(
-            f"unknown option(s) {unknown}; expected some of {sorted(Conventions.__dataclass_fields__)}"
-        )
+        raise TypeError(f"unknown option(s) {unknown}; expected some of {known}")
     values = {name: value for name, value in options.items() if value is not None}
     for name in ("steps_per_bar", "steps_per_beat", "min_steps", "min_pitches", "grid"):
         if name in values:
