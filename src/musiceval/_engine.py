@@ -22,6 +22,8 @@ __all__ = ["compute"]
 
 def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar: int):
     needs = set().union(*(METRICS[name].needs for name in names))
+    if any("grid" in METRICS[name].options for name in names):
+        conventions.check_grid()
     if "bars" in needs:
         check_divides("steps_per_bar", bar, roll.n_steps)
     if "beats" in needs:
@@ -76,8 +78,9 @@ def compute(
         bars = roll.split_bars(bar)
         stats = _gather_for(bars, conventions, [*per_bar, "empty_bar_rate"], bar)
         n_bars = roll.n_steps // bar
-        empty = stats.bar_active[:, 0, :].reshape(roll.n_samples, n_bars, -1) == 0
+        shape = (roll.n_samples, n_bars, roll.n_tracks)
+        empty = stats.bar_active[:, 0, :].reshape(shape) == 0
         for name in per_bar:
             values = _reduce(name, stats, conventions, pairs)
-            results[name] = _nanmean_bars(values.reshape(roll.n_samples, n_bars, -1), empty)
+            results[name] = _nanmean_bars(values.reshape(shape), empty)
     return {name: results[name] for name in names}

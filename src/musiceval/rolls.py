@@ -293,6 +293,14 @@ class Conventions:
     per: str = "sample"
     radii: tuple[float, float, float] = (1.0, 1.0, 0.5)
 
+    def check_grid(self) -> None:
+        """Raise unless ``grid`` divides ``steps_per_beat`` (for the drum pattern)."""
+        if self.steps_per_beat % self.grid:
+            raise ValueError(
+                f"grid={self.grid} must divide steps_per_beat={self.steps_per_beat}: the pattern "
+                f"has grid positions per beat"
+            )
+
     def bar_length(self, roll: Roll) -> int:
         """Steps per bar for ``roll``: explicit, from the ``NBSPK`` layout, or 16."""
         if roll.bar_steps is not None:
@@ -334,10 +342,4 @@ def make_conventions(**options: Any) -> Conventions:
         ):
             raise ValueError(f"radii must be three positive numbers (r1, r2, r3); got {radii!r}")
         values["radii"] = tuple(float(r) for r in radii)
-    conventions = Conventions(**values)
-    if conventions.steps_per_beat % conventions.grid:
-        raise ValueError(
-            f"grid={conventions.grid} must divide steps_per_beat={conventions.steps_per_beat}: "
-            f"the pattern has grid positions per beat"
-        )
-    return conventions
+    return Conventions(**values)
