@@ -4,8 +4,8 @@ Callers (``_stats.gather``) pass C-contiguous arrays of fixed dtypes and preallo
 outputs; an optional output with a zero-length second axis is skipped. Nothing here checks its
 input: ``rolls`` validates, ``_stats`` prepares, this module only counts.
 
-The pass is event driven. Each time step is read as 64-bit words (8 cells at a time) and only a
-word that differs from the previous step's word is looked at cell by cell, so sustained notes and
+The pass is event driven. Each time step is read as 64-bit words (8 cells at a time); only the
+bytes of a word that differ from the previous step's word are looked at, so sustained notes and
 silence cost one comparison per 8 cells. A cell switching on opens a note; switching off (or the
 roll ending) closes it, and a closed note ``[start, end)`` adds its length to every statistic
 that needs it.
@@ -44,18 +44,43 @@ def _close_note(
             beat_chroma[n, beat, pc, track] += hi - lo
 
 
+@njit(cache=CACHE, fastmath=FASTMATH)
+def _update_cell(
+    n, t, cell, on, start, n_active, n_tracks, pitch_class, min_steps, steps_per_bar,
+    steps_per_beat, cell_hist, note_hist, pc_cells, pc_notes, qualified, bar_active, onsets,
+    beat_chroma,
+):  # fmt: skip
+    """Open a note at step ``t`` if the cell switched on, close it if it switched off."""
+    if on and start[cell] < 0:
+        start[cell] = t
+        track = cell % n_tracks
+        n_active[track] += 1
+        if onsets.shape[1] > 0:
+            onsets[n, t, track] += 1
+    elif not on and start[cell] >= 0:
+        _close_note(
+            n, cell, start[cell], t, n_tracks, pitch_class, min_steps, steps_per_bar,
+            steps_per_beat, cell_hist, note_hist, pc_cells, pc_notes, qualified, bar_active,
+            beat_chroma,
+        )  # fmt: skip
+        start[cell] = -1
+        n_active[cell % n_tracks] -= 1
+
+
 @njit(parallel=PARALLEL, cache=CACHE, fastmath=FASTMATH)
 def roll_statistics(
-    rows8, rows64, n_tracks, pitch_class, min_steps, min_pitches, steps_per_bar, steps_per_beat,
-    cell_hist, note_hist, pc_cells, pc_notes, qualified, poly_steps, bar_active, onsets,
-    beat_chroma,
+    rows8, rows64, big_endian, n_tracks, pitch_class, min_steps, min_pitches, steps_per_bar,
+    steps_per_beat, chunk, cell_hist, note_hist, pc_cells, pc_notes, qualified, poly_steps,
+    bar_active, onsets, beat_chroma,
 ):  # fmt: skip
     """Gather every per-(sample, track) statistic the metrics need, in one pass.
 
     rows8: uint8 (n_samples, n_steps, n_bytes), cell ``pitch * n_tracks + track`` of a step,
     nonzero = active, n_bytes a multiple of 8 (zero padding after the last cell).
     rows64: the same buffer viewed as uint64 (n_samples, n_steps, n_bytes // 8).
+    big_endian: whether byte 0 of a word is its most significant byte (``sys.byteorder``).
     pitch_class: int64 (n_pitches,), the pitch class of each pitch index.
+    chunk: samples per parallel task (the scratch arrays are reused within a task).
     Outputs (int32, zeroed): cell_hist/note_hist (n_samples, n_pitches, n_tracks) active cells
     and notes per pitch; pc_cells/pc_notes (n_samples, 12, n_tracks); qualified and poly_steps
     (n_samples, n_tracks) notes >= min_steps long and steps with >= min_pitches active pitches;
@@ -65,39 +90,31 @@ def roll_statistics(
     """
     n_samples, n_steps, n_words = rows64.shape
     n_cells = pitch_class.shape[0] * n_tracks
-    for n in prange(n_samples):
+    for task in prange((n_samples + chunk - 1) // chunk):
         previous = np.zeros(n_words, np.uint64)
-        start = np.full(n_cells, -1, np.int64)
-        n_active = np.zeros(n_tracks, np.int64)
-        for t in range(n_steps):
-            for w in range(n_words):
-                word = rows64[n, t, w]
-                if word == previous[w]:
-                    continue
-                previous[w] = word
-                for cell in range(w * 8, min(w * 8 + 8, n_cells)):
-                    on = rows8[n, t, cell] != 0
-                    if on and start[cell] < 0:
-                        start[cell] = t
-                        track = cell % n_tracks
-                        n_active[track] += 1
-                        if onsets.shape[1] > 0:
-                            onsets[n, t, track] += 1
-                    elif not on and start[cell] >= 0:
-                        _close_note(
-                            n, cell, start[cell], t, n_tracks, pitch_class, min_steps,
-                            steps_per_bar, steps_per_beat, cell_hist, note_hist, pc_cells,
-                            pc_notes, qualified, bar_active, beat_chroma,
+        start = np.full(n_cells, -1, np.int32)
+        n_active = np.zeros(n_tracks, np.int32)
+        for n in range(task * chunk, min((task + 1) * chunk, n_samples)):
+            for t in range(n_steps + 1):
+                for w in range(n_words):
+                    word = rows64[n, t, w] if t < n_steps else np.uint64(0)
+                    changed = word ^ previous[w]
+                    if changed == 0:
+                        continue
+                    previous[w] = word
+                    for byte in range(8):
+                        if (changed >> np.uint64(8 * byte)) & np.uint64(0xFF) == 0:
+                            continue
+                        cell = w * 8 + (7 - byte if big_endian else byte)
+                        if cell >= n_cells:
+                            continue
+                        _update_cell(
+                            n, t, cell, t < n_steps and rows8[n, t, cell] != 0, start, n_active,
+                            n_tracks, pitch_class, min_steps, steps_per_bar, steps_per_beat,
+                            cell_hist, note_hist, pc_cells, pc_notes, qualified, bar_active,
+                            onsets, beat_chroma,
                         )  # fmt: skip
-                        start[cell] = -1
-                        n_active[cell % n_tracks] -= 1
-            for track in range(n_tracks):
-                if n_active[track] >= min_pitches:
-                    poly_steps[n, track] += 1
-        for cell in range(n_cells):
-            if start[cell] >= 0:
-                _close_note(
-                    n, cell, start[cell], n_steps, n_tracks, pitch_class, min_steps,
-                    steps_per_bar, steps_per_beat, cell_hist, note_hist, pc_cells, pc_notes,
-                    qualified, bar_active, beat_chroma,
-                )  # fmt: skip
+                if t < n_steps:
+                    for track in range(n_tracks):
+                        if n_active[track] >= min_pitches:
+                            poly_steps[n, track] += 1

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +16,8 @@ import numpy as np
 from musiceval.rolls import Roll
 
 __all__ = ["RollStats", "gather"]
+
+_CHUNK = 64  # samples per parallel task of the kernel
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,8 @@ def gather(
     }
     bar_active = np.zeros((n, t // steps_per_bar if steps_per_bar else 0, k), np.uint8)
     roll_statistics(
-        rows8, rows64, k, roll.pitch_classes(), min_steps, min_pitches,
-        steps_per_bar or 1, steps_per_beat or 1,
+        rows8, rows64, sys.byteorder == "big", k, roll.pitch_classes(), min_steps, min_pitches,
+        steps_per_bar or 1, steps_per_beat or 1, _CHUNK,
         counts["cell_hist"], counts["note_hist"], counts["pc_cells"], counts["pc_notes"],
         counts["qualified"], counts["poly_steps"], bar_active, counts["onsets"],
         counts["beat_chroma"],

@@ -66,10 +66,13 @@ def load_chorales(
     Parameters
     ----------
     n_bars : int, default 4
-        Bars per segment. Segments are non-overlapping windows of ``n_bars`` consecutive complete
-        4/4 measures, starting on a barline. A pickup (anacrusis) measure, an incomplete final
-        measure and any other measure shorter than a full bar are skipped, and a window never
-        spans one; a chorale with fewer than ``n_bars`` consecutive full bars gives no segment.
+        Bars per segment. Segments are non-overlapping windows of ``n_bars`` consecutive full
+        4/4 bars, starting on a downbeat, taken from the start of each run of full bars. A full
+        bar is a complete measure, or a bar the score splits into consecutive pieces (typically
+        3 + 1 beats around a repeat sign, which music21 marks with ``paddingLeft``). A pickup
+        (anacrusis) measure, an incomplete final measure and any other short measure are skipped
+        and end a run; a chorale with fewer than ``n_bars`` consecutive full bars gives no
+        segment. Repeats are not expanded: the chorale is read as notated.
     steps_per_beat : int, default 4
         Time steps per quarter note (4 = sixteenth-note resolution); a segment has
         ``n_bars * 4 * steps_per_beat`` steps.
@@ -122,7 +125,7 @@ def load_chorales(
     >>> from musiceval.datasets import load_chorales, CHORALE_TRACKS
     >>> rolls = load_chorales(limit=5, progress=False)  # doctest: +SKIP
     >>> rolls.shape  # doctest: +SKIP
-    (27, 64, 128, 4)
+    (8, 64, 128, 4)
     """
     n_bars = check_positive_int("n_bars", n_bars)
     steps_per_beat = check_positive_int("steps_per_beat", steps_per_beat)
@@ -217,6 +220,7 @@ def _write_cache(path: Path, rolls: np.ndarray, sources: np.ndarray) -> None:
             np.savez_compressed(fh, pianoroll=rolls, source=sources)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache is an ordinary file
         os.replace(tmp, path)
         tmp = None
     except OSError as exc:
@@ -277,7 +281,7 @@ def _progress_bar(total: int, progress: bool) -> Iterator[Any]:
         yield _NoBar()
         return
     try:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm
     except ImportError as exc:
         raise ImportError(_INSTALL_HINT + " (or pass progress=False)") from exc
     with tqdm(total=total, desc="Bach chorales", unit="chorale", file=sys.stderr) as bar:
@@ -339,15 +343,35 @@ def _satb_order(parts: list[Any]) -> list[Any]:
 
 
 def _full_bar_offsets(part: Any) -> set[Fraction]:
-    """Offsets (quarter notes from the start) of the part's measures that hold a full 4/4 bar."""
+    """Offsets (quarter notes from the start) of the part's full 4/4 bars.
+
+    A full bar is a measure of four beats, or a bar that the score splits into consecutive
+    shorter measures (say 3 + 1 beats around a repeat sign) which music21 marks, by their
+    ``paddingLeft``, as the successive pieces of one bar. Pickups, incomplete final measures and
+    other short measures are not full bars.
+    """
     from music21 import stream
 
     part_offset = Fraction(part.offset)
-    return {
-        part_offset + Fraction(part.elementOffset(m))
-        for m in part.getElementsByClass(stream.Measure)
-        if Fraction(m.duration.quarterLength) == _BEATS_PER_BAR
-    }
+    bars: set[Fraction] = set()
+    start: Fraction | None = None  # offset of the bar being assembled from pieces
+    filled = end = Fraction(0)  # its beats so far; where its last piece ends
+    for measure in part.getElementsByClass(stream.Measure):
+        offset = part_offset + Fraction(part.elementOffset(measure))
+        length = Fraction(measure.duration.quarterLength)
+        padding = Fraction(measure.paddingLeft)
+        if start is not None and offset == end and padding == filled:
+            filled += length  # the next piece of a split bar
+        elif padding == 0:
+            start, filled = offset, length  # a measure starting on a downbeat
+        else:
+            start = None  # a pickup, or a piece that does not continue a bar
+        end = offset + length
+        if start is not None and filled >= _BEATS_PER_BAR:
+            if filled == _BEATS_PER_BAR:
+                bars.add(start)
+            start = None
+    return bars
 
 
 def _window_starts(full_bars: list[set[Fraction]], n_bars: int) -> list[Fraction]:
