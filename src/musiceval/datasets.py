@@ -16,9 +16,10 @@ Which chorales
 --------------
 music21's own chorale catalogue (:class:`music21.corpus.chorales.Iterator`, BWV numbering, which
 lists each chorale file once) in its order. A chorale is used when its score has exactly four
-parts and every time signature in it is 4/4. Each catalogue name resolves to the corpus file with
-exactly that name (``bach/bwv112.5`` is ``bwv112.5.mxl``, not the instrumental variant
-``bwv112.5-sc.mxl`` that ``music21.corpus.parse`` would pick).
+parts and every time signature in it is 4/4. A catalogue name is read from the corpus file with
+exactly that name: ``bach/bwv112.5`` is ``bwv112.5.mxl``, not the instrumental variant
+``bwv112.5-sc.mxl`` that ``music21.corpus.parse`` would pick (the catalogue names the variants it
+means, such as ``bach/bwv69.6-a``, on their own).
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ __all__ = ["CHORALE_TRACKS", "load_chorales"]
 CHORALE_TRACKS: tuple[str, ...] = ("soprano", "alto", "tenor", "bass")
 """Track order of :func:`load_chorales` rolls: index 0 is the soprano, 3 the bass."""
 
-CACHE_ENV_VAR = "MUSICEVAL_CACHE_DIR"
+_CACHE_ENV_VAR = "MUSICEVAL_CACHE_DIR"
 _N_PITCHES = 128
 _BEATS_PER_BAR = 4  # quarter notes per 4/4 bar
-_FORMAT_VERSION = 1  # bump when the conversion changes, so that old caches are not reused
+_FORMAT_VERSION = 3  # bump when the conversion changes, so that old caches are not reused
 _INSTALL_HINT = 'load_chorales needs music21 and tqdm: pip install "musiceval[data]"'
 _EXTENSION_RANK = {".mxl": 0, ".musicxml": 1, ".xml": 2}
 
@@ -93,15 +94,15 @@ def load_chorales(
         ``rolls[i, t, p, k]`` is True when voice ``CHORALE_TRACKS[k]`` sounds MIDI pitch ``p``
         during step ``t`` of segment ``i``.
     sources : ndarray of str, shape (n_segments,)
-        Only with ``return_sources=True``: the corpus file stem of each segment's chorale (e.g.
-        ``"bwv269"``; ``music21.corpus.parse("bach/bwv269")`` opens it). Segments of one chorale
-        are consecutive and in time order.
+        Only with ``return_sources=True``: the corpus file of each segment's chorale, without
+        directory and extension (e.g. ``"bwv269"``; ``music21.corpus.parse("bach/bwv269.mxl")``
+        opens exactly that file). Segments of one chorale are consecutive and in time order.
 
     Raises
     ------
     TypeError, ValueError
         If ``n_bars``, ``steps_per_beat`` or ``limit`` is not a positive int (``limit`` may be
-        None).
+        None), or ``cache_dir``, ``progress`` or ``return_sources`` has the wrong type.
     ImportError
         If music21 (or tqdm, with ``progress=True``) is not installed.
 
@@ -156,7 +157,7 @@ def load_chorales(
 
 def _cache_directory(cache_dir: str | os.PathLike[str] | None) -> Path:
     if cache_dir is None:
-        cache_dir = os.environ.get(CACHE_ENV_VAR) or Path("~/.cache/musiceval")
+        cache_dir = os.environ.get(_CACHE_ENV_VAR) or Path("~/.cache/musiceval")
     elif not isinstance(cache_dir, str | os.PathLike):
         raise TypeError(
             f"cache_dir must be a str, an os.PathLike or None; got {cache_dir!r} "
@@ -252,22 +253,24 @@ def _build(
     core = corpora.CoreCorpus()
     segments: list[np.ndarray] = []
     sources: list[str] = []
-    n_used = 0
+    used: set[Path] = set()
     with _progress_bar(len(names), progress) as bar:
         for name in names:
             bar.update(1)
-            file = _resolve(core.getWorkList(name), name)
-            if file is None:
-                continue
-            score = converter.parse(file, forceSource=True, storePickle=False)
-            windows = _score_segments(score, n_bars, steps_per_beat)
-            if windows is None:
-                continue
-            n_used += 1
+            for file in _candidates(core.getWorkList(name), name):
+                if file in used:
+                    continue  # never the same file twice
+                score = converter.parse(file, forceSource=True, storePickle=False)
+                windows = _score_segments(score, n_bars, steps_per_beat)
+                if windows is not None:
+                    break
+            else:
+                continue  # no four-part setting in 4/4
+            used.add(file)
             segments.append(windows)
             sources.extend([file.stem] * len(windows))
-            bar.set_postfix(chorales=n_used, segments=len(sources), refresh=False)
-            if limit is not None and n_used >= limit:
+            bar.set_postfix(chorales=len(used), segments=len(sources), refresh=False)
+            if limit is not None and len(used) >= limit:
                 break
     n_steps = n_bars * _BEATS_PER_BAR * steps_per_beat
     empty = np.zeros((0, n_steps, _N_PITCHES, len(CHORALE_TRACKS)), dtype=bool)
@@ -296,15 +299,24 @@ class _NoBar:
         pass
 
 
-def _resolve(files: Iterable[str | os.PathLike[str]], name: str) -> Path | None:
-    """The corpus file called exactly ``name`` (any extension, MusicXML first), else the only
-    match, else None."""
+def _candidates(files: Iterable[str | os.PathLike[str]], name: str) -> list[Path]:
+    """Corpus files of the catalogue's chorale ``name``, best first.
+
+    The files called exactly ``name`` (MusicXML before Humdrum); a name matching no such file but
+    exactly one other (``bach/bwv18.5-l`` finds ``bwv18.5-lz.mxl``) gets that one. Variants
+    (``bwv112.5-sc.mxl`` for ``bach/bwv112.5``) and files that merely share a prefix
+    (``bwv244.32.mxl`` for ``bach/bwv244.3``) are never candidates: the catalogue lists the
+    variants it means (``bach/bwv69.6-a``) under their own names.
+    """
     paths = [Path(f) for f in files]
     stem = name.rsplit("/", 1)[-1]
-    exact = [p for p in paths if p.name[: -len(p.suffix) or None] == stem]
+    exact = sorted(
+        (p for p in paths if p.stem == stem),
+        key=lambda p: (_EXTENSION_RANK.get(p.suffix, len(_EXTENSION_RANK)), p.name),
+    )
     if exact:
-        return min(exact, key=lambda p: (_EXTENSION_RANK.get(p.suffix, 9), p.name))
-    return paths[0] if len(paths) == 1 else None
+        return exact
+    return paths if len(paths) == 1 else []
 
 
 def _score_segments(score: Any, n_bars: int, steps_per_beat: int) -> np.ndarray | None:
