@@ -35,6 +35,7 @@ def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar:
         steps_per_bar=bar if "bars" in needs else None,
         steps_per_beat=conventions.steps_per_beat if "beats" in needs else None,
         onsets="onsets" in needs,
+        pitches="pitches" in needs,
     )
 
 

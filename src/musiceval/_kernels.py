@@ -1,14 +1,16 @@
 """Numba kernels: one fused pass over each roll, no validation, no Python objects.
 
-Callers (``_stats.gather``) pass C-contiguous arrays of fixed dtypes and preallocated, zeroed
-outputs; an optional output with a zero-length second axis is skipped. Nothing here checks its
-input: ``rolls`` validates, ``_stats`` prepares, this module only counts.
+Callers (``_stats.gather``) pass C-contiguous arrays of fixed dtypes and preallocated outputs;
+an optional output with a zero-length second axis is skipped. Nothing here checks its input:
+``rolls`` validates, ``_stats`` prepares, this module only counts.
 
-The pass is event driven. Each time step is read as 64-bit words (8 cells at a time); only the
-bytes of a word that differ from the previous step's word are looked at, so sustained notes and
-silence cost one comparison per 8 cells. A cell switching on opens a note; switching off (or the
-roll ending) closes it, and a closed note ``[start, end)`` adds its length to every statistic
-that needs it.
+The pass is event driven. Each time step is read as 64-bit words (8 cells at a time) and
+compared with the same words of the previous step; a bit mask records which words changed, and
+only their changed bytes are visited (found with a trailing-zero count). Sustained notes and
+silence therefore cost one comparison per 8 cells. A cell switching on opens a note; switching
+off, or the roll ending, closes it, and a closed note ``[start, end)`` adds to every statistic
+that needs it. Polyphony is counted when a track's number of sounding pitches crosses
+``min_pitches``, not step by step.
 """
 
 import numpy as np
@@ -16,24 +18,51 @@ from numba import njit, prange
 
 from musiceval._config import CACHE, FASTMATH, PARALLEL
 
-__all__ = ["roll_statistics"]
+__all__ = ["histogram_entropy", "roll_statistics"]
+
+_DE_BRUIJN = 0x03F79D71B4CB0A89
+_LOWEST_BIT_INDEX = np.zeros(64, np.int64)
+for _bit in range(64):
+    _LOWEST_BIT_INDEX[((_DE_BRUIJN << _bit) & 0xFFFFFFFFFFFFFFFF) >> 58] = _bit
 
 
 @njit(cache=CACHE, fastmath=FASTMATH)
+def _trailing_zeros(word):
+    """Index of the lowest set bit of a nonzero uint64 (de Bruijn multiplication)."""
+    lowest = word & (~word + np.uint64(1))
+    return _LOWEST_BIT_INDEX[(lowest * np.uint64(_DE_BRUIJN)) >> np.uint64(58)]
+
+
+@njit(cache=CACHE, fastmath=FASTMATH)
+def _word(rows64, n, t, w):
+    """Word ``w`` of step ``t``; steps before 0 and after the end are silent."""
+    if t < 0 or t >= rows64.shape[1]:
+        return np.uint64(0)
+    return rows64[n, t, w]
+
+
+@njit(cache=CACHE, fastmath=FASTMATH, inline="always")
 def _close_note(
-    n, cell, start, end, n_tracks, pitch_class, min_steps, steps_per_bar, steps_per_beat,
-    cell_hist, note_hist, pc_cells, pc_notes, qualified, bar_active, beat_chroma,
+    n, cell, start, end, n_tracks, pitch_class, min_steps, steps_per_bar, steps_per_beat, seen,
+    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, beat_chroma,
 ):  # fmt: skip
     pitch = cell // n_tracks
-    track = cell % n_tracks
+    track = cell - pitch * n_tracks
     length = end - start
     pc = pitch_class[pitch]
-    cell_hist[n, pitch, track] += length
-    note_hist[n, pitch, track] += 1
     pc_cells[n, pc, track] += length
     pc_notes[n, pc, track] += 1
+    counts[n, 0, track] += 1
     if length >= min_steps:
-        qualified[n, track] += 1
+        counts[n, 1, track] += 1
+    if not seen[cell]:
+        seen[cell] = True
+        counts[n, 3, track] += 1
+        counts[n, 4, track] = min(counts[n, 4, track], pitch)
+        counts[n, 5, track] = max(counts[n, 5, track], pitch)
+    if cell_hist.shape[1] > 0:
+        cell_hist[n, pitch, track] += length
+        note_hist[n, pitch, track] += 1
     if bar_active.shape[1] > 0:
         for bar in range(start // steps_per_bar, (end - 1) // steps_per_bar + 1):
             bar_active[n, bar, track] = 1
@@ -44,77 +73,95 @@ def _close_note(
             beat_chroma[n, beat, pc, track] += hi - lo
 
 
-@njit(cache=CACHE, fastmath=FASTMATH)
-def _update_cell(
-    n, t, cell, on, start, n_active, n_tracks, pitch_class, min_steps, steps_per_bar,
-    steps_per_beat, cell_hist, note_hist, pc_cells, pc_notes, qualified, bar_active, onsets,
-    beat_chroma,
-):  # fmt: skip
-    """Open a note at step ``t`` if the cell switched on, close it if it switched off."""
-    if on and start[cell] < 0:
-        start[cell] = t
-        track = cell % n_tracks
-        n_active[track] += 1
-        if onsets.shape[1] > 0:
-            onsets[n, t, track] += 1
-    elif not on and start[cell] >= 0:
-        _close_note(
-            n, cell, start[cell], t, n_tracks, pitch_class, min_steps, steps_per_bar,
-            steps_per_beat, cell_hist, note_hist, pc_cells, pc_notes, qualified, bar_active,
-            beat_chroma,
-        )  # fmt: skip
-        start[cell] = -1
-        n_active[cell % n_tracks] -= 1
-
-
 @njit(parallel=PARALLEL, cache=CACHE, fastmath=FASTMATH)
 def roll_statistics(
-    rows8, rows64, big_endian, n_tracks, pitch_class, min_steps, min_pitches, steps_per_bar,
-    steps_per_beat, chunk, cell_hist, note_hist, pc_cells, pc_notes, qualified, poly_steps,
-    bar_active, onsets, beat_chroma,
+    rows64, big_endian, n_tracks, pitch_class, min_steps, min_pitches, steps_per_bar,
+    steps_per_beat, chunk, counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets,
+    beat_chroma,
 ):  # fmt: skip
     """Gather every per-(sample, track) statistic the metrics need, in one pass.
 
-    rows8: uint8 (n_samples, n_steps, n_bytes), cell ``pitch * n_tracks + track`` of a step,
-    nonzero = active, n_bytes a multiple of 8 (zero padding after the last cell).
-    rows64: the same buffer viewed as uint64 (n_samples, n_steps, n_bytes // 8).
-    big_endian: whether byte 0 of a word is its most significant byte (``sys.byteorder``).
-    pitch_class: int64 (n_pitches,), the pitch class of each pitch index.
-    chunk: samples per parallel task (the scratch arrays are reused within a task).
-    Outputs (int32, zeroed): cell_hist/note_hist (n_samples, n_pitches, n_tracks) active cells
-    and notes per pitch; pc_cells/pc_notes (n_samples, 12, n_tracks); qualified and poly_steps
-    (n_samples, n_tracks) notes >= min_steps long and steps with >= min_pitches active pitches;
-    bar_active uint8 (n_samples, n_bars, n_tracks); onsets (n_samples, n_steps, n_tracks) notes
-    starting at each step; beat_chroma (n_samples, n_beats, 12, n_tracks) active cells per beat
-    and pitch class. The last three are skipped when their second axis has length 0.
+    rows64: uint64 (n_samples, n_steps, n_words), the roll's bytes (cell
+    ``pitch * n_tracks + track`` of a step, nonzero = active, zero padding after the last cell)
+    read 8 at a time. big_endian: whether byte 0 of a word is its most significant byte.
+    pitch_class: int64 (n_pitches,), the pitch class of each pitch index. chunk: samples per
+    parallel task (scratch arrays are reused within a task).
+    Outputs, int32, zeroed unless said: counts (n_samples, 6, n_tracks), rows: notes, notes at
+    least min_steps long, steps with at least min_pitches sounding pitches, distinct pitches,
+    lowest pitch (initialised to n_pitches), highest pitch (initialised to -1);
+    pc_cells/pc_notes (n_samples, 12, n_tracks) active cells and notes per pitch class.
+    Optional (skipped when the second axis is 0): cell_hist/note_hist (n_samples, n_pitches,
+    n_tracks) per pitch; bar_active uint8 (n_samples, n_bars, n_tracks); onsets (n_samples,
+    n_steps, n_tracks) notes starting at each step; beat_chroma (n_samples, n_beats, 12,
+    n_tracks) active cells per beat and pitch class.
     """
     n_samples, n_steps, n_words = rows64.shape
     n_cells = pitch_class.shape[0] * n_tracks
+    n_masks = (n_words + 63) // 64
     for task in prange((n_samples + chunk - 1) // chunk):
-        previous = np.zeros(n_words, np.uint64)
-        start = np.full(n_cells, -1, np.int32)
+        start = np.full(n_words * 8, -1, np.int32)
+        seen = np.zeros(n_words * 8, np.bool_)
         n_active = np.zeros(n_tracks, np.int32)
+        poly_start = np.zeros(n_tracks, np.int32)
         for n in range(task * chunk, min((task + 1) * chunk, n_samples)):
+            seen[:] = False
             for t in range(n_steps + 1):
-                for w in range(n_words):
-                    word = rows64[n, t, w] if t < n_steps else np.uint64(0)
-                    changed = word ^ previous[w]
-                    if changed == 0:
-                        continue
-                    previous[w] = word
-                    for byte in range(8):
-                        if (changed >> np.uint64(8 * byte)) & np.uint64(0xFF) == 0:
-                            continue
-                        cell = w * 8 + (7 - byte if big_endian else byte)
-                        if cell >= n_cells:
-                            continue
-                        _update_cell(
-                            n, t, cell, t < n_steps and rows8[n, t, cell] != 0, start, n_active,
-                            n_tracks, pitch_class, min_steps, steps_per_bar, steps_per_beat,
-                            cell_hist, note_hist, pc_cells, pc_notes, qualified, bar_active,
-                            onsets, beat_chroma,
-                        )  # fmt: skip
-                if t < n_steps:
-                    for track in range(n_tracks):
-                        if n_active[track] >= min_pitches:
-                            poly_steps[n, track] += 1
+                for m in range(n_masks):
+                    changed_words = np.uint64(0)
+                    for j in range(min(64, n_words - m * 64)):
+                        w = m * 64 + j
+                        differs = _word(rows64, n, t, w) != _word(rows64, n, t - 1, w)
+                        changed_words |= np.uint64(differs) << np.uint64(j)
+                    while changed_words != 0:
+                        w = m * 64 + _trailing_zeros(changed_words)
+                        changed_words &= changed_words - np.uint64(1)
+                        word = _word(rows64, n, t, w)
+                        changed_bytes = word ^ _word(rows64, n, t - 1, w)
+                        while changed_bytes != 0:
+                            byte = _trailing_zeros(changed_bytes) >> 3
+                            shift = np.uint64(8 * byte)
+                            changed_bytes &= ~(np.uint64(0xFF) << shift)
+                            cell = w * 8 + (7 - byte if big_endian else byte)
+                            if cell >= n_cells:
+                                continue
+                            on = (word >> shift) & np.uint64(0xFF) != 0
+                            track = cell % n_tracks
+                            if on and start[cell] < 0:
+                                start[cell] = t
+                                n_active[track] += 1
+                                if n_active[track] == min_pitches:
+                                    poly_start[track] = t
+                                if onsets.shape[1] > 0:
+                                    onsets[n, t, track] += 1
+                            elif not on and start[cell] >= 0:
+                                _close_note(
+                                    n, cell, start[cell], t, n_tracks, pitch_class, min_steps,
+                                    steps_per_bar, steps_per_beat, seen, counts, pc_cells,
+                                    pc_notes, cell_hist, note_hist, bar_active, beat_chroma,
+                                )  # fmt: skip
+                                start[cell] = -1
+                                if n_active[track] == min_pitches:
+                                    counts[n, 2, track] += t - poly_start[track]
+                                n_active[track] -= 1
+
+
+@njit(parallel=PARALLEL, cache=CACHE, fastmath=FASTMATH)
+def histogram_entropy(histogram, out):
+    """Shannon entropy in bits over axis 1 of int histograms (n, n_bins, n_tracks) into
+    ``out`` (n, n_tracks); NaN where a histogram is all zero."""
+    n_samples, n_bins, n_tracks = histogram.shape
+    for n in prange(n_samples):
+        for track in range(n_tracks):
+            total = 0
+            for b in range(n_bins):
+                total += histogram[n, b, track]
+            if total == 0:
+                out[n, track] = np.nan
+                continue
+            entropy = 0.0
+            for b in range(n_bins):
+                count = histogram[n, b, track]
+                if count > 0:
+                    q = count / total
+                    entropy -= q * np.log2(q)
+            out[n, track] = entropy

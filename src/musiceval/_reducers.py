@@ -51,13 +51,11 @@ def _histogram(stats: RollStats, conventions: Conventions, *, classes: bool) -> 
 
 def _entropy(histogram: np.ndarray) -> np.ndarray:
     """Shannon entropy in bits over axis 1; NaN for an all-zero histogram."""
-    total = histogram.sum(axis=1, keepdims=True)
-    p = _ratio(histogram, total)
-    terms = np.zeros_like(p)
-    np.multiply(p, np.log2(p, out=np.zeros_like(p), where=p > 0), out=terms, where=p > 0)
-    entropy = -terms.sum(axis=1)
-    entropy[total[:, 0] == 0] = np.nan
-    return entropy + 0.0
+    from musiceval._kernels import histogram_entropy
+
+    out = np.empty((histogram.shape[0], histogram.shape[2]))
+    histogram_entropy(np.ascontiguousarray(histogram), out)
+    return out
 
 
 def empty_bar_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
@@ -66,7 +64,7 @@ def empty_bar_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
 
 
 def n_pitches_used(stats: RollStats, conventions: Conventions) -> np.ndarray:
-    return np.count_nonzero(stats.cell_hist, axis=1).astype(np.float64)
+    return stats.n_pitches.astype(np.float64)
 
 
 def n_pitch_classes_used(stats: RollStats, conventions: Conventions) -> np.ndarray:
@@ -106,19 +104,15 @@ def polyphonic_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
 
 
 def qualified_note_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
-    return _ratio(stats.qualified, stats.note_hist.sum(axis=1))
+    return _ratio(stats.qualified, stats.n_notes)
 
 
 def pitch_range(stats: RollStats, conventions: Conventions) -> np.ndarray:
-    used = stats.cell_hist > 0
-    n_pitches = used.shape[1]
-    highest = n_pitches - 1 - used[:, ::-1].argmax(axis=1)
-    lowest = used.argmax(axis=1)
-    return np.where(used.any(axis=1), (highest - lowest).astype(np.float64), np.nan)
+    return np.where(stats.n_notes > 0, (stats.highest - stats.lowest).astype(np.float64), np.nan)
 
 
 def n_notes(stats: RollStats, conventions: Conventions) -> np.ndarray:
-    return stats.note_hist.sum(axis=1).astype(np.float64)
+    return stats.n_notes.astype(np.float64)
 
 
 def pitch_entropy(stats: RollStats, conventions: Conventions) -> np.ndarray:

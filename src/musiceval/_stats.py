@@ -22,36 +22,45 @@ _CHUNK = 64  # samples per parallel task of the kernel
 
 @dataclass(frozen=True)
 class RollStats:
-    """Per-(sample, track) statistics; axes as in ``_kernels.roll_statistics``.
+    """Per-(sample, track) statistics (see ``_kernels.roll_statistics``), int32 arrays.
 
-    ``bar_active``, ``onsets`` and ``beat_chroma`` are ``None`` when not gathered.
+    ``n_notes``, ``qualified`` (notes >= min_steps long), ``poly_steps`` (steps with >=
+    min_pitches sounding pitches), ``n_pitches`` (distinct pitches), ``lowest``/``highest``
+    (sounding pitch indices, meaningless where ``n_notes`` is 0) have shape
+    ``(n_samples, n_tracks)``; ``pc_cells``/``pc_notes`` ``(n_samples, 12, n_tracks)``. The
+    optional ``cell_hist``/``note_hist``, ``bar_active``, ``onsets`` and ``beat_chroma`` are
+    ``None`` when not gathered.
     """
 
     n_steps: int
     steps_per_bar: int | None
     steps_per_beat: int | None
-    cell_hist: np.ndarray
-    note_hist: np.ndarray
-    pc_cells: np.ndarray
-    pc_notes: np.ndarray
+    n_notes: np.ndarray
     qualified: np.ndarray
     poly_steps: np.ndarray
+    n_pitches: np.ndarray
+    lowest: np.ndarray
+    highest: np.ndarray
+    pc_cells: np.ndarray
+    pc_notes: np.ndarray
+    cell_hist: np.ndarray | None
+    note_hist: np.ndarray | None
     bar_active: np.ndarray | None
     onsets: np.ndarray | None
     beat_chroma: np.ndarray | None
 
 
-def _rows(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The roll as ``(n_samples, n_steps, n_bytes)`` uint8 rows and their uint64 view."""
+def _words(cells: np.ndarray) -> np.ndarray:
+    """The roll as ``(n_samples, n_steps, n_words)`` uint64, each word 8 cells of a step."""
     n_samples, n_steps, n_pitches, n_tracks = cells.shape
     n_cells = n_pitches * n_tracks
     rows = cells.reshape(n_samples, n_steps, n_cells)
     n_bytes = -(-n_cells // 8) * 8
-    if n_bytes != n_cells or not rows.flags.aligned or rows.ctypes.data % 8:
+    if n_bytes != n_cells or rows.ctypes.data % 8:
         padded = np.zeros((n_samples, n_steps, n_bytes), np.uint8)
         padded[:, :, :n_cells] = rows
         rows = padded
-    return rows, rows.view(np.uint64)
+    return rows.view(np.uint64)
 
 
 def gather(
@@ -62,49 +71,48 @@ def gather(
     steps_per_bar: int | None = None,
     steps_per_beat: int | None = None,
     onsets: bool = False,
+    pitches: bool = False,
 ) -> RollStats:
     """Run the fused kernel once over ``roll``.
 
     ``steps_per_bar`` (must divide ``n_steps``) gathers which bars are active, ``steps_per_beat``
     (must divide ``n_steps``) the pitch-class content of each beat, ``onsets`` the number of
-    notes starting at each step; leave them out when no requested metric needs them.
+    notes starting at each step, ``pitches`` the per-pitch histograms; leave them out when no
+    requested metric needs them.
     """
     from musiceval._kernels import roll_statistics
 
     n, t, p, k = roll.cells.shape
-    rows8, rows64 = _rows(roll.cells)
-    counts = {
-        name: np.zeros(shape, np.int32)
-        for name, shape in {
-            "cell_hist": (n, p, k),
-            "note_hist": (n, p, k),
-            "pc_cells": (n, 12, k),
-            "pc_notes": (n, 12, k),
-            "qualified": (n, k),
-            "poly_steps": (n, k),
-            "onsets": (n, t if onsets else 0, k),
-            "beat_chroma": (n, t // steps_per_beat if steps_per_beat else 0, 12, k),
-        }.items()
-    }
+    counts = np.zeros((n, 6, k), np.int32)
+    counts[:, 4] = p
+    counts[:, 5] = -1
+    pc_cells = np.zeros((n, 12, k), np.int32)
+    pc_notes = np.zeros((n, 12, k), np.int32)
+    cell_hist = np.zeros((n, p if pitches else 0, k), np.int32)
+    note_hist = np.zeros_like(cell_hist)
     bar_active = np.zeros((n, t // steps_per_bar if steps_per_bar else 0, k), np.uint8)
+    step_onsets = np.zeros((n, t if onsets else 0, k), np.int32)
+    beat_chroma = np.zeros((n, t // steps_per_beat if steps_per_beat else 0, 12, k), np.int32)
     roll_statistics(
-        rows8, rows64, sys.byteorder == "big", k, roll.pitch_classes(), min_steps, min_pitches,
-        steps_per_bar or 1, steps_per_beat or 1, _CHUNK,
-        counts["cell_hist"], counts["note_hist"], counts["pc_cells"], counts["pc_notes"],
-        counts["qualified"], counts["poly_steps"], bar_active, counts["onsets"],
-        counts["beat_chroma"],
+        _words(roll.cells), sys.byteorder == "big", k, roll.pitch_classes(), min_steps,
+        min_pitches, steps_per_bar or 1, steps_per_beat or 1, _CHUNK, counts, pc_cells,
+        pc_notes, cell_hist, note_hist, bar_active, step_onsets, beat_chroma,
     )  # fmt: skip
     return RollStats(
         n_steps=t,
         steps_per_bar=steps_per_bar,
         steps_per_beat=steps_per_beat,
-        cell_hist=counts["cell_hist"],
-        note_hist=counts["note_hist"],
-        pc_cells=counts["pc_cells"],
-        pc_notes=counts["pc_notes"],
-        qualified=counts["qualified"],
-        poly_steps=counts["poly_steps"],
+        n_notes=counts[:, 0],
+        qualified=counts[:, 1],
+        poly_steps=counts[:, 2],
+        n_pitches=counts[:, 3],
+        lowest=counts[:, 4],
+        highest=counts[:, 5],
+        pc_cells=pc_cells,
+        pc_notes=pc_notes,
+        cell_hist=cell_hist if pitches else None,
+        note_hist=note_hist if pitches else None,
         bar_active=bar_active if steps_per_bar else None,
-        onsets=counts["onsets"] if onsets else None,
-        beat_chroma=counts["beat_chroma"] if steps_per_beat else None,
+        onsets=step_onsets if onsets else None,
+        beat_chroma=beat_chroma if steps_per_beat else None,
     )

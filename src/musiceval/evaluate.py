@@ -52,10 +52,11 @@ def evaluate(
     Returns
     -------
     pandas.DataFrame
-        Columns ``sample`` (int), ``track`` (int), ``metric`` (str), ``value`` (float64, NaN
-        where undefined), one row per metric, sample and track, grouped by metric in the order
-        requested. With ``tonal_distance`` a ``track_b`` column (nullable int) holds the second
-        track of each pair (``track`` the first) and is empty for per-track metrics.
+        Columns ``sample`` (int), ``track`` (int), ``metric`` (categorical of the metric names,
+        in the order requested), ``value`` (float64, NaN where undefined): one row per metric,
+        sample and track, grouped by metric, then sample, then track. With ``tonal_distance``
+        a ``track_b`` column (nullable int) holds the second track of each pair (``track`` the
+        first) and is empty for per-track metrics.
     """
     import pandas as pd
 
@@ -71,20 +72,26 @@ def evaluate(
     pairs = list(combinations(range(roll.n_tracks), 2))
     values = compute(roll, make_conventions(**conventions), names, pairs)
     n = roll.n_samples
-    frames = []
-    for name, array in values.items():
-        width = array.shape[1]
-        frame = {
-            "sample": np.repeat(np.arange(n), width),
-            "track": np.tile(np.arange(width), n),
-            "metric": name,
-            "value": array.reshape(-1),
-        }
-        if METRICS[name].pairwise:
-            frame["track"] = np.tile([a for a, _ in pairs], n).astype(np.int64)
-            frame["track_b"] = pd.array(np.tile([b for _, b in pairs], n), dtype="Int64")
-        frames.append(pd.DataFrame(frame))
-    table = pd.concat(frames, ignore_index=True)
-    if "track_b" in table:
-        table["track_b"] = table["track_b"].astype("Int64")
-    return table
+    labels = [_track_labels(METRICS[name].pairwise, roll.n_tracks, pairs) for name in values]
+    columns = {
+        "sample": np.concatenate([np.repeat(np.arange(n), len(first)) for first, _ in labels]),
+        "track": np.concatenate([np.tile(first, n) for first, _ in labels]),
+        "metric": pd.Categorical.from_codes(
+            np.repeat(np.arange(len(values)), [array.size for array in values.values()]),
+            list(values),
+        ),
+        "value": np.concatenate([array.reshape(-1) for array in values.values()]),
+    }
+    if any(METRICS[name].pairwise for name in values):
+        second = np.concatenate([np.tile(b, n) for _, b in labels])
+        columns["track_b"] = pd.arrays.IntegerArray(second, mask=second < 0)
+    return pd.DataFrame(columns)
+
+
+def _track_labels(
+    pairwise: bool, n_tracks: int, pairs: list[tuple[int, int]]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``track`` and ``track_b`` labels (-1: none) of one sample's values of a metric."""
+    if pairwise:
+        return np.array([a for a, _ in pairs], int), np.array([b for _, b in pairs], int)
+    return np.arange(n_tracks), np.full(n_tracks, -1)

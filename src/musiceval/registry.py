@@ -39,7 +39,7 @@ class MetricSpec:
     options : tuple of str
         The conventions (keyword options) the value depends on, besides layout and threshold.
     needs : frozenset of str
-        Optional statistics: ``"bars"``, ``"onsets"``, ``"beats"``.
+        Optional statistics: ``"bars"``, ``"onsets"``, ``"beats"``, ``"pitches"``.
     per_bar : bool
         Whether ``per="bar"`` applies (the metric is computed on each bar alone).
     pairwise : bool
@@ -58,7 +58,6 @@ class MetricSpec:
     pairwise: bool = False
 
 
-_HIST = ("weight",)
 _SCALE = ("key", "mode", "lowest_pitch", "weight")
 
 METRICS: dict[str, MetricSpec] = {
@@ -82,7 +81,7 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("pitch_range", _reducers.pitch_range, "pitch", 0, 127, "semitones"),
         MetricSpec("n_notes", _reducers.n_notes, "count", 0, math.inf, "notes"),
         MetricSpec("pitch_entropy", _reducers.pitch_entropy, "entropy", 0, math.log2(128), "bits",
-                   _HIST),
+                   ("weight",), frozenset({"pitches"})),
         MetricSpec("pitch_class_entropy", _reducers.pitch_class_entropy, "entropy", 0,
                    math.log2(12), "bits", ("lowest_pitch", "weight")),
         MetricSpec("drum_in_pattern_rate", _reducers.drum_in_pattern_rate, "rate", 0, 1,
