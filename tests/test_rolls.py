@@ -123,3 +123,24 @@ def test_results_follow_the_layout():
     stacked = np.stack([one, one, np.zeros_like(one)])
     np.testing.assert_array_equal(musiceval.n_notes(stacked, layout="KTP"), [1.0, 1.0, 0.0])
     assert musiceval.tonal_distance(stacked, 0, 1, layout="KTP") == 0.0
+
+
+def test_evaluate_rejects_duplicate_metric_names():
+    with pytest.raises(ValueError, match="distinct names"):
+        musiceval.evaluate(ROLL, ["n_notes", "n_notes"])
+
+
+def test_per_bar_functions_take_the_bar_length():
+    x = np.zeros((1, 64, 128, 1), dtype=bool)
+    x[0, :4, 60, 0] = x[0, 32:36, 67, 0] = True  # C in bar 1 of 2 (32-step bars), G in bar 2
+    assert musiceval.n_pitch_classes_used(x, per="bar", steps_per_bar=32)[0, 0] == 1.0
+    assert musiceval.n_pitch_classes_used(x, per="bar")[0, 0] == 1.0  # 16-step bars 1 and 3
+    with pytest.raises(ValueError, match="steps_per_bar=24 does not divide n_steps=64"):
+        musiceval.n_notes(x, per="bar", steps_per_bar=24)
+
+
+def test_tonal_distance_of_one_roll_is_a_float():
+    one = np.zeros((16, 128), bool)
+    one[:, 60] = True
+    assert musiceval.tonal_distance(one, 0, 0, layout="TP") == 0.0
+    assert isinstance(musiceval.tonal_distance(one, 0, 0, layout="TP"), float)

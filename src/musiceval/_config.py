@@ -2,13 +2,13 @@
 
 Every ``@njit`` in musiceval takes its flags from here (a test fails on a hard-coded flag).
 ``fastmath`` never includes ``nnan``/``ninf``: NaN means "undefined" in this library and must
-survive arithmetic. Set ``MUSICEVAL_NUMBA_PARALLEL=0`` to run the kernels on one thread.
+survive arithmetic. The kernels are always compiled parallel (numba's on-disk cache does not key
+on the flag, so it cannot be a run-time switch); to use fewer threads, set
+``NUMBA_NUM_THREADS`` or call ``numba.set_num_threads``.
 """
-
-import os
 
 __all__ = ["CACHE", "FASTMATH", "PARALLEL"]
 
 FASTMATH: set[str] = {"nsz", "arcp", "contract", "afn", "reassoc"}
-PARALLEL: bool = os.environ.get("MUSICEVAL_NUMBA_PARALLEL", "1") != "0"
+PARALLEL: bool = True
 CACHE: bool = True

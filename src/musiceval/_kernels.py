@@ -13,6 +13,8 @@ that needs it. Polyphony is counted when a track's number of sounding pitches cr
 ``min_pitches``, not step by step.
 """
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
@@ -20,17 +22,11 @@ from musiceval._config import CACHE, FASTMATH, PARALLEL
 
 __all__ = ["histogram_entropy", "roll_statistics"]
 
-_DE_BRUIJN = 0x03F79D71B4CB0A89
-_LOWEST_BIT_INDEX = np.zeros(64, np.int64)
-for _bit in range(64):
-    _LOWEST_BIT_INDEX[((_DE_BRUIJN << _bit) & 0xFFFFFFFFFFFFFFFF) >> 58] = _bit
-
 
 @njit(cache=CACHE, fastmath=FASTMATH)
 def _trailing_zeros(word):
-    """Index of the lowest set bit of a nonzero uint64 (de Bruijn multiplication)."""
-    lowest = word & (~word + np.uint64(1))
-    return _LOWEST_BIT_INDEX[(lowest * np.uint64(_DE_BRUIJN)) >> np.uint64(58)]
+    """Index of the lowest set bit of a nonzero uint64 (its power of two is exact in float64)."""
+    return math.frexp(float(word & (~word + np.uint64(1))))[1] - 1
 
 
 @njit(cache=CACHE, fastmath=FASTMATH)

@@ -35,7 +35,8 @@ def evaluate(
         Piano rolls, as for every metric (other axis orders through ``layout``).
     metrics : sequence of str, optional
         Names of metric functions (see ``musiceval.METRICS``); default: every per-track metric
-        (all but ``tonal_distance``). ``"tonal_distance"`` is computed for every pair of tracks.
+        (all but ``tonal_distance``). ``"tonal_distance"`` is computed for every pair of tracks
+        (no rows for a one-track input).
     layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
         Axis order of ``x``.
     threshold : float, default=0.0
@@ -64,9 +65,10 @@ def evaluate(
     if isinstance(metrics, str):
         raise TypeError(f"metrics must be a list of metric names; got the string {metrics!r}")
     unknown = [name for name in names if name not in METRICS]
-    if unknown or not names:
+    if unknown or not names or len(set(names)) < len(names):
         raise ValueError(
-            f"metrics must be a non-empty list of names from {list(METRICS)}; got {names!r}"
+            f"metrics must be a non-empty list of distinct names from {list(METRICS)}; "
+            f"got {names!r}"
         )
     roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
     pairs = list(combinations(range(roll.n_tracks), 2))

@@ -56,7 +56,10 @@ _PARAMETERS = {
         Steps in a bar; default 16 (the bar length of an ``"NBSPK"`` input). Must divide
         n_steps.""",
     "steps_per_beat": """steps_per_beat : int, default=4
-        Steps in a beat; must divide n_steps.""",
+        Steps in a beat.""",
+    "bar_steps": """steps_per_bar : int, optional
+        Steps in a bar for ``per="bar"``; default 16 (the bar length of an ``"NBSPK"`` input).
+        Must divide n_steps.""",
     "per": """per : {"sample", "bar"}, default="sample"
         ``"bar"`` computes the metric on each bar alone (notes cut at bar lines) and averages
         over the non-empty bars of the sample (NaN when every bar is empty), as MuseGAN reports.""",
@@ -138,11 +141,12 @@ def empty_bar_rate(
     )  # fmt: skip
 
 
-@_doc("x", "per", "layout", "threshold", "lowest_pitch")
+@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def n_pitches_used(
     x: Any,
     *,
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
@@ -165,16 +169,23 @@ def n_pitches_used(
     MuseGAN's code counts active *cells* per bar under this name (its issue #141).
     """
     return _run(
-        "n_pitches_used", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, per=per
+        "n_pitches_used",
+        x,
+        layout=layout,
+        threshold=threshold,
+        lowest_pitch=lowest_pitch,
+        per=per,
+        steps_per_bar=steps_per_bar,
     )
 
 
-@_doc("x", "lowest_pitch", "per", "layout", "threshold")
+@_doc("x", "lowest_pitch", "per", "bar_steps", "layout", "threshold")
 def n_pitch_classes_used(
     x: Any,
     *,
     lowest_pitch: int | None = None,
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
 ) -> Result:
@@ -206,11 +217,11 @@ def n_pitch_classes_used(
     """
     return _run(
         "n_pitch_classes_used", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
-        per=per,
+        per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
 
 
-@_doc("x", "key", "mode", "lowest_pitch", "weight", "per", "layout", "threshold")
+@_doc("x", "key", "mode", "lowest_pitch", "weight", "per", "bar_steps", "layout", "threshold")
 def in_scale_ratio(
     x: Any,
     *,
@@ -219,6 +230,7 @@ def in_scale_ratio(
     lowest_pitch: int | None = None,
     weight: str = "cells",
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
 ) -> Result:
@@ -248,11 +260,11 @@ def in_scale_ratio(
     """
     return _run(
         "in_scale_ratio", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
-        key=key, mode=mode, weight=weight, per=per,
+        key=key, mode=mode, weight=weight, per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
 
 
-@_doc("x", "mode", "lowest_pitch", "weight", "per", "layout", "threshold")
+@_doc("x", "mode", "lowest_pitch", "weight", "per", "bar_steps", "layout", "threshold")
 def scale_consistency(
     x: Any,
     *,
@@ -260,6 +272,7 @@ def scale_consistency(
     lowest_pitch: int | None = None,
     weight: str = "cells",
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
 ) -> Result:
@@ -278,7 +291,7 @@ def scale_consistency(
     """
     return _run(
         "scale_consistency", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
-        mode=mode, weight=weight, per=per,
+        mode=mode, weight=weight, per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
 
 
@@ -313,12 +326,13 @@ def best_key(
     )  # fmt: skip
 
 
-@_doc("x", "per", "layout", "threshold", "lowest_pitch")
+@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def polyphonic_rate(
     x: Any,
     *,
     min_pitches: int = 2,
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
@@ -340,16 +354,17 @@ def polyphonic_rate(
     """
     return _run(
         "polyphonic_rate", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
-        min_pitches=min_pitches, per=per,
+        min_pitches=min_pitches, per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
 
 
-@_doc("x", "per", "layout", "threshold", "lowest_pitch")
+@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def qualified_note_rate(
     x: Any,
     *,
     min_steps: int = 2,
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
@@ -381,15 +396,16 @@ def qualified_note_rate(
     """
     return _run(
         "qualified_note_rate", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
-        min_steps=min_steps, per=per,
+        min_steps=min_steps, per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
 
 
-@_doc("x", "per", "layout", "threshold", "lowest_pitch")
+@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def pitch_range(
     x: Any,
     *,
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
@@ -409,15 +425,22 @@ def pitch_range(
         drum-only music).
     """
     return _run(
-        "pitch_range", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, per=per
+        "pitch_range",
+        x,
+        layout=layout,
+        threshold=threshold,
+        lowest_pitch=lowest_pitch,
+        per=per,
+        steps_per_bar=steps_per_bar,
     )
 
 
-@_doc("x", "per", "layout", "threshold", "lowest_pitch")
+@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def n_notes(
     x: Any,
     *,
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
@@ -438,16 +461,23 @@ def n_notes(
         cannot tell them apart).
     """
     return _run(
-        "n_notes", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, per=per
+        "n_notes",
+        x,
+        layout=layout,
+        threshold=threshold,
+        lowest_pitch=lowest_pitch,
+        per=per,
+        steps_per_bar=steps_per_bar,
     )
 
 
-@_doc("x", "weight", "per", "layout", "threshold", "lowest_pitch")
+@_doc("x", "weight", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def pitch_entropy(
     x: Any,
     *,
     weight: str = "cells",
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
@@ -468,17 +498,18 @@ def pitch_entropy(
     """
     return _run(
         "pitch_entropy", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
-        weight=weight, per=per,
+        weight=weight, per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
 
 
-@_doc("x", "lowest_pitch", "weight", "per", "layout", "threshold")
+@_doc("x", "lowest_pitch", "weight", "per", "bar_steps", "layout", "threshold")
 def pitch_class_entropy(
     x: Any,
     *,
     lowest_pitch: int | None = None,
     weight: str = "cells",
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
 ) -> Result:
@@ -497,17 +528,18 @@ def pitch_class_entropy(
     """
     return _run(
         "pitch_class_entropy", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
-        weight=weight, per=per,
+        weight=weight, per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
 
 
-@_doc("x", "steps_per_beat", "per", "layout", "threshold", "lowest_pitch")
+@_doc("x", "steps_per_beat", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def drum_in_pattern_rate(
     x: Any,
     *,
     steps_per_beat: int = 4,
     grid: int = 2,
     per: str = "sample",
+    steps_per_bar: int | None = None,
     layout: str = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
@@ -533,7 +565,7 @@ def drum_in_pattern_rate(
     """
     return _run(
         "drum_in_pattern_rate", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
-        steps_per_beat=steps_per_beat, grid=grid, per=per,
+        steps_per_beat=steps_per_beat, grid=grid, per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
 
 
@@ -594,6 +626,8 @@ def tonal_distance(
 
     .. math:: \\mathrm{TD} = \\operatorname{mean}_{beats} \\lVert \\zeta_a - \\zeta_b \\rVert_2
 
+    ``steps_per_beat`` must divide n_steps.
+
     Parameters
     ----------
     track_a, track_b : int
@@ -606,7 +640,7 @@ def tonal_distance(
     -------
     ndarray of float64, shape (n_samples,)
         >= 0 (at most 2 * sqrt(r1**2 + r2**2 + r3**2) = 3 by default), 0 for identical harmony;
-        NaN when no beat has notes in both tracks. A float for ``layout="KTP"``.
+        NaN when no beat has notes in both tracks. A float for ``layout="KTP"`` or ``"TP"``.
 
     References
     ----------
@@ -622,4 +656,4 @@ def tonal_distance(
     conventions = make_conventions(steps_per_beat=steps_per_beat, radii=radii)
     values = compute(roll, conventions, ["tonal_distance"], [(int(track_a), int(track_b))])
     result = values["tonal_distance"][:, 0]
-    return float(result[0]) if layout == "KTP" else result
+    return float(result[0]) if layout in ("TP", "KTP") else result

@@ -33,7 +33,8 @@ class MetricSpec:
         ``"rate"`` (a fraction), ``"count"``, ``"entropy"``, ``"pitch"`` (a pitch class or
         interval) or ``"distance"``.
     lower, upper : float
-        Bounds of every defined value (``upper`` for a 128-pitch roll; it can be ``inf``).
+        Bounds of every defined value with the default options (``upper`` for a 128-pitch roll;
+        it can be ``inf``; the tonal distance's is ``2 * sqrt(r1**2 + r2**2 + r3**2)``).
     unit : str
         What the value counts or measures.
     options : tuple of str
