@@ -36,6 +36,7 @@ def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar:
         steps_per_beat=conventions.steps_per_beat if "beats" in needs else None,
         onsets="onsets" in needs,
         pitches="pitches" in needs,
+        notes=conventions.weight == "notes",
     )
 
 

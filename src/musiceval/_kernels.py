@@ -13,20 +13,33 @@ that needs it. Polyphony is counted when a track's number of sounding pitches cr
 ``min_pitches``, not step by step.
 """
 
-import math
-
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic, overload
 
 from musiceval._config import CACHE, FASTMATH, PARALLEL
 
 __all__ = ["histogram_entropy", "roll_statistics"]
 
 
-@njit(cache=CACHE, fastmath=FASTMATH)
 def _trailing_zeros(word):
-    """Index of the lowest set bit of a nonzero uint64 (its power of two is exact in float64)."""
-    return math.frexp(float(word & (~word + np.uint64(1))))[1] - 1
+    """Index of the lowest set bit of a nonzero uint64 (Python; compiled code uses cttz)."""
+    word = int(word)
+    return (word & -word).bit_length() - 1
+
+
+@intrinsic
+def _count_trailing_zeros(typingctx, word):
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return types.int64(types.uint64), codegen
+
+
+@overload(_trailing_zeros, jit_options={"cache": CACHE})
+def _trailing_zeros_compiled(word):
+    return lambda word: _count_trailing_zeros(word)
 
 
 @njit(cache=CACHE, fastmath=FASTMATH)
@@ -39,15 +52,17 @@ def _word(rows64, n, t, w):
 
 @njit(cache=CACHE, fastmath=FASTMATH, inline="always")
 def _close_note(
-    n, cell, start, end, n_tracks, pitch_class, min_steps, steps_per_bar, steps_per_beat, seen,
-    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, beat_chroma,
+    n, cell, start, end, cell_pitch, cell_track, pitch_class, min_steps, steps_per_bar,
+    steps_per_beat, seen, counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active,
+    beat_chroma,
 ):  # fmt: skip
-    pitch = cell // n_tracks
-    track = cell - pitch * n_tracks
+    pitch = cell_pitch[cell]
+    track = cell_track[cell]
     length = end - start
     pc = pitch_class[pitch]
     pc_cells[n, pc, track] += length
-    pc_notes[n, pc, track] += 1
+    if pc_notes.shape[1] > 0:
+        pc_notes[n, pc, track] += 1
     counts[n, 0, track] += 1
     if length >= min_steps:
         counts[n, 1, track] += 1
@@ -85,8 +100,9 @@ def roll_statistics(
     Outputs, int32, zeroed unless said: counts (n_samples, 6, n_tracks), rows: notes, notes at
     least min_steps long, steps with at least min_pitches sounding pitches, distinct pitches,
     lowest pitch (initialised to n_pitches), highest pitch (initialised to -1);
-    pc_cells/pc_notes (n_samples, 12, n_tracks) active cells and notes per pitch class.
-    Optional (skipped when the second axis is 0): cell_hist/note_hist (n_samples, n_pitches,
+    pc_cells (n_samples, 12, n_tracks) active cells per pitch class.
+    Optional (skipped when the second axis is 0): pc_notes (n_samples, 12, n_tracks) notes per
+    pitch class; cell_hist/note_hist (n_samples, n_pitches,
     n_tracks) per pitch; bar_active uint8 (n_samples, n_bars, n_tracks); onsets (n_samples,
     n_steps, n_tracks) notes starting at each step; beat_chroma (n_samples, n_beats, 12,
     n_tracks) active cells per beat and pitch class.
@@ -94,6 +110,8 @@ def roll_statistics(
     n_samples, n_steps, n_words = rows64.shape
     n_cells = pitch_class.shape[0] * n_tracks
     n_masks = (n_words + 63) // 64
+    cell_pitch = np.arange(n_words * 8) // n_tracks  # lookups instead of a division per event
+    cell_track = np.arange(n_words * 8) % n_tracks
     for task in prange((n_samples + chunk - 1) // chunk):
         start = np.full(n_words * 8, -1, np.int32)
         seen = np.zeros(n_words * 8, np.bool_)
@@ -121,7 +139,7 @@ def roll_statistics(
                             if cell >= n_cells:
                                 continue
                             on = (word >> shift) & np.uint64(0xFF) != 0
-                            track = cell % n_tracks
+                            track = cell_track[cell]
                             if on and start[cell] < 0:
                                 start[cell] = t
                                 n_active[track] += 1
@@ -131,7 +149,8 @@ def roll_statistics(
                                     onsets[n, t, track] += 1
                             elif not on and start[cell] >= 0:
                                 _close_note(
-                                    n, cell, start[cell], t, n_tracks, pitch_class, min_steps,
+                                    n, cell, start[cell], t, cell_pitch, cell_track, pitch_class,
+                                    min_steps,
                                     steps_per_bar, steps_per_beat, seen, counts, pc_cells,
                                     pc_notes, cell_hist, note_hist, bar_active, beat_chroma,
                                 )  # fmt: skip

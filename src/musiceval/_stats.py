@@ -27,8 +27,8 @@ class RollStats:
     ``n_notes``, ``qualified`` (notes >= min_steps long), ``poly_steps`` (steps with >=
     min_pitches sounding pitches), ``n_pitches`` (distinct pitches), ``lowest``/``highest``
     (sounding pitch indices, meaningless where ``n_notes`` is 0) have shape
-    ``(n_samples, n_tracks)``; ``pc_cells``/``pc_notes`` ``(n_samples, 12, n_tracks)``. The
-    optional ``cell_hist``/``note_hist``, ``bar_active``, ``onsets`` and ``beat_chroma`` are
+    ``(n_samples, n_tracks)``; ``pc_cells`` ``(n_samples, 12, n_tracks)``. The optional
+    ``pc_notes``, ``cell_hist``/``note_hist``, ``bar_active``, ``onsets`` and ``beat_chroma`` are
     ``None`` when not gathered.
     """
 
@@ -42,7 +42,7 @@ class RollStats:
     lowest: np.ndarray
     highest: np.ndarray
     pc_cells: np.ndarray
-    pc_notes: np.ndarray
+    pc_notes: np.ndarray | None
     cell_hist: np.ndarray | None
     note_hist: np.ndarray | None
     bar_active: np.ndarray | None
@@ -72,13 +72,14 @@ def gather(
     steps_per_beat: int | None = None,
     onsets: bool = False,
     pitches: bool = False,
+    notes: bool = False,
 ) -> RollStats:
     """Run the fused kernel once over ``roll``.
 
     ``steps_per_bar`` (must divide ``n_steps``) gathers which bars are active, ``steps_per_beat``
     (must divide ``n_steps``) the pitch-class content of each beat, ``onsets`` the number of
-    notes starting at each step, ``pitches`` the per-pitch histograms; leave them out when no
-    requested metric needs them.
+    notes starting at each step, ``pitches`` the per-pitch histograms, ``notes`` the note counts
+    per pitch class (``weight="notes"``); leave them out when no requested metric needs them.
     """
     from musiceval._kernels import roll_statistics
 
@@ -87,7 +88,7 @@ def gather(
     counts[:, 4] = p
     counts[:, 5] = -1
     pc_cells = np.zeros((n, 12, k), np.int32)
-    pc_notes = np.zeros((n, 12, k), np.int32)
+    pc_notes = np.zeros((n, 12 if notes else 0, k), np.int32)
     cell_hist = np.zeros((n, p if pitches else 0, k), np.int32)
     note_hist = np.zeros_like(cell_hist)
     bar_active = np.zeros((n, t // steps_per_bar if steps_per_bar else 0, k), np.uint8)
@@ -109,7 +110,7 @@ def gather(
         lowest=counts[:, 4],
         highest=counts[:, 5],
         pc_cells=pc_cells,
-        pc_notes=pc_notes,
+        pc_notes=pc_notes if notes else None,
         cell_hist=cell_hist if pitches else None,
         note_hist=note_hist if pitches else None,
         bar_active=bar_active if steps_per_bar else None,

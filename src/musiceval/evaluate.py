@@ -87,7 +87,7 @@ def evaluate(
     if any(METRICS[name].pairwise for name in values):
         second = np.concatenate([np.tile(b, n) for _, b in labels])
         columns["track_b"] = pd.arrays.IntegerArray(second, mask=second < 0)
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)  # every column is a new array: no copy needed
 
 
 def _track_labels(
