@@ -13,14 +13,14 @@ from typing import Any
 
 import numpy as np
 
-from musiceval._stats import gather
+from musiceval._stats import RollStats, gather
 from musiceval.registry import METRICS
 from musiceval.rolls import Conventions, Roll, check_divides
 
 __all__ = ["compute"]
 
 
-def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar: int):
+def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar: int) -> RollStats:
     needs = set().union(*(METRICS[name].needs for name in names))
     if any("grid" in METRICS[name].options for name in names):
         conventions.check_grid()
@@ -40,7 +40,9 @@ def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar:
     )
 
 
-def _reduce(spec_name: str, stats, conventions: Conventions, pairs) -> np.ndarray:
+def _reduce(
+    spec_name: str, stats: RollStats, conventions: Conventions, pairs: Sequence[tuple[int, int]]
+) -> np.ndarray:
     spec = METRICS[spec_name]
     if spec.pairwise:
         return spec.reduce(stats, conventions, pairs)

@@ -16,7 +16,7 @@ import numpy as np
 
 from musiceval import _reducers
 
-__all__ = ["METRICS", "PAIRWISE", "PER_TRACK", "MetricSpec"]
+__all__ = ["METRICS", "PER_TRACK", "MetricSpec"]
 
 
 @dataclass(frozen=True)
@@ -97,4 +97,3 @@ METRICS: dict[str, MetricSpec] = {
 }  # fmt: skip
 
 PER_TRACK: tuple[str, ...] = tuple(name for name, spec in METRICS.items() if not spec.pairwise)
-PAIRWISE: tuple[str, ...] = tuple(name for name, spec in METRICS.items() if spec.pairwise)
