@@ -1,0 +1,501 @@
+"""Metric trajectories over training: :class:`MetricHistory`.
+
+A history collects, at each training step, one value per metric and track: the mean over the
+generated samples of that step (NaN samples ignored) and how many samples were defined. Plot it
+against the training set's mean with :func:`musiceval.plot.plot_history`, the graph of the
+AWS DeepComposer console; save it as CSV and load it back.
+
+>>> import numpy as np
+>>> history = MetricHistory(track_names=["melody", "bass"])
+>>> history.record(0, {"n_notes": np.array([[4.0, 2.0], [6.0, np.nan]])})   # per sample
+>>> history.record(100, {"n_notes": np.array([5.0, 3.0])})                  # already means
+>>> history.to_frame()
+   step   metric  track  value  count
+0     0  n_notes      0    5.0      2
+1     0  n_notes      1    2.0      1
+2   100  n_notes      0    5.0   <NA>
+3   100  n_notes      1    3.0   <NA>
+
+pandas is imported only by the methods that build or read a table, so importing this module
+costs no more than importing numpy.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib.metadata import version
+from numbers import Integral
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from musiceval._atomic import atomic_path
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["MetricHistory"]
+
+COLUMNS: tuple[str, ...] = ("step", "metric", "track", "value", "count")
+"""Columns of :meth:`MetricHistory.to_frame` and of the CSV file (which may add ``track_name``)."""
+
+# pandas < 3.1 reads floats exactly only with the round-trip converter (3.1 has only that one).
+_PANDAS_VERSION = tuple(int(part) for part in version("pandas").split(".")[:2])
+_EXACT_FLOATS = {"float_precision": "round_trip"} if _PANDAS_VERSION < (3, 1) else {}
+
+
+@dataclass(frozen=True)
+class _Entry:
+    """The values of one metric at one step: per-track means and defined-sample counts."""
+
+    step: int
+    metric: str
+    values: np.ndarray  # float64 (n_tracks,)
+    counts: np.ndarray | None  # int64 (n_tracks,), None when recorded as already-aggregated
+
+
+class MetricHistory:
+    """Metric values of generated samples over training steps, per metric and track.
+
+    Parameters
+    ----------
+    track_names : sequence of str, optional
+        A name per track (plot titles and the CSV's ``track_name`` column); tracks are
+        numbered from 0 otherwise.
+
+    Notes
+    -----
+    * Steps are non-negative ints and never decrease from one :meth:`record` to the next;
+      several calls may share a step as long as they record different metrics.
+    * Every record holds the same number of tracks (fixed by the first record or by
+      ``track_names``).
+    * A value is the mean over samples ignoring NaN (``np.nanmean``); ``count`` is the number
+      of non-NaN samples it averages (0 and a NaN value when no sample is defined), or missing
+      (``<NA>``) when the caller recorded values that were already aggregated.
+    * The reference (see :meth:`set_reference`) and the track names are plotting metadata;
+      :meth:`save` keeps the track names (column ``track_name``) but not the reference, which
+      comes from the training set's profile.
+    """
+
+    def __init__(self, *, track_names: Sequence[str] | None = None) -> None:
+        self._entries: list[_Entry] = []
+        self._n_tracks: int | None = None
+        self._track_names: list[str] | None = None
+        self._reference: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        if track_names is not None:
+            self.track_names = track_names
+
+    # ------------------------------------------------------------------ recording
+
+    def record(self, step: int, values: Any) -> None:
+        """Add the metric values of the samples generated at ``step``.
+
+        Parameters
+        ----------
+        step : int
+            Training step (or epoch), ``>= 0`` and ``>=`` every step recorded before.
+        values : pandas.DataFrame or mapping of str to array-like
+            Either a tidy table as returned by :func:`musiceval.evaluate` (columns ``sample``,
+            ``track``, ``metric``, ``value``, in any row order; other columns are ignored;
+            pairwise rows, with a ``track_b``, are refused), averaged per metric and track
+            ignoring NaN, metrics in the order of a categorical ``metric`` column; or a
+            mapping ``{metric: array}`` where each array has shape ``(n_samples, n_tracks)``
+            (per-sample values, as the metric functions return them; averaged the same way) or
+            ``(n_tracks,)`` (values already aggregated; recorded as they are, count missing).
+
+        Raises
+        ------
+        ValueError
+            ``step`` is not an int, is negative, is smaller than the last recorded step, or
+            repeats a (step, metric) pair; ``values`` is empty, has the wrong columns or shape,
+            or a number of tracks different from the history's. Nothing is recorded then.
+        """
+        step = _check_step(step, self._last_step())
+        if isinstance(values, Mapping):
+            new = _entries_from_mapping(step, values)
+        elif hasattr(values, "columns"):
+            new = _entries_from_frame(step, values)
+        else:
+            raise ValueError(
+                "values must be a tidy DataFrame from musiceval.evaluate or a mapping "
+                f"{{metric: array}}; got {type(values).__name__}"
+            )
+        self._add(new)
+
+    def _add(self, new: list[_Entry]) -> None:
+        """Check ``new`` (same step) against the history, then append all of it or nothing."""
+        if not new:
+            raise ValueError("values must hold at least one metric; got none")
+        n_tracks = self._n_tracks
+        for entry in new:
+            if n_tracks is None:
+                n_tracks = entry.values.size
+            elif entry.values.size != n_tracks:
+                raise ValueError(
+                    f"values of {entry.metric!r} at step {entry.step} have {entry.values.size} "
+                    f"tracks; this history has {n_tracks}"
+                )
+        last = self._last_step()
+        already = set()
+        for entry in reversed(self._entries):
+            if entry.step != last:
+                break
+            already.add(entry.metric)
+        for entry in new:
+            if entry.step == last and entry.metric in already:
+                raise ValueError(
+                    f"step {entry.step} already holds {entry.metric!r}; record each metric once "
+                    "per step"
+                )
+        self._n_tracks = n_tracks
+        self._entries.extend(new)
+
+    def set_reference(self, metric: str, mean: Any, std: Any = None) -> None:
+        """Set the training set's mean (and std) of ``metric`` per track, drawn by the plots.
+
+        Parameters
+        ----------
+        metric : str
+            Metric name.
+        mean : array-like of shape (n_tracks,)
+            Reference mean per track (NaN: unknown for that track).
+        std : array-like of shape (n_tracks,), optional
+            Reference standard deviation per track; plots draw a ±1 std band when given.
+        """
+        if not isinstance(metric, str) or not metric:
+            raise ValueError(f"metric must be a non-empty string; got {metric!r}")
+        mean_array = _track_vector(mean, "mean", self._n_tracks)
+        std_array = None
+        if std is not None:
+            std_array = _track_vector(std, "std", mean_array.size)
+            if np.any(std_array < 0):
+                raise ValueError(f"std must be >= 0 (or NaN); got {std_array.tolist()}")
+        if self._n_tracks is None:
+            self._n_tracks = mean_array.size
+        self._reference[metric] = (mean_array, std_array)
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def steps(self) -> list[int]:
+        """The distinct recorded steps, increasing."""
+        return sorted({entry.step for entry in self._entries})
+
+    @property
+    def metrics(self) -> list[str]:
+        """The recorded metric names, in the order they were first recorded."""
+        return list(dict.fromkeys(entry.metric for entry in self._entries))
+
+    @property
+    def tracks(self) -> list[int]:
+        """Track numbers ``0 .. n_tracks - 1`` (empty before the first record)."""
+        return list(range(self._n_tracks or 0))
+
+    @property
+    def track_names(self) -> list[str] | None:
+        """A name per track, or ``None``."""
+        return None if self._track_names is None else list(self._track_names)
+
+    @track_names.setter
+    def track_names(self, names: Sequence[str] | None) -> None:
+        if names is None:
+            self._track_names = None
+            return
+        if isinstance(names, str) or not all(isinstance(name, str) for name in names):
+            raise ValueError(f"track_names must be a sequence of strings; got {names!r}")
+        names = list(names)
+        if not names or (self._n_tracks is not None and len(names) != self._n_tracks):
+            raise ValueError(
+                f"track_names must name each of the {self._n_tracks or 'one or more'} tracks; "
+                f"got {len(names)} names"
+            )
+        self._n_tracks = len(names)
+        self._track_names = names
+
+    @property
+    def reference(self) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+        """``{metric: (mean, std)}``, each an array ``(n_tracks,)`` (``std`` may be ``None``)."""
+        return {
+            name: (mean.copy(), None if std is None else std.copy())
+            for name, (mean, std) in self._reference.items()
+        }
+
+    def track_label(self, track: int) -> str:
+        """The name of ``track`` if known, else ``"track {track}"``."""
+        return self._track_names[track] if self._track_names else f"track {track}"
+
+    def series(self, metric: str, track: int) -> tuple[np.ndarray, np.ndarray]:
+        """Steps and values of one metric and track, as two arrays ordered by step."""
+        if metric not in self.metrics:
+            raise ValueError(f"metric must be one of {self.metrics}; got {metric!r}")
+        if track not in self.tracks:
+            raise ValueError(f"track must be one of {self.tracks}; got {track!r}")
+        chosen = [entry for entry in self._entries if entry.metric == metric]
+        steps = np.array([entry.step for entry in chosen], dtype=np.int64)
+        values = np.array([entry.values[track] for entry in chosen], dtype=np.float64)
+        return steps, values
+
+    def __len__(self) -> int:
+        """Number of (step, metric) records."""
+        return len(self._entries)
+
+    def __repr__(self) -> str:
+        steps = self.steps
+        span = f"steps {steps[0]}..{steps[-1]}" if steps else "no steps"
+        return (
+            f"MetricHistory({len(self.metrics)} metrics, {len(self.tracks)} tracks, "
+            f"{len(steps)} {span})"
+        )
+
+    def to_frame(self) -> pd.DataFrame:
+        """The history as a tidy table.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``step`` (int64), ``metric`` (str), ``track`` (int64), ``value``
+            (float64, NaN where no sample was defined), ``count`` (nullable Int64: non-NaN
+            samples averaged, ``<NA>`` for already-aggregated values): one row per step, metric
+            and track, in recording order then track order.
+        """
+        import pandas as pd
+
+        n_tracks = self._n_tracks or 0
+        entries = self._entries
+        counts = np.concatenate(
+            [np.zeros(0, np.int64)]
+            + [np.zeros(n_tracks, np.int64) if e.counts is None else e.counts for e in entries]
+        )
+        missing = np.concatenate(
+            [np.zeros(0, bool)] + [np.full(n_tracks, e.counts is None) for e in entries]
+        )
+        columns = {
+            "step": np.repeat(np.array([e.step for e in entries], np.int64), n_tracks),
+            "metric": pd.array(np.repeat([e.metric for e in entries], n_tracks), dtype="str"),
+            "track": np.tile(np.arange(n_tracks, dtype=np.int64), len(entries)),
+            "value": np.concatenate([np.zeros(0)] + [e.values for e in entries]),
+            "count": pd.arrays.IntegerArray(counts, mask=missing),
+        }
+        return pd.DataFrame(columns)
+
+    # ------------------------------------------------------------------ files
+
+    def save(self, path: str | os.PathLike[str]) -> Path:
+        """Write the history as CSV, atomically (no half-written file if interrupted).
+
+        The columns are those of :meth:`to_frame`, plus ``track_name`` when the track names
+        are known. The reference is not saved. Floats are written so that :meth:`load` reads
+        them back exactly.
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        frame = self.to_frame()
+        if self._track_names is not None:
+            frame["track_name"] = np.array(self._track_names, dtype=object)[
+                frame["track"].to_numpy()
+            ]
+        with atomic_path(path) as temporary:
+            frame.to_csv(temporary, index=False)
+        return Path(path)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> MetricHistory:
+        """Read a history written by :meth:`save`.
+
+        Raises
+        ------
+        ValueError
+            The file lacks a column of :data:`COLUMNS`, holds a non-integer step or track, a
+            non-numeric value, a negative or fractional count, a (step, metric) without every
+            track, or steps out of order; the message names the file.
+        """
+        import pandas as pd
+
+        try:
+            frame = pd.read_csv(path, keep_default_na=False, na_values=[""], **_EXACT_FLOATS)
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
+            raise ValueError(f"{path}: not a MetricHistory CSV file ({error})") from None
+        try:
+            return cls._from_frame(frame)
+        except ValueError as error:
+            raise ValueError(f"{path}: {error}") from None
+
+    @classmethod
+    def _from_frame(cls, frame: pd.DataFrame) -> MetricHistory:
+        import pandas as pd
+
+        missing = [column for column in COLUMNS if column not in frame.columns]
+        if missing:
+            raise ValueError(
+                f"missing columns {missing}; a MetricHistory CSV has the columns "
+                f"{', '.join(COLUMNS)} (and optionally track_name); found {list(frame.columns)}"
+            )
+        for column in ("step", "track"):
+            if len(frame) and not pd.api.types.is_integer_dtype(frame[column]):
+                raise ValueError(f"column {column!r} must hold integers; got {frame[column].dtype}")
+        try:
+            value = frame["value"].astype(np.float64).to_numpy()
+            count = frame["count"].astype(np.float64).to_numpy()
+        except (TypeError, ValueError):
+            raise ValueError("columns 'value' and 'count' must hold numbers") from None
+        defined = ~np.isnan(count)
+        if np.any(count[defined] < 0) or np.any(count[defined] % 1 != 0):
+            raise ValueError("column 'count' must hold non-negative integers or nothing")
+        if frame["metric"].isna().any() or (frame["metric"].astype(str) == "").any():
+            raise ValueError("column 'metric' must hold a name on every row")
+        track = frame["track"].to_numpy(np.int64)
+        n_tracks = int(track.max()) + 1 if len(track) else 0
+        history = cls()
+        if "track_name" in frame.columns and len(frame):
+            names = dict(zip(track.tolist(), frame["track_name"].astype(str), strict=True))
+            if len(set(zip(track.tolist(), frame["track_name"], strict=True))) != len(names):
+                raise ValueError("column 'track_name' gives one track several names")
+            if sorted(names) == list(range(n_tracks)):
+                history.track_names = [names[index] for index in range(n_tracks)]
+        keys = list(zip(frame["step"].tolist(), frame["metric"].astype(str).tolist(), strict=True))
+        rows: dict[tuple[int, str], list[int]] = {}
+        for row, key in enumerate(keys):
+            rows.setdefault(key, []).append(row)
+        for (step, metric), indices in rows.items():
+            where = np.array(indices)
+            if sorted(track[where].tolist()) != list(range(n_tracks)):
+                raise ValueError(
+                    f"step {step}, metric {metric!r} must have one row per track 0..{n_tracks - 1}"
+                    f"; got tracks {sorted(track[where].tolist())}"
+                )
+            order = where[np.argsort(track[where])]
+            counts = count[order]
+            if np.isnan(counts).all():
+                kept = None
+            elif np.isnan(counts).any():
+                raise ValueError(f"step {step}, metric {metric!r} has a count on some tracks only")
+            else:
+                kept = counts.astype(np.int64)
+            step = _check_step(step, history._last_step())
+            history._add([_Entry(step, metric, value[order].copy(), kept)])
+        return history
+
+    def _last_step(self) -> int | None:
+        return self._entries[-1].step if self._entries else None
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def _check_step(step: Any, last: int | None) -> int:
+    """``step`` as an int, or a ValueError naming it."""
+    if isinstance(step, bool) or not isinstance(step, Integral):
+        raise ValueError(f"step must be an int; got {step!r} ({type(step).__name__})")
+    step = int(step)
+    if step < 0:
+        raise ValueError(f"step must be >= 0; got {step}")
+    if last is not None and step < last:
+        raise ValueError(
+            f"step {step} comes before the last recorded step {last}; steps must not decrease"
+        )
+    return step
+
+
+def _track_vector(values: Any, name: str, n_tracks: int | None) -> np.ndarray:
+    """A float64 vector of one value per track, or a ValueError naming ``name``."""
+    try:
+        array = np.array(values, dtype=np.float64).reshape(-1 if np.ndim(values) else 1)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be numbers, one per track; got {values!r}") from None
+    if np.ndim(values) > 1 or array.size == 0:
+        raise ValueError(f"{name} must have shape (n_tracks,); got shape {np.shape(values)}")
+    if n_tracks is not None and array.size != n_tracks:
+        raise ValueError(f"{name} must have one value per track ({n_tracks}); got {array.size}")
+    return array
+
+
+def _entries_from_mapping(step: int, values: Mapping[str, Any]) -> list[_Entry]:
+    entries = []
+    for metric, raw in values.items():
+        if not isinstance(metric, str) or not metric:
+            raise ValueError(f"values must be keyed by metric names; got the key {metric!r}")
+        try:
+            array = np.array(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"values[{metric!r}] must be numbers; got {raw!r}") from None
+        if array.ndim == 1 and array.size:
+            entries.append(_Entry(step, metric, array, None))
+        elif array.ndim == 2 and array.shape[1]:
+            entries.append(_aggregate(step, metric, array))
+        else:
+            raise ValueError(
+                f"values[{metric!r}] must have shape (n_samples, n_tracks) or (n_tracks,); got "
+                f"shape {array.shape}"
+            )
+    return entries
+
+
+def _aggregate(step: int, metric: str, array: np.ndarray) -> _Entry:
+    """The entry of per-sample values ``(n_samples, n_tracks)``: nanmean and non-NaN count."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN or no sample -> NaN
+        mean = np.nanmean(array, axis=0)
+    return _Entry(step, metric, mean, np.count_nonzero(~np.isnan(array), axis=0).astype(np.int64))
+
+
+def _entries_from_frame(step: int, frame: pd.DataFrame) -> list[_Entry]:
+    """Entries of a tidy table: per metric, its values as ``(n_samples, n_tracks)``, aggregated.
+
+    Each metric's values are laid out as a dense array in sample order before the nanmean,
+    so a table and the arrays of the metric functions give bit-identical means.
+    """
+    import pandas as pd
+
+    needed = ("sample", "track", "metric", "value")
+    missing = [column for column in needed if column not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"values lacks the columns {missing}; expected a table from musiceval.evaluate "
+            "(sample, track, metric, value)"
+        )
+    if "track_b" in frame.columns and frame["track_b"].notna().any():
+        pairwise = sorted(set(frame.loc[frame["track_b"].notna(), "metric"].astype(str)))
+        raise ValueError(
+            f"values holds pairwise metrics {pairwise} (rows with a track_b); MetricHistory "
+            "records per-track metrics: evaluate them separately"
+        )
+    if frame.empty:
+        return []
+    if not pd.api.types.is_integer_dtype(frame["track"]) or frame["track"].min() < 0:
+        raise ValueError(f"values['track'] must hold track numbers >= 0; got {frame['track']!r}")
+    try:
+        value = frame["value"].to_numpy(np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("values['value'] must hold numbers") from None
+    # metrics in the table's category order (evaluate's: as requested), else as they appear
+    ordered = isinstance(frame["metric"].dtype, pd.CategoricalDtype)
+    metric_codes, metric_names = pd.factorize(frame["metric"], sort=ordered)
+    if np.any(metric_codes < 0):
+        raise ValueError("values['metric'] must name a metric on every row; some are missing")
+    sample_codes, _ = pd.factorize(frame["sample"], sort=True)
+    track = frame["track"].to_numpy(np.int64)
+    n_tracks = int(track.max()) + 1
+    entries = []
+    for code, name in enumerate(metric_names):
+        rows = metric_codes == code
+        tracks = np.unique(track[rows])
+        if tracks.size != n_tracks:
+            raise ValueError(
+                f"values has no rows for some tracks of {name!r}: tracks {tracks.tolist()}, "
+                f"expected 0..{n_tracks - 1}"
+            )
+        used, samples = np.unique(sample_codes[rows], return_inverse=True)
+        cells = samples * n_tracks + track[rows]
+        if np.unique(cells).size < cells.size:
+            raise ValueError(f"values has several rows for one sample and track of {name!r}")
+        dense = np.full(used.size * n_tracks, np.nan)
+        dense[cells] = value[rows]
+        entries.append(_aggregate(step, str(name), dense.reshape(used.size, n_tracks)))
+    return entries
