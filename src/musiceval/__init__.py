@@ -9,10 +9,19 @@ pandas, matplotlib and music21 load only when a function needs them.
 from musiceval import metrics as _metrics
 from musiceval.evaluate import evaluate
 from musiceval.metrics import *  # noqa: F403 (the metric functions, listed in metrics.__all__)
+from musiceval.profiles import DatasetProfile, profile
 from musiceval.registry import METRICS
 from musiceval.rolls import LAYOUTS
 from musiceval.scales import MODES
 
 __version__ = "0.1.0"
 
-__all__ = ["LAYOUTS", "METRICS", "MODES", "evaluate", *_metrics.__all__]
+__all__ = [
+    "LAYOUTS",
+    "METRICS",
+    "MODES",
+    "DatasetProfile",
+    "evaluate",
+    "profile",
+    *_metrics.__all__,
+]
