@@ -7,6 +7,7 @@ pandas, matplotlib and music21 load only when a function needs them.
 """
 
 from musiceval import metrics as _metrics
+from musiceval.compare import Report, compare
 from musiceval.evaluate import evaluate
 from musiceval.metrics import *  # noqa: F403 (the metric functions, listed in metrics.__all__)
 from musiceval.profiles import DatasetProfile, profile
@@ -21,6 +22,8 @@ __all__ = [
     "METRICS",
     "MODES",
     "DatasetProfile",
+    "Report",
+    "compare",
     "evaluate",
     "profile",
     *_metrics.__all__,
