@@ -28,16 +28,7 @@ FAST = settings(
 N_STEPS = 32
 
 
-@pytest.fixture(autouse=True)
-def _one_numba_thread():
-    """Tiny rolls: the parallel kernel's hand-off to its threads costs more than the pass."""
-    numba = pytest.importorskip("numba")
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
+pytestmark = pytest.mark.usefixtures("one_numba_thread")  # tiny rolls: see conftest.py
 
 
 # ---- data and direct computations ---------------------------------------------------------

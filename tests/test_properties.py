@@ -43,16 +43,8 @@ def _one_numba_thread(request):
     and on a busy 2-core machine it can take milliseconds per call. These properties are about
     values; the batch property (and the hand cases) keep the default threads.
     """
-    if request.node.name.startswith("test_batch"):
-        yield
-        return
-    numba = pytest.importorskip("numba")
-    before = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        yield
-    finally:
-        numba.set_num_threads(before)
+    if not request.node.name.startswith("test_batch"):
+        request.getfixturevalue("one_numba_thread")
 
 
 # ---- strategies ----------------------------------------------------------------------------

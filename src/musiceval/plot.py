@@ -44,6 +44,12 @@ PANEL_SIZE = (3.4, 2.5)
 in inches."""
 
 _REFERENCE_COLOR = "0.35"
+_REFERENCE_LINE = {
+    "color": _REFERENCE_COLOR,
+    "linestyle": "--",
+    "linewidth": 1.2,
+    "label": "reference mean",
+}
 _GENERATED_COLOR = "tab:blue"
 _MAX_COLUMNS = 4  # plot_distributions wraps its panels after this many columns
 
@@ -124,13 +130,7 @@ def _history_figure(history: MetricHistory, names: list[str]) -> Figure:
                         linewidth=0,
                         label="reference ±1 std",
                     )
-                ax.axhline(
-                    mean[track],
-                    color=_REFERENCE_COLOR,
-                    linestyle="--",
-                    linewidth=1.2,
-                    label="reference mean",
-                )
+                ax.axhline(mean[track], **_REFERENCE_LINE)
             if not np.isfinite(y).any():
                 _note(ax, "no defined values")
             ax.set_title(f"{metric} · {history.track_label(track)}", fontsize=9)
@@ -268,13 +268,7 @@ def plot_distributions(
                 label=f"generated (n={gen.size})",
             )
         if np.isfinite(means[track]):
-            ax.axvline(
-                means[track],
-                color=_REFERENCE_COLOR,
-                linestyle="--",
-                linewidth=1.2,
-                label="reference mean",
-            )
+            ax.axvline(means[track], **_REFERENCE_LINE)
         if np.isfinite(generated_means[track]):
             ax.axvline(
                 generated_means[track],
