@@ -26,7 +26,7 @@ import numpy as np
 from musiceval import distances
 from musiceval._atomic import atomic_path, atomic_write
 from musiceval._engine import compute
-from musiceval.profiles import DatasetProfile, _chunks, _dumps, _read_reference
+from musiceval.profiles import DatasetProfile, _chunks, _dumps, _encode, _read_reference
 from musiceval.registry import METRICS
 from musiceval.rolls import LAYOUTS, as_roll, check_choice, make_conventions
 
@@ -514,11 +514,7 @@ def _format(value: Any) -> str:
     if isinstance(value, int | np.integer):
         return str(int(value))
     number = float(value)
-    if math.isnan(number):
-        return "nan"
-    if math.isinf(number):
-        return "inf" if number > 0 else "-inf"
-    return f"{number:.4g}"
+    return f"{number:.4g}" if math.isfinite(number) else _encode(number)
 
 
 def _json_value(value: Any) -> Any:
@@ -526,9 +522,4 @@ def _json_value(value: Any) -> Any:
         return value
     if isinstance(value, int | np.integer):
         return int(value)
-    number = float(value)
-    if math.isnan(number):
-        return "nan"
-    if math.isinf(number):
-        return "inf" if number > 0 else "-inf"
-    return number
+    return _encode(float(value))

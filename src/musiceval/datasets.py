@@ -29,7 +29,6 @@ import importlib.metadata
 import math
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
@@ -38,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from musiceval._atomic import atomic_write
 from musiceval.rolls import check_positive_int
 
 __all__ = ["CHORALE_TRACKS", "load_chorales"]
@@ -213,27 +213,19 @@ def _read_cache(path: Path, n_steps: int) -> tuple[np.ndarray, np.ndarray] | Non
 
 def _write_cache(path: Path, rolls: np.ndarray, sources: np.ndarray) -> None:
     """Write the cache atomically; warn (and carry on) if that is impossible."""
-    tmp: str | None = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, pianoroll=rolls, source=sources)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a cache is an ordinary file
-        os.replace(tmp, path)
-        tmp = None
+        atomic_write(
+            path,
+            lambda file: np.savez_compressed(file, pianoroll=rolls, source=sources),
+            binary=True,
+        )
     except OSError as exc:
         warnings.warn(
             f"could not write the chorale cache {path} ({exc}); the result is returned uncached",
             RuntimeWarning,
             stacklevel=3,
         )
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
 
 
 # --------------------------------------------------------------------------------------------
