@@ -1,6 +1,15 @@
 """Shared fixtures."""
 
+import numpy as np
 import pytest
+
+
+@pytest.fixture(scope="session")
+def chorales(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
+    """Segments of the first five chorales (built offline, cached for the session only)."""
+    from musiceval.datasets import load_chorales
+
+    return load_chorales(limit=5, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import pytest
 
 import musiceval
 from musiceval.compare import COLUMNS
-from musiceval.datasets import load_chorales
 
 METRICS = ["n_notes", "in_scale_ratio", "pitch_range", "empty_bar_rate", "pitch_class_entropy"]
 
@@ -20,11 +19,6 @@ def _rolls(seed: int, n: int = 12, tracks: int = 2) -> np.ndarray:
     rolls = np.zeros((n, 32, 128, tracks), bool)
     rolls[:, :, 48:84] = rng.random((n, 32, 36, tracks)) < 0.04
     return rolls
-
-
-@pytest.fixture(scope="module")
-def chorales(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
-    return load_chorales(limit=5, cache_dir=tmp_path_factory.mktemp("cache"), progress=False)
 
 
 def _direct(x: np.ndarray, metrics: list[str]) -> pd.DataFrame:

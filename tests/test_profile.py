@@ -408,11 +408,14 @@ def test_npy_and_npz_files_give_the_profile_of_the_array(tmp_path, rolls, whole)
         profile(tmp_path / "rolls.npy", npz_key="pianoroll")
     with pytest.raises(ValueError, match=r"npz_key applies to \.npz files only"):
         profile(rolls, npz_key="pianoroll")
+    (tmp_path / "rolls.txt").write_text("")
+    with pytest.raises(ValueError, match=r"rolls\.txt' is not a piano-roll file; expected \.npy"):
+        profile(tmp_path / "rolls.txt")
+    with pytest.raises(ValueError, match=r"missing\.npy' does not exist"):
+        profile(tmp_path / "missing.npy")
     (tmp_path / "rolls.mid").write_bytes(b"")
-    with pytest.raises(ValueError, match=r"an \.npy or \.npz file"):
+    with pytest.raises(ValueError, match=r"rolls\.mid' is not a readable MIDI file"):
         profile(tmp_path / "rolls.mid")
-    with pytest.raises(ValueError, match="MIDI files are not read yet"):
-        profile(tmp_path)
 
 
 def test_float_npy_is_thresholded_chunk_by_chunk(tmp_path, rolls, whole):

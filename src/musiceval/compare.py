@@ -26,7 +26,8 @@ import numpy as np
 from musiceval import distances
 from musiceval._atomic import atomic_path, atomic_write
 from musiceval._engine import compute
-from musiceval.profiles import DatasetProfile, _chunks, _dumps, _encode, _read_reference
+from musiceval.io import load_rolls
+from musiceval.profiles import DatasetProfile, _chunks, _dumps, _encode
 from musiceval.registry import METRICS
 from musiceval.rolls import LAYOUTS, as_roll, check_choice, make_conventions
 
@@ -81,10 +82,11 @@ def compare(
 
     Parameters
     ----------
-    generated : ndarray, torch.Tensor, str or os.PathLike
+    generated : ndarray, torch.Tensor, pypianoroll.Multitrack, str or os.PathLike
         The generated rolls in ``layout``, or the path of a ``.npy`` file (memory-mapped, read
-        chunk by chunk) or an ``.npz`` file holding the roll under ``"pianoroll"`` (or
-        ``npz_key``), as for :func:`musiceval.profile`.
+        chunk by chunk), an ``.npz`` file holding the roll under ``"pianoroll"`` (or
+        ``npz_key``), a MIDI file or folder, or a Multitrack, as for :func:`musiceval.profile`;
+        MIDI and Multitrack inputs are cut into samples of the profile's ``n_steps``.
     profile : DatasetProfile
         The reference profile (from :func:`musiceval.profile` or ``DatasetProfile.load``).
     layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
@@ -121,7 +123,15 @@ def compare(
             f"generated lowest_pitch={lowest_pitch} differs from the profile's "
             f"lowest_pitch={profile.lowest_pitch}; the pitch axes must match"
         )
-    x = _read_reference(generated, npz_key)
+    # MIDI and Multitrack inputs are cut into samples exactly as long as the profile's.
+    x = load_rolls(
+        generated,
+        layout=layout,
+        npz_key=npz_key,
+        n_bars=1,
+        steps_per_bar=profile.n_steps,
+        steps_per_beat=profile.conventions["steps_per_beat"],
+    )
     _check_shape(x, layout, profile)
     conventions = make_conventions(**profile.conventions)
     names = list(profile.metrics)

@@ -6,6 +6,7 @@
 * :func:`plot_distributions`: for one metric, the generated samples' histogram against the
   reference's, one panel per track.
 * :func:`plot_z_scores`: a one-page summary of the z-score of every (metric, track).
+* :func:`plot_roll`: piano rolls themselves, one panel per track, samples side by side.
 
 matplotlib is imported inside each function (``pip install musiceval[plot]``); figures are
 built with :class:`matplotlib.figure.Figure`, not pyplot, so no global state or display is
@@ -35,7 +36,14 @@ if TYPE_CHECKING:
 
     from musiceval.history import MetricHistory
 
-__all__ = ["DPI", "PANEL_SIZE", "plot_distributions", "plot_history", "plot_z_scores"]
+__all__ = [
+    "DPI",
+    "PANEL_SIZE",
+    "plot_distributions",
+    "plot_history",
+    "plot_roll",
+    "plot_z_scores",
+]
 
 DPI = 100
 """Resolution of every figure, in dots per inch."""
@@ -410,6 +418,90 @@ def plot_z_scores(frame: pd.DataFrame, path: str | os.PathLike[str], *, clip: fl
         fontsize=9,
     )
     ax.grid(axis="x", alpha=0.25, linewidth=0.5)
+    return _save(figure, path)
+
+
+# ---------------------------------------------------------------------- piano rolls
+
+
+def plot_roll(
+    x: Any,
+    path: str | os.PathLike[str],
+    *,
+    layout: str = "NTPK",
+    threshold: float = 0.0,
+    lowest_pitch: int | None = None,
+    track_names: Sequence[str] | None = None,
+    steps_per_bar: int = 16,
+) -> Path:
+    """Draw piano rolls, one panel per track, samples one after the other in time.
+
+    Each panel shows the active cells (``value > threshold``) over time steps (x) and MIDI
+    pitches (y, limited to the pitches any track uses, with one semitone of margin); thin lines
+    mark bars and thick lines separate samples.
+
+    Parameters
+    ----------
+    x : ndarray or torch.Tensor
+        Piano rolls in ``layout`` (any accepted dtype).
+    path : str or os.PathLike
+        Output file, ending in ``.png``; its directory must exist.
+    layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
+        Axis order of ``x``.
+    threshold : float, default=0.0
+        A cell is active when ``value > threshold``.
+    lowest_pitch : int, optional
+        MIDI number of pitch index 0; required when the pitch axis is not 128 long.
+    track_names : sequence of str, optional
+        A name per track; default ``"track 0"``, ``"track 1"``, ...
+    steps_per_bar : int, default=16
+        Steps between bar lines.
+
+    Returns
+    -------
+    pathlib.Path
+        The file written: 10 inches wide, ``1.6 * n_tracks + 0.4`` inches high, at :data:`DPI`.
+    """
+    from matplotlib.figure import Figure
+
+    from musiceval.rolls import as_roll, check_positive_int
+
+    roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
+    steps_per_bar = check_positive_int("steps_per_bar", steps_per_bar)
+    labels = _track_names(track_names, roll.n_tracks)
+    path = _check_path(path)
+    song = roll.cells.reshape(-1, roll.n_pitches, roll.n_tracks)
+    used = np.flatnonzero(song.any(axis=(0, 2)))
+    low, high = (used[0] - 1, used[-1] + 1) if used.size else (0, roll.n_pitches - 1)
+    figure = Figure(figsize=(10, 1.6 * roll.n_tracks + 0.4), dpi=DPI, layout="constrained")
+    axes = figure.subplots(roll.n_tracks, 1, squeeze=False, sharex=True)[:, 0]
+    for track, ax in enumerate(axes):
+        ax.imshow(
+            song[:, :, track].T,
+            aspect="auto",
+            origin="lower",
+            interpolation="nearest",
+            cmap="Greys",
+            vmin=0,
+            vmax=1,
+            extent=(
+                0,
+                song.shape[0],
+                roll.lowest_pitch - 0.5,
+                roll.lowest_pitch + roll.n_pitches - 0.5,
+            ),
+        )
+        ax.set_ylim(roll.lowest_pitch + low - 0.5, roll.lowest_pitch + high + 0.5)
+        for start in range(0, song.shape[0], roll.n_steps):
+            if start:
+                ax.axvline(start, color="0.3", linewidth=1.2)
+            for bar in range(start + steps_per_bar, start + roll.n_steps, steps_per_bar):
+                ax.axvline(bar, color="0.8", linewidth=0.5)
+        ax.set_ylabel(f"{labels[track]}\npitch", fontsize=8)
+        ax.tick_params(labelsize=7)
+        if not used.size:
+            _note(ax, "silent")
+    axes[-1].set_xlabel("time step", fontsize=8)
     return _save(figure, path)
 
 

@@ -33,6 +33,7 @@ import numpy as np
 
 from musiceval._atomic import atomic_write
 from musiceval._engine import compute
+from musiceval.io import load_rolls
 from musiceval.registry import METRICS, PER_TRACK
 from musiceval.rolls import (
     LAYOUTS,
@@ -59,7 +60,6 @@ SCHEMA_VERSION = 1
 N_RATE_BINS = 50
 """Histogram bins of the rates and entropies (equal bins over the registry bounds)."""
 
-_DEFAULT_NPZ_KEY = "pianoroll"
 _INT_FIELDS = ("count", "n_nan")
 _FLOAT_FIELDS = ("mean", "m2", "min", "max")
 _NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
@@ -83,11 +83,15 @@ def profile(
 
     Parameters
     ----------
-    reference : ndarray, torch.Tensor, str or os.PathLike
+    reference : ndarray, torch.Tensor, pypianoroll.Multitrack, str or os.PathLike
         The piano rolls, in ``layout`` (any dtype accepted by the metrics), or the path of a
-        ``.npy`` file (memory-mapped, read chunk by chunk) or an ``.npz`` file holding the roll
+        ``.npy`` file (memory-mapped, read chunk by chunk), an ``.npz`` file holding the roll
         under the key ``"pianoroll"`` (or ``npz_key``; that array is read whole, as ``numpy``
-        cannot map a member of an archive).
+        cannot map a member of an archive), a MIDI file or a folder of MIDI files, or a
+        Multitrack: see :func:`musiceval.io.load_rolls`. MIDI and Multitrack inputs are cut
+        into samples of 4 bars of ``steps_per_bar`` (default 16) steps at ``steps_per_beat``
+        steps per quarter note, and an unreadable MIDI file fails the call; call
+        :func:`musiceval.io.load_midi_folder` yourself for other choices.
     metrics : sequence of str, optional
         Names of per-track metrics (see ``musiceval.METRICS``); default: every per-track metric
         (all but ``tonal_distance``, which compares pairs of tracks and is not profiled yet).
@@ -125,8 +129,8 @@ def profile(
     ------
     ValueError
         An empty reference (no sample, pitch or track), a pairwise or unknown metric, a path
-        that is neither ``.npy`` nor ``.npz`` (MIDI folders are not read yet), an ``.npz`` file
-        without the requested key (the message lists the keys it holds), ``track_names`` of the
+        that does not exist or is of another type, an ``.npz`` file without the requested key
+        (the message lists the keys it holds), an unreadable MIDI file, ``track_names`` of the
         wrong length, or any bad option.
     TypeError
         An unknown option, or arguments of the wrong type.
@@ -146,7 +150,13 @@ def profile(
     seed = check_positive_int("seed", seed, minimum=0)
     check_choice("layout", layout, tuple(LAYOUTS))
     options = make_conventions(**conventions)
-    x = _read_reference(reference, npz_key)
+    x = load_rolls(
+        reference,
+        layout=layout,
+        npz_key=npz_key,
+        steps_per_bar=options.steps_per_bar or 16,
+        steps_per_beat=options.steps_per_beat,
+    )
     from musiceval import __version__
 
     result: DatasetProfile | None = None
@@ -762,35 +772,6 @@ def _check_path(path: Any) -> Path:
     if not isinstance(path, str | os.PathLike):
         raise TypeError(f"path must be a str or an os.PathLike; got {type(path).__name__}")
     return Path(path)
-
-
-def _read_reference(reference: Any, npz_key: str | None) -> Any:
-    """The array or tensor to profile: ``reference`` itself, or the contents of its file."""
-    if not isinstance(reference, str | os.PathLike):
-        if npz_key is not None:
-            raise ValueError(f"npz_key applies to .npz files only; got npz_key={npz_key!r}")
-        return reference
-    path = Path(reference)
-    if path.is_dir():
-        raise ValueError(
-            f"reference {str(path)!r} is a directory; expected an .npy or .npz file (folders of "
-            f"MIDI files are not read yet)"
-        )
-    suffix = path.suffix.lower()
-    if suffix not in (".npy", ".npz"):
-        raise ValueError(f"reference must be an .npy or .npz file; got {str(path)!r}")
-    if suffix == ".npy":
-        if npz_key is not None:
-            raise ValueError(f"npz_key applies to .npz files only; got npz_key={npz_key!r}")
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    key = _DEFAULT_NPZ_KEY if npz_key is None else npz_key
-    with np.load(path, allow_pickle=False) as data:
-        if key not in data.files:
-            raise ValueError(
-                f"{str(path)!r} holds no array {key!r}; it holds {data.files} "
-                f"(choose one with npz_key=)"
-            )
-        return data[key]
 
 
 def _chunks(x: Any, layout: str, chunk_size: int) -> Iterator[Any]:
