@@ -109,6 +109,52 @@ def test_save_writes_every_file(tmp_path, chorales: np.ndarray) -> None:
     assert "Fréchet distance" in markdown and "| in_scale_ratio" in markdown
 
 
+def test_save_replaces_a_report_whole_or_not_at_all(
+    tmp_path, chorales: np.ndarray, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from musiceval import plot
+
+    profile = musiceval.profile(chorales, ["n_notes", "pitch_range"])
+    out = tmp_path / "report"
+    musiceval.compare(chorales, profile).save(out)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+    assert len(before) == 7
+    smaller = musiceval.profile(chorales, ["n_notes"])
+    musiceval.compare(chorales[:2], smaller).save(out)  # a stale distribution_pitch_range goes
+    assert sorted(path.name for path in out.iterdir()) == [
+        "distribution_n_notes.png",
+        "report.csv",
+        "report.html",
+        "report.json",
+        "report.md",
+        "z_scores.png",
+    ]
+    musiceval.compare(chorales, profile).save(out)
+    before = {path.name: path.read_bytes() for path in out.iterdir()}
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt  # interrupted half-way, after z_scores.png was written
+
+    monkeypatch.setattr(plot, "plot_distributions", fail)
+    with pytest.raises(KeyboardInterrupt):
+        musiceval.compare(chorales[:2], profile).save(out)
+    assert {path.name: path.read_bytes() for path in out.iterdir()} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["report"]  # no temporary left
+
+
+def test_save_refuses_a_directory_with_other_files(tmp_path, chorales: np.ndarray) -> None:
+    report = musiceval.compare(chorales, musiceval.profile(chorales, ["n_notes"]))
+    (tmp_path / "model.pt").write_bytes(b"weights")
+    with pytest.raises(
+        ValueError, match=r"holds files a report does not write \(\['model\.pt'\]\)"
+    ):
+        report.save(tmp_path)
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["model.pt"]
+    (tmp_path / "file").write_text("")
+    with pytest.raises(NotADirectoryError, match="exists and is not a directory"):
+        report.save(tmp_path / "file")
+
+
 def test_undefined_values_are_nan() -> None:
     reference = _rolls(0)
     generated = np.zeros_like(reference[:3])  # empty: pitch_range etc. undefined

@@ -18,13 +18,14 @@ import base64
 import html
 import math
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from musiceval import distances
-from musiceval._atomic import atomic_path, atomic_write
+from musiceval._atomic import atomic_directory
 from musiceval._engine import compute
 from musiceval.io import load_rolls
 from musiceval.profiles import DatasetProfile, _chunks, _dumps, _encode
@@ -61,6 +62,7 @@ COLUMNS = (
 )
 """The columns of :meth:`Report.to_frame`, in order."""
 
+_REPORT_FILE = re.compile(r"report\.(md|csv|json|html)|z_scores\.png|distribution_\w+\.png")
 _RANGE = (0.05, 0.95)  # the reference range of ``inside_reference_range``
 _CHUNK_SIZE = 4096
 
@@ -441,19 +443,35 @@ class Report:
         }
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
-        """Write the report into ``directory`` (created if missing; existing files replaced).
+        """Write the report into ``directory``, all files or none.
 
         Files: ``report.md`` (:meth:`to_markdown`), ``report.csv`` (:meth:`to_frame`, no
         index), ``report.json`` (:meth:`to_json_dict`), ``report.html`` (self-contained: the
         table and every figure embedded as a base64 data URI), ``distribution_<metric>.png``
         per metric (reference reservoir against generated values, per track, with the
         reference mean; :func:`musiceval.plot.plot_distributions`) and ``z_scores.png``
-        (:func:`musiceval.plot.plot_z_scores`). Each file is written atomically.
+        (:func:`musiceval.plot.plot_z_scores`).
+
+        The files are written into a temporary sibling directory that then replaces
+        ``directory`` (:func:`musiceval._atomic.atomic_directory`): an interrupted or failed
+        save leaves the previous contents as they were, never a mix of old and new files.
+
+        Parameters
+        ----------
+        directory : str or os.PathLike
+            A new directory (parents are created), an empty one, or one holding an earlier
+            report (only the files listed above), which is replaced.
 
         Returns
         -------
         pathlib.Path
             ``directory``.
+
+        Raises
+        ------
+        ValueError
+            ``directory`` holds files a report does not write (they would be lost); the
+            message lists some of them.
         """
         from musiceval import plot
 
@@ -462,29 +480,27 @@ class Report:
                 f"directory must be a str or os.PathLike; got {type(directory).__name__}"
             )
         root = Path(directory)
-        root.mkdir(parents=True, exist_ok=True)
+        _check_report_directory(root)
         frame = self.to_frame()
-        figures: list[Path] = []
-        for metric in self.metrics:
-            figures.append(
-                plot.plot_distributions(
-                    self._profile.samples(metric),
-                    self.samples(metric),
-                    root / f"distribution_{metric}.png",
-                    metric=metric,
-                    track_names=list(self.tracks),
-                    reference_mean=self._profile.mean(metric),
+        with atomic_directory(root) as temporary:
+            figures = [plot.plot_z_scores(frame, temporary / "z_scores.png")]
+            for metric in self.metrics:
+                figures.append(
+                    plot.plot_distributions(
+                        self._profile.samples(metric),
+                        self.samples(metric),
+                        temporary / f"distribution_{metric}.png",
+                        metric=metric,
+                        track_names=list(self.tracks),
+                        reference_mean=self._profile.mean(metric),
+                    )
                 )
-            )
-        figures.insert(0, plot.plot_z_scores(frame, root / "z_scores.png"))
-        with atomic_path(root / "report.csv") as temporary:
-            frame.to_csv(temporary, index=False)
-        markdown = self.to_markdown()
-        atomic_write(root / "report.md", lambda f: f.write(markdown))
-        text = _dumps(self.to_json_dict()) + "\n"
-        atomic_write(root / "report.json", lambda f: f.write(text))
-        page = self._html(figures)
-        atomic_write(root / "report.html", lambda f: f.write(page))
+            frame.to_csv(temporary / "report.csv", index=False)
+            (temporary / "report.md").write_text(self.to_markdown(), encoding="utf-8")
+            json_text = _dumps(self.to_json_dict()) + "\n"
+            (temporary / "report.json").write_text(json_text, encoding="utf-8")
+            html_text = self._html([temporary / figure.name for figure in figures])
+            (temporary / "report.html").write_text(html_text, encoding="utf-8")
         return root
 
     def _html(self, figures: list[Path]) -> str:
@@ -515,6 +531,22 @@ class Report:
         return (
             f"Report(n_generated={self.n_generated}, metrics={len(self.metrics)}, "
             f"tracks={list(self.tracks)}, reference_samples={self._profile.n_samples})"
+        )
+
+
+def _check_report_directory(root: Path) -> None:
+    """Refuse to replace a directory that holds anything but a report's own files."""
+    if not root.is_dir():
+        return
+    foreign = sorted(
+        item.name
+        for item in root.iterdir()
+        if not (item.is_file() and _REPORT_FILE.fullmatch(item.name))
+    )
+    if foreign:
+        raise ValueError(
+            f"directory {str(root)!r} holds files a report does not write ({foreign[:5]}); "
+            f"choose a new or empty directory (saving replaces the whole directory)"
         )
 
 
