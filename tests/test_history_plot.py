@@ -453,3 +453,25 @@ def test_history_and_plot_modules_import_neither_matplotlib_nor_pandas():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert loaded == "[]"
+
+
+def test_reference_from_a_profile(chorales: np.ndarray, tmp_path) -> None:
+    profile = musiceval.profile(
+        chorales, ["n_notes", "in_scale_ratio"], track_names=["S", "A", "T", "B"]
+    )
+    history = MetricHistory()
+    history.set_reference_from(profile, ["in_scale_ratio"])
+    mean, std = history.reference["in_scale_ratio"]
+    np.testing.assert_array_equal(mean, profile.mean("in_scale_ratio"))
+    np.testing.assert_array_equal(std, profile.std("in_scale_ratio"))
+    assert list(history.reference) == ["in_scale_ratio"] and history.track_names == list("SATB")
+    history.set_reference_from(profile)
+    assert list(history.reference) == ["in_scale_ratio", "n_notes"]
+    history.record(0, {"n_notes": musiceval.n_notes(chorales)})
+    assert plot.plot_history(history, tmp_path / "h.png").stat().st_size > 5000
+    with pytest.raises(ValueError, match=r"metrics must be names among the profile's"):
+        history.set_reference_from(profile, ["pitch_range"])
+    with pytest.raises(ValueError, match="profile has 1 tracks; the history has 4"):
+        history.set_reference_from(musiceval.profile(chorales[..., :1], ["n_notes"]))
+    with pytest.raises(ValueError, match="profile must be a DatasetProfile; got dict"):
+        history.set_reference_from({})

@@ -38,6 +38,8 @@ from musiceval._atomic import atomic_path
 if TYPE_CHECKING:
     import pandas as pd
 
+    from musiceval.profiles import DatasetProfile
+
 __all__ = ["MetricHistory"]
 
 COLUMNS: tuple[str, ...] = ("step", "metric", "track", "value", "count")
@@ -177,6 +179,47 @@ class MetricHistory:
         if self._n_tracks is None:
             self._n_tracks = mean_array.size
         self._reference[metric] = (mean_array, std_array)
+
+    def set_reference_from(
+        self, profile: DatasetProfile, metrics: Sequence[str] | None = None
+    ) -> None:
+        """Take the reference mean and std of each metric from a training set's profile.
+
+        Calls :meth:`set_reference` with ``profile.mean(metric)`` and ``profile.std(metric)``
+        for every metric of ``metrics`` (default: all of the profile's), and names the tracks
+        after the profile's when the history has no names yet.
+
+        Parameters
+        ----------
+        profile : DatasetProfile
+            The training set's profile (:func:`musiceval.profile`).
+        metrics : sequence of str, optional
+            Metrics to take; each must be in the profile.
+
+        Raises
+        ------
+        ValueError
+            ``profile`` is not a DatasetProfile, names a metric it does not hold, or has a
+            track count other than the history's. Nothing is set then.
+        """
+        from musiceval.profiles import DatasetProfile
+
+        if not isinstance(profile, DatasetProfile):
+            raise ValueError(f"profile must be a DatasetProfile; got {type(profile).__name__}")
+        names = list(profile.metrics) if metrics is None else list(metrics)
+        missing = [name for name in names if name not in profile.metrics]
+        if isinstance(metrics, str) or missing:
+            raise ValueError(
+                f"metrics must be names among the profile's {list(profile.metrics)}; "
+                f"got {metrics!r}"
+            )
+        n_tracks = len(profile.tracks)
+        if self._n_tracks not in (None, n_tracks):
+            raise ValueError(f"profile has {n_tracks} tracks; the history has {self._n_tracks}")
+        for name in names:
+            self.set_reference(name, profile.mean(name), profile.std(name))
+        if self._track_names is None:
+            self.track_names = list(profile.tracks)
 
     # ------------------------------------------------------------------ reading
 
