@@ -147,7 +147,7 @@ def load_rolls(
         if key not in data.files:
             raise ValueError(
                 f"{str(path)!r} holds no array {key!r}; it holds {data.files} "
-                f"(choose one with npz_key=)"
+                f"(name another with npz_key=, or --key on the command line)"
             )
         return data[key]
 

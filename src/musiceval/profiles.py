@@ -700,7 +700,7 @@ class DatasetProfile:
         path = _check_path(path)
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"{path} is not a JSON musiceval profile: {exc}") from exc
         return cls.from_json_dict(document, source=str(path))
 
