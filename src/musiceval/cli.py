@@ -63,18 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _profile(args: argparse.Namespace) -> int:
-    import musiceval
-
-    rolls = _read(args, args.reference, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
-    result = musiceval.profile(
-        rolls,
-        args.metrics,
-        layout=args.layout,
-        threshold=args.threshold,
-        lowest_pitch=args.lowest_pitch,
-        track_names=args.track_names,
-        **_conventions(args),
-    )
+    result = _profile_of(args, args.reference)
     result.save(args.output)
     print(
         f"profiled {result.n_samples} samples x {len(result.tracks)} tracks "
@@ -89,18 +78,9 @@ def _compare(args: argparse.Namespace) -> int:
     from musiceval.profiles import DatasetProfile
 
     if args.profile is not None:
-        reference: DatasetProfile = DatasetProfile.load(args.profile)
+        reference = DatasetProfile.load(args.profile)
     else:
-        rolls = _read(args, args.reference, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
-        reference = musiceval.profile(
-            rolls,
-            args.metrics,
-            layout=args.layout,
-            threshold=args.threshold,
-            lowest_pitch=args.lowest_pitch,
-            track_names=args.track_names,
-            **_conventions(args),
-        )
+        reference = _profile_of(args, args.reference)
     # Generated MIDI is cut into samples as long as the profile's, as compare() does.
     generated = _read(args, args.generated, n_bars=1, steps_per_bar=reference.n_steps)
     report = musiceval.compare(
@@ -138,6 +118,21 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _profile_of(args: argparse.Namespace, source: str) -> DatasetProfile:
+    import musiceval
+
+    rolls = _read(args, source, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
+    return musiceval.profile(
+        rolls,
+        args.metrics,
+        layout=args.layout,
+        threshold=args.threshold,
+        lowest_pitch=args.lowest_pitch,
+        track_names=args.track_names,
+        **_conventions(args),
+    )
 
 
 def _read(args: argparse.Namespace, source: str, *, n_bars: int, steps_per_bar: int) -> Any:
