@@ -245,3 +245,40 @@ def test_the_installed_script_runs(files: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0].split() == ["metric", "track", "mean", "std", "n_nan"]
+
+
+def test_compat_prints_the_tools_numbers_beside_ours(
+    chorales: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from musiceval.compat import side_by_side
+
+    lab = np.where(chorales[:, :32], 1.0, -1.0).astype(np.float32)  # the lab's ±1, 2 bars
+    np.save(tmp_path / "lab.npy", lab)
+    status, out, err = _run(["compat", str(tmp_path / "lab.npy"), "--tool", "deepcomposer"], capsys)
+    assert (status, err) == (0, "")
+    lines = out.splitlines()
+    assert lines[0].split()[:5] == [
+        "compat_metric",
+        "track",
+        "compat_value",
+        "musiceval_metric",
+        "musiceval_value",
+    ]
+    expected = side_by_side(lab, "deepcomposer")
+    assert len(lines) == 1 + len(expected) == 13
+    for line, row in zip(lines[1:], expected.itertuples(), strict=True):
+        fields = line.split()
+        assert (fields[0], int(fields[1]), fields[3]) == (
+            row.compat_metric,
+            row.track,
+            row.musiceval_metric,
+        )
+        assert float(fields[2]) == pytest.approx(row.compat_value, abs=1e-6)
+        assert row.explanation in line
+    status, _, err = _run(["compat", str(tmp_path / "lab.npy"), "--tool", "pypianoroll"], capsys)
+    assert status == 2 and "invalid choice: 'pypianoroll'" in err
+    np.save(tmp_path / "four_bars.npy", chorales)
+    status, _, err = _run(
+        ["compat", str(tmp_path / "four_bars.npy"), "--tool", "deepcomposer"], capsys
+    )
+    assert status == 1 and "x must have shape (n_samples, 32, 128, n_tracks)" in err

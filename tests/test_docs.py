@@ -62,3 +62,21 @@ def test_tutorial_figures_exist() -> None:
     for name in re.findall(r"\]\((figures/[^)]+\.png)\)", TUTORIAL.read_text()):
         path = TUTORIAL.parent / name
         assert path.is_file() and path.stat().st_size > 10_000, name
+
+
+def test_compat_worked_example_gives_the_page_numbers() -> None:
+    page = (TUTORIAL.parent / "compat.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL)
+    (block,) = [text for text in blocks if "load_chorales(n_bars=2)" in text]
+    namespace: dict[str, object] = {}
+    exec(compile(block, "docs/compat.md", "exec"), namespace)
+    table = namespace["table"]
+    assert isinstance(table, pd.DataFrame)
+    values = table.pivot(index="compat_metric", columns="track", values="compat_value")
+    rows = {
+        "empty_bar_rate": (1.0000, 0.9997, 1.0000, 1.0000),
+        "unique_pitch_count": (152.63, 152.66, 152.65, 152.56),
+        "in_scale_rate": (0.5879, 0.5845, 0.5742, 0.5842),
+    }
+    for metric, expected in rows.items():
+        np.testing.assert_allclose(values.loc[metric], expected, atol=0.006)

@@ -153,21 +153,29 @@ def groove_consistency(stats: RollStats, conventions: Conventions) -> np.ndarray
     return 1.0 - _ratio(np.nansum(distance, axis=1), n_pairs)
 
 
+def tonal_matrix(radii: tuple[float, float, float]) -> np.ndarray:
+    """Harte et al.'s (2006) ``(6, 12)`` map from a chroma vector to its tonal centroid.
+
+    Rows: the circle of fifths, of minor thirds and of major thirds, each as (sin, cos),
+    scaled by ``radii``.
+    """
+    angles = np.arange(12) * np.pi
+    r1, r2, r3 = radii
+    return np.stack([
+        r1 * np.sin(angles * 7 / 6), r1 * np.cos(angles * 7 / 6),
+        r2 * np.sin(angles * 3 / 2), r2 * np.cos(angles * 3 / 2),
+        r3 * np.sin(angles * 2 / 3), r3 * np.cos(angles * 2 / 3),
+    ])  # fmt: skip
+
+
 def tonal_centroids(beat_chroma: np.ndarray, radii: tuple[float, float, float]) -> np.ndarray:
     """Harte et al. (2006) 6-D tonal centroid of each chroma vector (last-but-one axis 12).
 
     ``beat_chroma`` has shape ``(..., 12, n_tracks)``; the result ``(..., 6, n_tracks)``, NaN for
     an all-zero chroma.
     """
-    angles = np.arange(12) * np.pi
-    r1, r2, r3 = radii
-    phi = np.stack([
-        r1 * np.sin(angles * 7 / 6), r1 * np.cos(angles * 7 / 6),
-        r2 * np.sin(angles * 3 / 2), r2 * np.cos(angles * 3 / 2),
-        r3 * np.sin(angles * 2 / 3), r3 * np.cos(angles * 2 / 3),
-    ])  # fmt: skip
     chroma = _ratio(beat_chroma, beat_chroma.sum(axis=-2, keepdims=True))
-    return np.einsum("dc,...ck->...dk", phi, chroma)
+    return np.einsum("dc,...ck->...dk", tonal_matrix(radii), chroma)
 
 
 def tonal_distance(

@@ -6,6 +6,7 @@
     musiceval compare GENERATED --profile profile.json -o report/
     musiceval compare GENERATED --reference REFERENCE -o report/
     musiceval evaluate INPUT
+    musiceval compat INPUT --tool deepcomposer
 
 Inputs are whatever :func:`musiceval.io.load_rolls` reads: ``.npy``/``.npz`` files (with
 ``--layout``, ``--lowest-pitch``, ``--key``), MIDI files and folders of MIDI files. Bad input
@@ -117,6 +118,25 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compat(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from musiceval.compat import side_by_side
+
+    rolls = _read(args, args.input, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
+    table = side_by_side(
+        rolls,
+        args.tool,
+        layout=args.layout,
+        threshold=args.threshold,
+        lowest_pitch=args.lowest_pitch,
+        **_conventions(args),
+    )
+    with pd.option_context("display.max_colwidth", None, "display.width", 200):
+        print(table.drop(columns="tool").to_string(index=False))
+    return 0
+
+
 # ---------------------------------------------------------------------- helpers
 
 
@@ -194,6 +214,7 @@ def _names(text: str) -> list[str]:
 
 def _build_parser() -> argparse.ArgumentParser:
     from musiceval import __version__
+    from musiceval.compat import TOOLS
     from musiceval.registry import METRICS
     from musiceval.rolls import LAYOUTS
 
@@ -250,8 +271,28 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("-o", "--output", help="also write every sample's value to this .csv")
 
+    compat = command(
+        "compat",
+        _compat,
+        "Print each DeepComposer-lab or MuseGAN number for INPUT beside the correct musiceval "
+        "number, with one line on why they differ (docs/compat.md).",
+    )
+    compat.add_argument("input", metavar="INPUT", help=_INPUT_HELP)
+    compat.add_argument(
+        "--tool",
+        choices=list(TOOLS),
+        required=True,
+        help="whose numbers to reproduce: the AWS DeepComposer GAN lab (its (n, 32, 128, 4) "
+        "arrays, raw values) or MuseGAN's src/musegan/metrics.py and v2 evaluation",
+    )
+
     metric_names = ", ".join(METRICS)
-    for sub, with_reference in ((profile, True), (compare, True), (evaluate, False)):
+    for sub, with_reference in (
+        (profile, True),
+        (compare, True),
+        (evaluate, False),
+        (compat, False),
+    ):
         group = sub.add_argument_group("input")
         group.add_argument(
             "--layout",
@@ -274,9 +315,9 @@ def _build_parser() -> argparse.ArgumentParser:
         group.add_argument(
             "--n-bars",
             type=int,
-            default=4,
-            help="bars per sample when cutting MIDI files (default 4; generated MIDI is cut "
-            "to the profile's sample length)",
+            default=2 if sub is compat else 4,
+            help="bars per sample when cutting MIDI files (default 4, or 2 for compat, the "
+            "lab's 32 steps; generated MIDI is cut to the profile's sample length)",
         )
         group.add_argument(
             "--skip-unreadable",
@@ -288,12 +329,13 @@ def _build_parser() -> argparse.ArgumentParser:
             options.add_argument(
                 "--track-names", type=_names, help="comma-separated track names, e.g. S,A,T,B"
             )
-        options.add_argument(
-            "--metrics",
-            type=_names,
-            help=f"comma-separated metric names (default: every per-track metric); "
-            f"known: {metric_names}",
-        )
+        if sub is not compat:  # compat's metrics are the tool's
+            options.add_argument(
+                "--metrics",
+                type=_names,
+                help=f"comma-separated metric names (default: every per-track metric); "
+                f"known: {metric_names}",
+            )
         options.add_argument(
             "--steps-per-bar", type=int, default=16, help="steps per bar (default 16)"
         )

@@ -1,0 +1,575 @@
+"""MuseGAN's metrics as its code computes them (wrong on purpose), and its paper-era evaluation.
+
+Use these only to compare with numbers MuseGAN's code produced. The correct metrics are the
+ones in :mod:`musiceval` (:func:`musiceval.compat.side_by_side` prints both).
+
+Two generations of MuseGAN code are reproduced, both reimplemented in NumPy:
+
+* ``salu133445/musegan``, ``src/musegan/metrics.py`` (the current code, TensorFlow 1): the
+  functions :func:`empty_bar_rate`, :func:`n_pitches_used`, :func:`n_pitch_classes_used`,
+  :func:`polyphonic_rate`, :func:`in_scale_rate`, :func:`qualified_note_rate`,
+  :func:`drum_in_pattern_rate` and :func:`harmonicity` mirror its ``get_metric_ops``. Each
+  pools over all samples and bars and returns one value per track.
+* ``v2/musegan/utils/metrics.py`` (the code of the AAAI 2018 paper era): :func:`evaluate_v2`
+  mirrors ``Metrics.eval``, which scores each bar alone, leaves empty bars out (NaN) and
+  averages with ``nanmean``.
+
+Input
+-----
+MuseGAN's layout ``(n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)`` (musiceval's
+``"NBSPK"``), any number of pitches (MuseGAN uses 84, MIDI 24..107). The ``src`` functions read
+the values as they are, as MuseGAN's do: its training script feeds them
+``round((tanh + 1) / 2)``, a {0, 1} roll, which :func:`binarize` reproduces. :func:`evaluate_v2`
+binarises with ``x > 0`` itself, as ``v2``'s ``Model.run_eval`` does. Results are float64.
+
+What differs from the correct metrics
+-------------------------------------
+* ``empty_bar_rate`` is the *non*-empty rate (``v2``'s is right).
+* ``n_pitches_used`` counts active cells per bar, not pitches (MuseGAN issue #141); ``v2``'s is
+  right, per bar.
+* The "chroma" sums blocks of consecutive pitches (see :func:`to_chroma`), so
+  ``n_pitch_classes_used``, ``in_scale_rate``, ``harmonicity`` and their ``v2`` versions are
+  about pitch blocks, not pitch classes.
+* ``qualified_note_rate`` pairs onsets with offsets in time-major order, so it is about 1
+  whatever the notes (``v2``'s pairs them per pitch and is right, per bar).
+* ``polyphonic_rate`` counts steps with *more than* 2 pitches (``v2``: at least 2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+
+from musiceval.compat._common import C_MAJOR_MASK, TONAL_MATRIX, as_values, block_chroma
+
+__all__ = [
+    "V2_METRICS",
+    "binarize",
+    "drum_in_pattern_rate",
+    "empty_bar_rate",
+    "evaluate_v2",
+    "harmonicity",
+    "in_scale_rate",
+    "n_pitch_classes_used",
+    "n_pitches_used",
+    "polyphonic_rate",
+    "qualified_note_rate",
+    "to_chroma",
+]
+
+V2_METRICS: tuple[str, ...] = (
+    "empty_bar",
+    "pitch_used",
+    "qualified_note",
+    "polyphonicity",
+    "in_scale",
+    "drum_pattern",
+    "chroma_used",
+)
+"""The per-track metrics of ``v2``'s ``Metrics.eval``, in its order."""
+
+_SHAPE = "(n_samples, n_bars, steps_per_bar, n_pitches, n_tracks), MuseGAN's layout"
+_DRUM_MASKS: dict[int, tuple[list[float], int]] = {
+    96: ([1.0, 0.1, 0.0, 0.0, 0.0, 0.1], 16),
+    48: ([1.0, 0.1, 0.1], 16),
+    24: ([1.0, 0.1, 0.1], 8),
+    72: ([1.0, 0.1, 0.0, 0.0, 0.0, 0.1], 12),
+    36: ([1.0, 0.1, 0.1], 12),
+    64: ([1.0, 0.1, 0.0, 0.1], 16),
+    32: ([1.0, 0.1], 16),
+    16: ([1.0, 0.1], 8),
+}  # steps per bar -> (pattern, repeats) of src/musegan/metrics.py's _drum_pattern_mask
+_V2_DRUM_FILTER = np.tile([1.0, 0.1, 0.0, 0.0, 0.0, 0.1], 16)  # v2's config['drum_filter']
+
+
+def _values(x: Any) -> np.ndarray:
+    return as_values(x, _SHAPE, 5)
+
+
+def binarize(x: Any) -> np.ndarray:
+    """MuseGAN's training-time binarisation of tanh output: ``round((x + 1) / 2)``.
+
+    ``src/train.py`` applies it to the generator output before ``get_save_metric_ops``. Halves
+    round to even, so 0 maps to 0: on values in [-1, 1] this is ``x > 0`` as 0.0/1.0.
+
+    .. math:: b = \\operatorname{round}\\big((x + 1) / 2\\big)
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Generator output in [-1, 1].
+
+    Returns
+    -------
+    ndarray of float64, same shape
+        {0, 1} for input in [-1, 1].
+    """
+    return np.round(0.5 * (_values(x) + 1.0))
+
+
+def to_chroma(x: Any) -> np.ndarray:
+    """MuseGAN's "chroma" (``to_chroma``): sums of blocks of consecutive pitches.
+
+    The pitch axis is zero-padded to a multiple of 12, reshaped to ``(12, n_blocks)`` in C order
+    and summed over the blocks, so bin ``i`` holds pitch indices ``i * n_blocks`` to
+    ``(i + 1) * n_blocks - 1``. With 128 pitches the blocks are 11 wide (C4 = 60 and E4 = 64 fall
+    in bin 5, G4 = 67 and C5 = 72 in bin 6); with MuseGAN's 84 pitches from MIDI 24 they are 7
+    wide. A pitch class would be ``(lowest_pitch + p) % 12``.
+
+    .. math:: c_{\\cdot,i,k} = \\sum_{j=0}^{w-1} x_{\\cdot,\\,w i + j,\\,k}, \\qquad
+              w = \\lceil n\\_pitches / 12 \\rceil
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_bars, steps_per_bar, 12, n_tracks)
+    """
+    return block_chroma(_values(x))
+
+
+def _count_cells_per_bar(values: np.ndarray) -> np.ndarray:
+    """``n_pitches_used`` as coded: nonzero cells per bar, averaged over samples and bars."""
+    return np.count_nonzero(values, axis=3).sum(axis=2).mean(axis=(0, 1))
+
+
+def empty_bar_rate(x: Any) -> np.ndarray:
+    """MuseGAN's ``empty_bar_rate``, which is the **non**-empty bar rate.
+
+    ``src/musegan/metrics.py``, ``empty_bar_rate``: the mean over samples and bars of whether
+    any cell of the bar is above 0.5.
+
+    .. math:: \\mathrm{EB}^{\\mathrm{code}}_k = \\frac{1}{N B} \\sum_{n,b}
+              \\mathbb{1}\\big[\\exists s, p:\\ x_{n,b,s,p,k} > 0.5\\big]
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls, {0, 1} as MuseGAN feeds them.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_tracks,)
+        In [0, 1], 1 = no bar is empty; ``1 - musiceval.empty_bar_rate(...)`` averaged over
+        samples, on {0, 1} input.
+    """
+    return (_values(x) > 0.5).any(axis=(2, 3)).mean(axis=(0, 1))
+
+
+def n_pitches_used(x: Any) -> np.ndarray:
+    """MuseGAN's ``n_pitches_used``, which counts active **cells** per bar (issue #141).
+
+    ``src/musegan/metrics.py``, ``n_pitches_used``: nonzero cells of each step, summed over the
+    bar's steps, averaged over samples and bars. A triad held for a 16-step bar gives 48.
+
+    .. math:: \\mathrm{UP}^{\\mathrm{code}}_k = \\frac{1}{N B} \\sum_{n,b} \\sum_{s}
+              \\#\\{p : x_{n,b,s,p,k} \\ne 0\\}
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls, {0, 1} as MuseGAN feeds them.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_tracks,)
+        In [0, steps_per_bar * n_pitches]; 0 for silence.
+    """
+    return _count_cells_per_bar(_values(x))
+
+
+def n_pitch_classes_used(x: Any) -> np.ndarray:
+    """MuseGAN's ``n_pitch_classes_used``: ``n_pitches_used`` applied to :func:`to_chroma`.
+
+    ``src/musegan/metrics.py``, ``get_metric_ops``: nonzero block-chroma bins of each step,
+    summed over the bar's steps. A C-E-G triad held for 16 steps (128 pitches: bins 5, 5, 6)
+    gives 32, as does C4 + C5; the number of pitch classes is 3 and 1.
+
+    .. math:: \\mathrm{UPC}^{\\mathrm{code}}_k = \\frac{1}{N B} \\sum_{n,b} \\sum_{s}
+              \\#\\{i : c_{n,b,s,i,k} \\ne 0\\}
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls, {0, 1} as MuseGAN feeds them.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_tracks,)
+        In [0, 12 * steps_per_bar]; 0 for silence.
+    """
+    return _count_cells_per_bar(block_chroma(_values(x)))
+
+
+def polyphonic_rate(x: Any, *, threshold: int = 2) -> np.ndarray:
+    """MuseGAN's ``polyphonic_rate``: steps with **more than** ``threshold`` nonzero pitches.
+
+    ``src/musegan/metrics.py``, ``polyphonic_rate``: per bar, the share of steps with more than
+    ``threshold`` nonzero cells, averaged over samples and bars. With the default a held dyad
+    scores 0 (musiceval's ``polyphonic_rate`` counts ``>= min_pitches``, default 2).
+
+    .. math:: \\mathrm{PR}^{\\mathrm{code}}_k = \\frac{1}{N B S} \\sum_{n,b}
+              \\#\\{s : \\#\\{p : x_{n,b,s,p,k} \\ne 0\\} > \\tau\\}
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls, {0, 1} as MuseGAN feeds them.
+    threshold : int, default=2
+        A step counts when it has more than this many nonzero pitches (strict).
+
+    Returns
+    -------
+    ndarray of float64, shape (n_tracks,)
+        In [0, 1]; 0 for silence. Equals musiceval's ``polyphonic_rate(min_pitches=threshold +
+        1)`` averaged over samples, on {0, 1} input.
+    """
+    values = _values(x)
+    polyphonic = np.count_nonzero(values, axis=3) > threshold
+    return (polyphonic.sum(axis=2) / values.shape[2]).mean(axis=(0, 1))
+
+
+def in_scale_rate(x: Any) -> np.ndarray:
+    """MuseGAN's ``in_scale_ratio``: a C-major mask over the block chroma, pooled.
+
+    ``src/musegan/metrics.py``, ``in_scale_rate(to_chroma(x))``: the chroma bins
+    ``{0, 2, 4, 5, 7, 9, 11}`` (``_scale_mask(key=3)``) over all bins, summed over samples,
+    bars and steps. A held C-E-G triad scores 2/3 with 128 pitches (bins 5, 5, 6).
+
+    .. math:: \\mathrm{IS}^{\\mathrm{code}}_k = \\frac{\\sum_{n,b,s} \\sum_{i \\in M}
+              c_{n,b,s,i,k}}{\\sum_{n,b,s} \\sum_{i} c_{n,b,s,i,k}}, \\qquad
+              M = \\{0, 2, 4, 5, 7, 9, 11\\}
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls, {0, 1} as MuseGAN feeds them.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_tracks,)
+        In [0, 1] on non-negative input; NaN for a silent track (0/0).
+    """
+    chroma = block_chroma(_values(x))
+    in_scale = (C_MAJOR_MASK[:, None] * chroma.sum(axis=2)).sum(axis=(0, 1, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return in_scale / chroma.sum(axis=(0, 1, 2, 3))
+
+
+def qualified_note_rate(x: Any, *, threshold: int = 2) -> np.ndarray:
+    """MuseGAN's ``qualified_note_rate``, whose onset/offset pairing makes it about 1.
+
+    ``src/musegan/metrics.py``, ``qualified_note_rate``: per track, the values are cast to int
+    (truncating toward zero), the bars of a sample joined, the time axis padded with one zero
+    step at each end and differenced; in the flattened ``(sample, step, pitch)`` order the
+    ``j``-th positive difference (onset) is paired with the ``j``-th negative one (offset), and
+    a pair "qualifies" when the *flat-index* difference is at least ``threshold``. Flat indices
+    of different steps differ by multiples of ``n_pitches``, so almost every pair qualifies: two
+    one-step notes score 1.0 (musiceval: 0.0). The denominator counts onsets with
+    ``count_nonzero`` of their flat indices, which drops an onset at index 0 (sample 0, step 0,
+    pitch 0), so the rate can exceed 1.
+
+    .. math:: \\mathrm{QN}^{\\mathrm{code}}_k = \\frac{\\#\\{j : f^{\\mathrm{off}}_j -
+              f^{\\mathrm{on}}_j \\ge \\tau\\}}{\\#\\{j : f^{\\mathrm{on}}_j \\ne 0\\}}
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls, {0, 1} as MuseGAN feeds them.
+    threshold : int, default=2
+        Shortest qualified flat-index distance (``>=``).
+
+    Returns
+    -------
+    ndarray of float64, shape (n_tracks,)
+        About 1 on any roll with notes; NaN for a silent track, inf when its only onset is at
+        flat index 0.
+
+    Raises
+    ------
+    ValueError
+        When a track's values give more onsets than offsets (more than two levels, such as
+        velocities 1 then 2): MuseGAN's code fails there too, with a broadcasting error. Use
+        :func:`binarize` first; ±1 input runs, as in MuseGAN, and gives a meaningless number.
+    """
+    values = _values(x)
+    n_samples, n_bars, steps_per_bar, n_pitches, n_tracks = values.shape
+    joined = values.reshape(n_samples, n_bars * steps_per_bar, n_pitches, n_tracks)
+    steps = np.diff(np.pad(joined.astype(np.int64), ((0, 0), (1, 1), (0, 0), (0, 0))), axis=1)
+    rates = np.empty(n_tracks)
+    for track in range(n_tracks):
+        flat = steps[..., track].reshape(-1)
+        onsets, offsets = np.flatnonzero(flat > 0), np.flatnonzero(flat < 0)
+        if onsets.size != offsets.size:
+            raise ValueError(
+                f"x track {track} has {onsets.size} onsets and {offsets.size} offsets; expected "
+                f"a {{0, 1}} roll (MuseGAN's pairing fails here too): pass musegan.binarize(x)"
+            )
+        qualified = np.count_nonzero(offsets - onsets >= threshold)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            rates[track] = np.float64(qualified) / np.count_nonzero(onsets)
+    return rates
+
+
+def drum_in_pattern_rate(x: Any) -> np.ndarray:
+    """MuseGAN's ``drum_in_pattern_rate``: cells weighted by a grid mask with 0.1 tolerance.
+
+    ``src/musegan/metrics.py``, ``drum_in_pattern_rate`` with its ``_drum_pattern_mask``: each
+    step of a bar has a weight (1 on the grid, 0.1 next to it, 0 elsewhere; for 16 steps
+    ``[1, 0.1] * 8``); the values summed over pitches are weighted and divided by the number of
+    nonzero cells. Cells, not onsets, are counted: a kick held for a whole 16-step bar scores
+    0.55 (musiceval: one hit on the grid, 1.0). MuseGAN applies it to track 0 (drums) only;
+    here every track is scored, take element 0 to reproduce it.
+
+    .. math:: \\mathrm{DP}^{\\mathrm{code}}_k = \\frac{\\sum_{n,b,s} w_s \\sum_p x_{n,b,s,p,k}}
+              {\\#\\{(n,b,s,p) : x_{n,b,s,p,k} \\ne 0\\}}
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls, {0, 1} as MuseGAN feeds them; steps_per_bar must be one of 16, 24, 32, 36,
+        48, 64, 72 or 96 (the bar lengths MuseGAN has a mask for).
+
+    Returns
+    -------
+    ndarray of float64, shape (n_tracks,)
+        In [0, 1] on {0, 1} input; 0 (not NaN) for a silent track, as coded.
+    """
+    values = _values(x)
+    steps_per_bar = values.shape[2]
+    if steps_per_bar not in _DRUM_MASKS:
+        raise ValueError(
+            f"x must have steps_per_bar in {sorted(_DRUM_MASKS)} (MuseGAN's drum masks); got "
+            f"{steps_per_bar}"
+        )
+    pattern, repeats = _DRUM_MASKS[steps_per_bar]
+    mask = np.tile(pattern, repeats)
+    in_pattern = (mask[:, None] * values.sum(axis=3)).sum(axis=(0, 1, 2))
+    n_cells = np.count_nonzero(values, axis=(0, 1, 2, 3))
+    return np.divide(in_pattern, n_cells, out=np.zeros_like(in_pattern), where=n_cells > 0)
+
+
+def _check_beat_resolution(beat_resolution: Any, steps_per_bar: int) -> int:
+    if isinstance(beat_resolution, bool) or not isinstance(beat_resolution, int | np.integer):
+        raise TypeError(f"beat_resolution must be an int; got {beat_resolution!r}")
+    if beat_resolution < 1 or steps_per_bar % beat_resolution:
+        raise ValueError(
+            f"beat_resolution must be a positive divisor of steps_per_bar={steps_per_bar}; got "
+            f"{beat_resolution}"
+        )
+    return int(beat_resolution)
+
+
+def _tonal_centroids(chroma: np.ndarray, beat_resolution: int) -> np.ndarray:
+    """Per-beat tonal centroids ``(..., n_beats, 6, n_tracks)`` of ``(..., S, 12, K)`` chroma.
+
+    Each beat's chroma is divided by its sum: a silent beat gives NaN, as in MuseGAN.
+    """
+    *lead, n_steps, _, n_tracks = chroma.shape
+    beats = chroma.reshape(*lead, n_steps // beat_resolution, beat_resolution, 12, n_tracks)
+    beats = beats.sum(axis=-3)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        beats = beats / beats.sum(axis=-2, keepdims=True)
+    return np.einsum("dc,...ck->...dk", TONAL_MATRIX, beats)
+
+
+def harmonicity(x: Any, *, beat_resolution: int) -> np.ndarray:
+    """MuseGAN's ``harmonicity`` (tonal distance) between every two tracks, on block chroma.
+
+    ``src/musegan/metrics.py``, ``harmonicity``: the block chroma (:func:`to_chroma`) is summed
+    per beat, divided by its sum and mapped to Harte et al.'s 6-D tonal centroid (radii 1, 1,
+    0.5); the result is the mean over *all* beats of all samples of the Euclidean distance
+    between the two tracks' centroids. A beat where either track is silent is 0/0, which makes
+    the whole mean NaN. ``get_metric_ops`` passes ``chroma[..., 1:]``: to reproduce it, drop the
+    drum track (``x[..., 1:]``). With 128 pitches, a held C4 against a held C5 (bins 5 and 6)
+    scores 2.55, like two pitch classes a semitone apart; musiceval's ``tonal_distance`` gives 0.
+
+    .. math:: \\mathrm{TD}^{\\mathrm{code}}_{k,l} = \\operatorname{mean}_{\\text{beats } t}
+              \\big\\lVert \\Phi \\hat c_{t,k} - \\Phi \\hat c_{t,l} \\big\\rVert_2, \\qquad
+              \\hat c_t = c_t / \\textstyle\\sum_i c_{t,i}
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls, {0, 1} as MuseGAN feeds them.
+    beat_resolution : int
+        Steps per beat; must divide steps_per_bar.
+
+    Returns
+    -------
+    ndarray of float64, shape (n_tracks, n_tracks)
+        Symmetric, >= 0, 0 on the diagonal where the track sounds on every beat; NaN for a pair
+        where either track has a silent beat.
+
+    References
+    ----------
+    C. Harte, M. Sandler and M. Gasser, "Detecting harmonic change in musical audio", 2006.
+    """
+    values = _values(x)
+    resolution = _check_beat_resolution(beat_resolution, values.shape[2])
+    centroids = _tonal_centroids(block_chroma(values), resolution)
+    centroids = centroids.reshape(-1, 6, values.shape[-1])
+    distances = np.linalg.norm(centroids[..., :, None] - centroids[..., None, :], axis=1)
+    return distances.mean(axis=0)
+
+
+def _check_pairs(pairs: Sequence[tuple[int, int]] | None, n_tracks: int) -> list[tuple[int, int]]:
+    if pairs is None:
+        return list(combinations(range(n_tracks), 2))
+    checked = []
+    for pair in pairs:
+        if not (
+            isinstance(pair, tuple | list)
+            and len(pair) == 2
+            and all(
+                isinstance(t, int | np.integer) and not isinstance(t, bool) and 0 <= t < n_tracks
+                for t in pair
+            )
+        ):
+            raise ValueError(
+                f"pairs must be (track_a, track_b) pairs of track indices below "
+                f"n_tracks={n_tracks}; got {pairs!r}"
+            )
+        checked.append((int(pair[0]), int(pair[1])))
+    return checked
+
+
+def _check_drum_filter(drum_filter: Any, steps_per_bar: int) -> np.ndarray | None:
+    if drum_filter is None:
+        return _V2_DRUM_FILTER if steps_per_bar == _V2_DRUM_FILTER.size else None
+    weights = np.asarray(drum_filter, dtype=np.float64)
+    if weights.shape != (steps_per_bar,):
+        raise ValueError(
+            f"drum_filter must have shape (steps_per_bar,) = ({steps_per_bar},); got "
+            f"{weights.shape}"
+        )
+    return weights
+
+
+def _v2_qualified_notes(bars: np.ndarray, threshold: int) -> np.ndarray:
+    """``get_qualified_note_rate`` of every (bar, track): pitch-major pairing, ``>=``."""
+    n_bars, _, _, n_tracks = bars.shape
+    steps = np.diff(np.pad(bars.astype(np.int8), ((0, 0), (1, 1), (0, 0), (0, 0))), axis=1)
+    rows = steps.transpose(0, 3, 2, 1)  # (bar, track, pitch, step): v2 flattens diff.T
+    onsets, offsets = np.nonzero(rows > 0), np.nonzero(rows < 0)
+    owner = onsets[0] * n_tracks + onsets[1]
+    qualified = offsets[3] - onsets[3] >= threshold
+    size = n_bars * n_tracks
+    n_qualified = np.bincount(owner, weights=qualified, minlength=size)
+    n_onsets = np.bincount(owner, minlength=size)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (n_qualified / n_onsets).reshape(n_bars, n_tracks)
+
+
+def _v2_drum_pattern(bars: np.ndarray, drum_filter: np.ndarray) -> np.ndarray:
+    """``get_drum_pattern`` of every (bar, track) of a bool roll.
+
+    ``np.diff`` of a bool array is ``!=``, so the step after a note's end counts as a hit too;
+    the filter is tried at shifts 0..5 and the best score kept (never below 0).
+    """
+    previous = np.pad(bars, ((0, 0), (1, 0), (0, 0), (0, 0)))[:, :-1]
+    hits = (bars != previous).sum(axis=2)  # (bar, step, track)
+    shifted = np.stack([np.roll(drum_filter, shift) for shift in range(6)])
+    scores = np.einsum("is,bsk->bik", shifted, hits).max(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.maximum(scores, 0.0) / hits.sum(axis=1)
+
+
+def evaluate_v2(
+    x: Any,
+    *,
+    beat_resolution: int,
+    pairs: Sequence[tuple[int, int]] | None = None,
+    drum_filter: Any = None,
+) -> dict[str, np.ndarray]:
+    """MuseGAN's paper-era evaluation (``v2``): every bar scored alone, empty bars skipped.
+
+    ``v2/musegan/utils/metrics.py``, ``Metrics.eval``, as ``Model.run_eval`` calls it: the
+    input is binarised with ``x > 0`` and split into bars. For each bar and track, ``empty_bar``
+    is 1 when no cell is active; every other metric is NaN on an empty bar, else:
+
+    * ``pitch_used``: pitches active in the bar (``get_num_pitch_used``), correct;
+    * ``qualified_note``: notes of at least 2 steps over notes, onsets and offsets paired per
+      pitch (correct, notes cut at bar lines);
+    * ``polyphonicity``: steps with at least 2 active pitches over the bar's steps;
+    * ``in_scale``: C-major mask over ``v2``'s block chroma, which always pads
+      ``12 - n_pitches % 12`` pitches (84 pitches become 96, blocks of 8; 128 become 132,
+      blocks of 11);
+    * ``drum_pattern``: the bar's changes (onsets and the step after each note's end: ``np.diff``
+      of a bool roll is ``!=``) weighted by ``drum_filter`` at the best of 6 shifts, over the
+      number of changes;
+    * ``chroma_used``: nonzero bins of that block chroma.
+
+    ``tonal_distance`` is computed for each bar and pair (``get_harmonicity``): per beat, the
+    distance between the two tracks' tonal centroids of block chroma, averaged over the bar's
+    beats (NaN if either track has a silent beat). Each metric is then averaged over all bars
+    of all samples with ``nanmean``.
+
+    .. math:: m^{v2}_k = \\operatorname{nanmean}_{(n, b)} \\; m(x_{n,b,\\cdot,\\cdot,k} > 0)
+
+    Parameters
+    ----------
+    x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
+        Piano rolls (generator output or data); cells above 0 are active.
+    beat_resolution : int
+        Steps per beat for ``tonal_distance``; must divide steps_per_bar (MuseGAN: 24).
+    pairs : sequence of (int, int), optional
+        Track pairs for ``tonal_distance``; default every pair ``(a, b)`` with ``a < b``
+        (MuseGAN's config: ``[(1, 2)]``).
+    drum_filter : array-like of shape (steps_per_bar,), optional
+        Step weights for ``drum_pattern``. Default MuseGAN's ``tile([1, .1, 0, 0, 0, .1], 16)``,
+        which fits 96-step bars only; for other bar lengths ``drum_pattern`` is then NaN.
+
+    Returns
+    -------
+    dict of str to ndarray of float64
+        The :data:`V2_METRICS` names, each of shape (n_tracks,), and ``"tonal_distance"`` of
+        shape (n_pairs,). ``empty_bar`` is in [0, 1] and right (unlike ``src``'s); the others
+        are NaN for a track whose bars are all empty. MuseGAN reports ``drum_pattern`` for the
+        drum track only and the others for the rest.
+    """
+    values = _values(x)
+    n_samples, n_bars, steps_per_bar, n_pitches, n_tracks = values.shape
+    resolution = _check_beat_resolution(beat_resolution, steps_per_bar)
+    checked_pairs = _check_pairs(pairs, n_tracks)
+    weights = _check_drum_filter(drum_filter, steps_per_bar)
+    bars = values.reshape(n_samples * n_bars, steps_per_bar, n_pitches, n_tracks) > 0
+    empty = ~bars.any(axis=(1, 2))
+    chroma = block_chroma(bars.astype(np.int64), always_pad=True)
+    bar_chroma = chroma.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        in_scale = (C_MAJOR_MASK[:, None] * bar_chroma).sum(axis=1) / bar_chroma.sum(axis=1)
+    scores = {
+        "pitch_used": (bars.sum(axis=1) > 0).sum(axis=1),
+        "qualified_note": _v2_qualified_notes(bars, 2),
+        "polyphonicity": (bars.sum(axis=2) >= 2).sum(axis=1) / steps_per_bar,
+        "in_scale": in_scale,
+        "drum_pattern": (
+            np.full(empty.shape, np.nan) if weights is None else _v2_drum_pattern(bars, weights)
+        ),
+        "chroma_used": (bar_chroma > 0).sum(axis=1),
+    }
+    result = {"empty_bar": empty.mean(axis=0)}
+    for name, per_bar in scores.items():
+        result[name] = _nanmean(np.where(empty, np.nan, per_bar))
+    centroids = _tonal_centroids(chroma, resolution)  # (bar, beat, 6, track)
+    distances = [
+        np.linalg.norm(centroids[..., a] - centroids[..., b], axis=-1).mean(axis=1)
+        for a, b in checked_pairs
+    ]
+    result["tonal_distance"] = _nanmean(np.stack(distances, axis=1)) if distances else np.empty(0)
+    return {name: result[name] for name in (*V2_METRICS, "tonal_distance")}
+
+
+def _nanmean(per_bar: np.ndarray) -> np.ndarray:
+    """``np.nanmean`` over axis 0 without its warning: NaN where every bar is NaN."""
+    counts = np.count_nonzero(~np.isnan(per_bar), axis=0)
+    totals = np.nansum(per_bar, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(counts > 0, totals / counts, np.nan)
