@@ -262,8 +262,17 @@ def test_bad_grid_size_is_named(grid_size, error):
 def test_binned_evaluation_of_large_samples_matches_scipy(sample):
     smooth = _Smoothed(sample)
     grid = np.linspace(sample.min() - 1.0, sample.max() + 1.0, 300)
-    expected = smooth.kde(grid)
+    expected = gaussian_kde(sample)(grid)
     np.testing.assert_allclose(smooth.density(grid), expected, rtol=0, atol=5e-5 * expected.max())
+
+
+def test_exact_evaluation_and_bandwidth_are_scipys():
+    sample = RNG.gamma(2.0, size=700)
+    smooth = _Smoothed(sample)
+    kde = gaussian_kde(sample)
+    assert smooth.bandwidth == pytest.approx(np.sqrt(kde.covariance[0, 0]), rel=1e-12)
+    grid = np.linspace(-1.0, 12.0, 400)
+    np.testing.assert_allclose(smooth.density(grid), kde(grid), rtol=1e-10, atol=1e-14)
 
 
 # ---------------------------------------------------------------- set_distances
