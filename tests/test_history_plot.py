@@ -475,3 +475,15 @@ def test_reference_from_a_profile(chorales: np.ndarray, tmp_path) -> None:
         history.set_reference_from(musiceval.profile(chorales[..., :1], ["n_notes"]))
     with pytest.raises(ValueError, match="profile must be a DatasetProfile; got dict"):
         history.set_reference_from({})
+
+
+def test_plot_losses_draws_one_panel_per_loss(tmp_path) -> None:
+    steps = np.arange(1, 101)
+    losses = {"g": np.sin(steps / 10.0), "d": np.cos(steps / 10.0), "gp": steps / 100.0}
+    path = plot.plot_losses(steps, losses, tmp_path / "losses.png", titles={"g": "generator"})
+    assert imread(path).shape[:2] == (500, 1000)  # 2 rows x 2 columns of 5 x 2.5 inches
+    with pytest.raises(ValueError, match="losses must map names to 100 values each"):
+        plot.plot_losses(steps, {"g": steps[:5]}, tmp_path / "bad.png")
+    with pytest.raises(ValueError, match="smoothing must be an int >= 1; got 0"):
+        plot.plot_losses(steps, losses, tmp_path / "bad.png", smoothing=0)
+    assert not (tmp_path / "bad.png").exists()

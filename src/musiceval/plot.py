@@ -7,6 +7,7 @@
   reference's, one panel per track.
 * :func:`plot_z_scores`: a one-page summary of the z-score of every (metric, track).
 * :func:`plot_roll`: piano rolls themselves, one panel per track, samples side by side.
+* :func:`plot_losses`: training losses per step, raw and smoothed, one panel per loss.
 
 matplotlib is imported inside each function (``pip install musiceval[plot]``); figures are
 built with :class:`matplotlib.figure.Figure`, not pyplot, so no global state or display is
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,7 @@ __all__ = [
     "PANEL_SIZE",
     "plot_distributions",
     "plot_history",
+    "plot_losses",
     "plot_roll",
     "plot_z_scores",
 ]
@@ -502,6 +504,83 @@ def plot_roll(
         if not used.size:
             _note(ax, "silent")
     axes[-1].set_xlabel("time step", fontsize=8)
+    return _save(figure, path)
+
+
+# ---------------------------------------------------------------------- losses
+
+
+def plot_losses(
+    steps: Any,
+    losses: Mapping[str, Any],
+    path: str | os.PathLike[str],
+    *,
+    titles: Mapping[str, str] | None = None,
+    smoothing: int | None = None,
+) -> Path:
+    """Draw training losses against the step, raw and smoothed, one panel per loss.
+
+    Panels are laid out two per row, in the order of ``losses``; each shows the per-step
+    values (faint) and their moving mean over ``smoothing`` steps (``"valid"`` convolution, so
+    the smoothed line starts at the ``smoothing``-th step).
+
+    Parameters
+    ----------
+    steps : array-like of shape (n_steps,)
+        The step of each value.
+    losses : mapping of str to array-like of shape (n_steps,)
+        Values per loss name.
+    path : str or os.PathLike
+        Output file, ending in ``.png``; its directory must exist.
+    titles : mapping of str to str, optional
+        A panel title per loss name; default: the name.
+    smoothing : int, optional
+        Steps in the moving mean; default ``max(1, n_steps // 25)`` (1 draws no smoothed line).
+
+    Returns
+    -------
+    pathlib.Path
+        The file written: 5 inches wide per column (2 columns, or 1 for one loss) and 2.5
+        inches high per row, at :data:`DPI`.
+    """
+    from matplotlib.figure import Figure
+
+    x = np.asarray(steps, dtype=np.float64).reshape(-1)
+    values = {
+        name: np.asarray(value, dtype=np.float64).reshape(-1) for name, value in losses.items()
+    }
+    if not values or any(series.size != x.size for series in values.values()):
+        raise ValueError(
+            f"losses must map names to {x.size} values each (one per step); got "
+            f"{ {name: series.size for name, series in values.items()} }"
+        )
+    window = max(1, x.size // 25) if smoothing is None else smoothing
+    if isinstance(window, bool) or not isinstance(window, int) or window < 1:
+        raise ValueError(f"smoothing must be an int >= 1; got {smoothing!r}")
+    path = _check_path(path)
+    n_columns = min(2, len(values))
+    n_rows = math.ceil(len(values) / n_columns)
+    figure = Figure(figsize=(5.0 * n_columns, 2.5 * n_rows), dpi=DPI, layout="constrained")
+    axes = figure.subplots(n_rows, n_columns, sharex=True, squeeze=False).reshape(-1)
+    for ax, (name, series) in zip(axes, values.items(), strict=False):
+        ax.plot(x, series, color=_GENERATED_COLOR, alpha=0.3, linewidth=0.8, label="per step")
+        if window > 1 and series.size >= window:
+            smooth = np.convolve(series, np.ones(window) / window, mode="valid")
+            ax.plot(
+                x[window - 1 :],
+                smooth,
+                color=_GENERATED_COLOR,
+                linewidth=1.6,
+                label=f"mean of {window} steps",
+            )
+        ax.set_title((titles or {}).get(name, name), fontsize=10)
+        ax.grid(alpha=0.25, linewidth=0.5)
+        ax.tick_params(labelsize=8)
+    for ax in axes[len(values) :]:
+        ax.set_visible(False)
+    for ax in axes[-n_columns:]:
+        ax.set_xlabel("step", fontsize=9)
+    axes[0].legend(fontsize=8, frameon=False)
     return _save(figure, path)
 
 
