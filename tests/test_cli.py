@@ -282,3 +282,11 @@ def test_compat_prints_the_tools_numbers_beside_ours(
         ["compat", str(tmp_path / "four_bars.npy"), "--tool", "deepcomposer"], capsys
     )
     assert status == 1 and "x must have shape (n_samples, 32, 128, n_tracks)" in err
+
+
+def test_train_is_handed_to_the_trainer(capsys: pytest.CaptureFixture[str]) -> None:
+    status, out, _ = _run(["train", "--help"], capsys)
+    assert status == 0
+    assert out.startswith("usage: musiceval train") and "--quick" in out and "--resume" in out
+    status, out, _ = _run(["--help"], capsys)
+    assert status == 0 and "train" in out and "docs/training.md" in " ".join(out.split())

@@ -7,6 +7,7 @@
     musiceval compare GENERATED --reference REFERENCE -o report/
     musiceval evaluate INPUT
     musiceval compat INPUT --tool deepcomposer
+    musiceval train [--quick] [--out DIR]
 
 Inputs are whatever :func:`musiceval.io.load_rolls` reads: ``.npy``/``.npz`` files (with
 ``--layout``, ``--lowest-pitch``, ``--key``), MIDI files and folders of MIDI files. Bad input
@@ -43,6 +44,9 @@ class _Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``musiceval`` command with ``argv`` (default ``sys.argv[1:]``); return its status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["train"]:  # every option, --help included, belongs to the trainer's parser
+        return _train(argv[1:])
     parser = _build_parser()
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
@@ -135,6 +139,12 @@ def _compat(args: argparse.Namespace) -> int:
     with pd.option_context("display.max_colwidth", None, "display.width", 200):
         print(table.drop(columns="tool").to_string(index=False))
     return 0
+
+
+def _train(arguments: list[str]) -> int:
+    from musiceval.models.cli import main as train
+
+    return train(arguments, prog="musiceval train")
 
 
 # ---------------------------------------------------------------------- helpers
@@ -230,7 +240,11 @@ def _build_parser() -> argparse.ArgumentParser:
 
     def command(name: str, run: Callable[[argparse.Namespace], int], help_text: str) -> Any:
         sub = commands.add_parser(
-            name, help=help_text, description=help_text, prog=f"musiceval {name}"
+            name,
+            help=help_text,
+            description=help_text,
+            prog=f"musiceval {name}",
+            add_help=name != "train",
         )
         sub.set_defaults(run=run)
         return sub
@@ -277,6 +291,15 @@ def _build_parser() -> argparse.ArgumentParser:
         "Print each DeepComposer-lab or MuseGAN number for INPUT beside the correct musiceval "
         "number, with one line on why they differ (docs/compat.md).",
     )
+    # train's options live in musiceval.models.cli; listing them here would import torch for
+    # every command, so its arguments are handed over whole.
+    command(  # listed for --help; main() hands "train" to the trainer before parsing
+        "train",
+        lambda args: _train([]),
+        "Train the reference GAN on the Bach chorales while musiceval watches "
+        "(docs/training.md); 'musiceval train --help' lists its options.",
+    )
+
     compat.add_argument("input", metavar="INPUT", help=_INPUT_HELP)
     compat.add_argument(
         "--tool",
