@@ -16,6 +16,7 @@ import argparse
 import time
 
 import musiceval
+from musiceval.cli import positive_int
 from musiceval.datasets import CHORALE_TRACKS, load_chorales
 from musiceval.scales import key_name
 
@@ -23,28 +24,18 @@ STEPS_PER_BEAT = 4  # sixteenth-note resolution
 STEPS_PER_BAR = 4 * STEPS_PER_BEAT  # 4/4
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {value}")
-    return value
-
-
 def main(argv: list[str] | None = None) -> None:
     """Build (or load) the chorales, evaluate them, print the per-voice metric means."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--limit",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="use only the first N qualifying chorales (default: all of them)",
     )
     parser.add_argument(
-        "--n-bars", type=_positive_int, default=4, metavar="B", help="bars per segment (default 4)"
+        "--n-bars", type=positive_int, default=4, metavar="B", help="bars per segment (default 4)"
     )
     parser.add_argument(
         "--cache-dir",

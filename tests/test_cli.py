@@ -161,7 +161,12 @@ def test_midi_folders_fail_or_skip_unreadable_files(
         (["evaluate", "{d}/missing.npz"], 1, "missing.npz' does not exist"),
         (["evaluate", "{d}/train.npz", "--key", "rolls"], 1, "holds no array 'rolls'"),
         (["evaluate", "{d}/train.npz", "--metrics", "chroma"], 1, "got ['chroma']"),
-        (["evaluate", "{d}/train.npz", "--steps-per-bar", "0"], 1, "steps_per_bar must be"),
+        (
+            ["evaluate", "{d}/train.npz", "--steps-per-bar", "0"],
+            2,
+            "argument --steps-per-bar: expected a positive integer; got 0",
+        ),
+        (["evaluate", "{d}/train.npz", "--steps-per-bar", "5"], 1, "steps_per_bar=5"),
         (["evaluate", "{d}/train.npz", "--metrics", ","], 2, "expected comma-separated names"),
         (["evaluate", "{d}/train.npz", "-o", "{d}/v.txt"], 1, "--output must end in .csv"),
         (

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from musiceval.profiles import DatasetProfile
 
-__all__ = ["main"]
+__all__ = ["main", "positive_int"]
 
 _FAILURES = (ValueError, TypeError, OSError)
 
@@ -212,6 +212,17 @@ def _print_warnings(prog: str, caught: list[warnings.WarningMessage]) -> None:
         print(f"{prog}: warning: {warning.message}", file=sys.stderr)
 
 
+def positive_int(text: str) -> int:
+    """An argparse ``type``: ``text`` as an int >= 1, or a usage error saying what was given."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer; got {value}")
+    return value
+
+
 def _names(text: str) -> list[str]:
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
@@ -337,7 +348,7 @@ def _build_parser() -> argparse.ArgumentParser:
         )
         group.add_argument(
             "--n-bars",
-            type=int,
+            type=positive_int,
             default=2 if sub is compat else 4,
             help="bars per sample when cutting MIDI files (default 4, or 2 for compat, the "
             "lab's 32 steps; generated MIDI is cut to the profile's sample length)",
@@ -360,11 +371,11 @@ def _build_parser() -> argparse.ArgumentParser:
                 f"known: {metric_names}",
             )
         options.add_argument(
-            "--steps-per-bar", type=int, default=16, help="steps per bar (default 16)"
+            "--steps-per-bar", type=positive_int, default=16, help="steps per bar (default 16)"
         )
         options.add_argument(
             "--steps-per-beat",
-            type=int,
+            type=positive_int,
             default=4,
             help="steps per quarter note (default 4); also the grid MIDI files are read on",
         )

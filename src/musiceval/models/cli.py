@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from musiceval.cli import positive_int
+
 if TYPE_CHECKING:
     from musiceval.models.trainer import Trainer
 
@@ -35,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="a run of a few seconds (small networks, 40 chorales, 20 steps) to try things out",
     )
     parser.add_argument(
-        "--steps", type=_positive_int, default=None, metavar="N", help="training steps"
+        "--steps", type=positive_int, default=None, metavar="N", help="training steps"
     )
     parser.add_argument(
         "--device",
@@ -59,7 +61,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--patience",
-        type=_positive_int,
+        type=positive_int,
         default=None,
         metavar="N",
         help="stop early when the metric distance to the training set has not improved by 1%% "
@@ -140,16 +142,6 @@ def _threads() -> int:
     import torch
 
     return torch.get_num_threads()
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {value}")
-    return value
 
 
 def _seed(text: str) -> int:
