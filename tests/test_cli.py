@@ -295,3 +295,23 @@ def test_train_is_handed_to_the_trainer(capsys: pytest.CaptureFixture[str]) -> N
     assert out.startswith("usage: musiceval train") and "--quick" in out and "--resume" in out
     status, out, _ = _run(["--help"], capsys)
     assert status == 0 and "train" in out and "docs/training.md" in " ".join(out.split())
+
+
+def test_compare_reads_a_generated_midi_folder_with_the_profiles_grid(
+    files: Path, chorales: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["profile", str(files / "train.npz"), "-o", str(files / "p.json"), "--metrics", METRICS])
+    folder = files / "midi"
+    folder.mkdir()
+    io.write_midi(folder / "a.mid", chorales[:3])
+    (folder / "broken.mid").write_bytes(b"not midi")
+    args = ["compare", str(folder), "--profile", str(files / "p.json"), "-o", str(files / "r")]
+    status, _, err = _run(args, capsys)
+    assert status == 1 and "broken.mid" in err and not (files / "r").exists()
+    status, _, err = _run([*args, "--skip-unreadable"], capsys)
+    assert status == 0 and "warning: skipped 1 of 2 MIDI files" in err
+    profile = DatasetProfile.load(files / "p.json")
+    expected = musiceval.compare(chorales[:3], profile).to_frame()
+    np.testing.assert_allclose(
+        pd.read_csv(files / "r" / "report.csv")["generated_mean"], expected["generated_mean"]
+    )

@@ -23,7 +23,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -86,14 +86,14 @@ def _compare(args: argparse.Namespace) -> int:
         reference = DatasetProfile.load(args.profile)
     else:
         reference = _profile_of(args, args.reference)
-    # Generated MIDI is cut into samples as long as the profile's, as compare() does.
-    generated = _read(args, args.generated, n_bars=1, steps_per_bar=reference.n_steps)
     report = musiceval.compare(
-        generated,
+        args.generated,
         reference,
         layout=args.layout,
         threshold=args.threshold,
+        npz_key=args.key,
         lowest_pitch=args.lowest_pitch,
+        on_error=_on_error(args),
     )
     print(report.to_markdown())
     out = report.save(args.output)
@@ -175,8 +175,12 @@ def _read(args: argparse.Namespace, source: str, *, n_bars: int, steps_per_bar: 
         n_bars=n_bars,
         steps_per_bar=steps_per_bar,
         steps_per_beat=args.steps_per_beat,
-        on_error="skip" if args.skip_unreadable else "raise",
+        on_error=_on_error(args),
     )
+
+
+def _on_error(args: argparse.Namespace) -> Literal["raise", "skip"]:
+    return "skip" if args.skip_unreadable else "raise"
 
 
 def _conventions(args: argparse.Namespace) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
@@ -75,6 +75,7 @@ def compare(
     threshold: float = 0.0,
     npz_key: str | None = None,
     lowest_pitch: int | None = None,
+    on_error: Literal["raise", "skip"] = "raise",
 ) -> Report:
     """Compare generated piano rolls with a reference profile.
 
@@ -100,6 +101,9 @@ def compare(
     lowest_pitch : int, optional
         MIDI number of pitch index 0 of ``generated``; default: the profile's. A different
         value is refused (the metrics would not be comparable).
+    on_error : {"raise", "skip"}, default="raise"
+        For a folder of MIDI files: stop at an unreadable file, or skip it with one warning
+        listing every skipped file (:func:`musiceval.io.load_midi_folder`).
 
     Returns
     -------
@@ -133,6 +137,7 @@ def compare(
         n_bars=1,
         steps_per_bar=profile.n_steps,
         steps_per_beat=profile.conventions["steps_per_beat"],
+        on_error=on_error,
     )
     _check_shape(x, layout, profile)
     conventions = make_conventions(**profile.conventions)
