@@ -420,9 +420,9 @@ def test_frechet_matches_the_symmetric_eigen_formula():
     )
 
 
-def test_frechet_falls_back_to_the_eigen_formula_when_sqrtm_is_inaccurate(monkeypatch):
-    # fewer samples than features: singular covariances, and for this draw sqrtm's imaginary
-    # part is 1.6e-5 of its largest real entry, above SQRTM_IMAG_TOLERANCE
+def test_frechet_uses_the_eigen_formula_for_singular_covariances(monkeypatch):
+    # fewer samples than features: singular covariances, where scipy's sqrtm is inaccurate
+    # (its imaginary part was 1.6e-5 of its largest real entry with scipy 1.15)
     rng = np.random.default_rng(117)
     reference, generated = rng.normal(size=(3, 8)), rng.normal(size=(3, 8))
     used = []

@@ -24,7 +24,6 @@ and what was received. Definitions, and how they differ from mgeval, are in
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
 import numpy as np
@@ -48,9 +47,6 @@ KL_FLOOR = 1e-300
 POINT_MASS_BANDWIDTH = 0.1
 #: The common grid reaches this many bandwidths beyond each sample's extreme values.
 GRID_BANDWIDTHS = 6.0
-#: sqrtm's imaginary part is discarded when at most this fraction of its largest real entry;
-#: above it (or when sqrtm fails), the trace is taken from a symmetric eigendecomposition.
-SQRTM_IMAG_TOLERANCE = 1e-6
 
 # Above this many (values x grid points), a KDE is evaluated from linear bins of width
 # bandwidth / _BINS_PER_BANDWIDTH (error below about 3e-5 of the peak density) instead of
@@ -429,26 +425,12 @@ def relative_comparison(
 # --------------------------------------------------------------------------- Fréchet
 
 
-def _trace_sqrt_product(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
-    """Tr((A B)^{1/2}) for symmetric positive semi-definite A and B."""
-    from scipy.linalg import LinAlgWarning, sqrtm
-
-    with warnings.catch_warnings():
-        # A singular covariance (a constant feature, fewer samples than features) is
-        # legitimate here; the checks below catch an inaccurate root.
-        warnings.simplefilter("ignore", LinAlgWarning)
-        warnings.simplefilter("ignore", RuntimeWarning)
-        root = sqrtm(cov_a @ cov_b)
-    real = np.real(root)
-    scale = max(float(np.abs(real).max(initial=0.0)), 1e-300)
-    imaginary = float(np.abs(np.imag(root)).max(initial=0.0))
-    if np.all(np.isfinite(root)) and imaginary <= SQRTM_IMAG_TOLERANCE * scale:
-        return float(np.trace(real))
-    return _trace_sqrt_product_eigh(cov_a, cov_b)
-
-
 def _trace_sqrt_product_eigh(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
-    """Tr((A B)^{1/2}) = sum of sqrt(eig(A^{1/2} B A^{1/2})), a symmetric PSD matrix."""
+    """Tr((A B)^{1/2}) for symmetric PSD A and B: the sum of sqrt(eig(A^{1/2} B A^{1/2})).
+
+    A^{1/2} B A^{1/2} is symmetric PSD with the eigenvalues of A B, so a symmetric solver finds
+    them, real and non-negative, also for singular matrices.
+    """
     eigenvalues, eigenvectors = np.linalg.eigh(cov_a)
     root_a = (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
     middle = root_a @ cov_b @ root_a
@@ -487,11 +469,10 @@ def frechet_distance(reference: Any, generated: Any, *, standardize: bool = True
 
     Notes
     -----
-    :math:`(\\Sigma_r \\Sigma_g)^{1/2}` is ``scipy.linalg.sqrtm``; its imaginary part (rounding
-    noise: the product of two PSD matrices has real non-negative eigenvalues) is discarded when
-    at most ``SQRTM_IMAG_TOLERANCE`` = 1e-6 times its largest real entry; above that, or when
-    sqrtm fails, the trace is computed as
-    :math:`\\sum \\sqrt{\\lambda_i(\\Sigma_r^{1/2} \\Sigma_g \\Sigma_r^{1/2})}` instead. A
+    The trace of :math:`(\\Sigma_r \\Sigma_g)^{1/2}` is computed as
+    :math:`\\sum \\sqrt{\\lambda_i(\\Sigma_r^{1/2} \\Sigma_g \\Sigma_r^{1/2})}`: a symmetric
+    PSD matrix with the eigenvalues of :math:`\\Sigma_r \\Sigma_g`, so the result is exact for
+    singular covariances, unlike ``scipy.linalg.sqrtm``, and independent of scipy's version. A
     negative result from rounding is clipped to 0.
 
     Unlike the Fréchet Music Distance (Retkowski et al.), the features are musiceval's
@@ -530,13 +511,13 @@ def frechet_distance(reference: Any, generated: Any, *, standardize: bool = True
     cov_r[constant_r, :] = cov_r[:, constant_r] = 0.0
     cov_g[constant_g, :] = cov_g[:, constant_g] = 0.0
     # A feature constant in either set has a zero row and column in that set's covariance, so
-    # it adds nothing to Tr((S_r S_g)^{1/2}): leaving it out is exact and spares sqrtm an
-    # exactly singular matrix (constant features are common: empty_bar_rate = 0 throughout).
+    # it adds nothing to Tr((S_r S_g)^{1/2}): leaving it out is exact and makes the matrices
+    # smaller (constant features are common: empty_bar_rate = 0 throughout).
     varying = ~(constant_r | constant_g)
     cross = 0.0
     if varying.any():
         block = np.ix_(varying, varying)
-        cross = _trace_sqrt_product(cov_r[block], cov_g[block])
+        cross = _trace_sqrt_product_eigh(cov_r[block], cov_g[block])
     distance = (
         float(mean_difference @ mean_difference)
         + float(np.trace(cov_r) + np.trace(cov_g))
