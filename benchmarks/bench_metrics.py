@@ -5,7 +5,7 @@ segments of 64 steps x 128 pitches x 4 voices, bool), tiles them to ``--segments
 times, in one run:
 
 (a) musiceval: ``evaluate`` of the six core metrics, ``evaluate`` of every per-track metric, the
-    statistics pass alone (``as_roll`` + ``_stats.gather``) and ``_engine.compute`` (the pass and
+    statistics pass alone (``as_roll`` + ``_engine.stats.gather``) and ``compute`` (the pass and
     the numpy reductions, no DataFrame), best of ``--repeat`` after a warm-up call; the
     first-call cost (JIT compile, then load from numba's on-disk cache) is measured apart, in
     fresh processes;
@@ -135,7 +135,7 @@ import json, sys, time
 import numpy as np
 start = time.perf_counter()
 import musiceval
-from musiceval._kernels import roll_statistics
+from musiceval._engine.kernels import roll_statistics
 imported = time.perf_counter()
 x = np.zeros((8, 64, 128, 4), bool)
 x[:, ::3, 60, 0] = True
@@ -166,8 +166,7 @@ def first_call_costs(threads: int) -> list[tuple[str, dict[str, float]]]:
 
 def musiceval_tasks(x: np.ndarray) -> dict[str, Callable[[], Any]]:
     import musiceval
-    from musiceval._engine import compute
-    from musiceval._stats import gather
+    from musiceval._engine.stats import gather
     from musiceval.rolls import as_roll, make_conventions
 
     conventions = make_conventions()
@@ -185,7 +184,7 @@ def musiceval_tasks(x: np.ndarray) -> dict[str, Callable[[], Any]]:
         "evaluate, 6 core metrics": lambda: musiceval.evaluate(x, metrics=CORE),
         "evaluate, all 14 per-track metrics": lambda: musiceval.evaluate(x),
         "as_roll + gather (stats pass alone)": stats_pass,
-        "compute, 6 core (pass + reductions)": lambda: compute(as_roll(x), conventions, CORE),
+        "compute, 6 core (pass + reductions)": lambda: musiceval.compute(x, CORE),
     }
 
 
@@ -193,15 +192,15 @@ def profile_tasks(x: np.ndarray) -> dict[str, Callable[[], Any]]:
     """The pieces of ``evaluate(x, metrics=CORE)``, each alone (``--profile``)."""
     import pandas as pd
 
-    from musiceval._engine import compute
-    from musiceval._stats import gather
-    from musiceval.registry import METRICS
+    import musiceval
+    from musiceval._engine.reducers import REDUCERS
+    from musiceval._engine.stats import gather
     from musiceval.rolls import as_roll, make_conventions
 
     conventions = make_conventions()
     roll = as_roll(x)
     stats = gather(roll, min_steps=2, min_pitches=2, steps_per_bar=STEPS_PER_BAR)
-    values = compute(roll, conventions, CORE)
+    values = musiceval.compute(roll, CORE)
     n = len(x)
 
     def table():  # what evaluate does with compute's output
@@ -224,7 +223,7 @@ def profile_tasks(x: np.ndarray) -> dict[str, Callable[[], Any]]:
         ),
     }
     for name in CORE:
-        tasks[f"reducer {name}"] = lambda name=name: METRICS[name].reduce(stats, conventions)
+        tasks[f"reducer {name}"] = lambda name=name: REDUCERS[name](stats, conventions)
     tasks["DataFrame construction (as in evaluate)"] = table
     return tasks
 

@@ -1,7 +1,8 @@
 """One table of every metric: what it measures, its bounds, what it needs from the data.
 
-``evaluate``, the tests and (later) profiles, reports, hooks and the CLI read this table instead
-of listing metrics again. Naming rule (as scikit-learn's): ``*_rate``/``*_ratio`` lie in [0, 1],
+The engine, ``compute``, ``evaluate``, profiles, reports, hooks, the CLI and the tests read this
+table instead of listing metrics again; each metric's definition (its reducer) lives in the
+engine, under the same name. Naming rule (as scikit-learn's): ``*_rate``/``*_ratio`` lie in [0, 1],
 ``n_*`` are counts, ``*_distance`` is lower-is-closer; none of these is "higher is better": a
 generator is good when its values are close to the training set's.
 """
@@ -9,12 +10,7 @@ generator is good when its values are close to the training set's.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
-
-from musiceval import _reducers
 
 __all__ = ["METRICS", "PER_TRACK", "MetricSpec"]
 
@@ -27,8 +23,6 @@ class MetricSpec:
     ----------
     name : str
         Public function name in :mod:`musiceval`.
-    reduce : callable
-        ``(RollStats, Conventions) -> ndarray (n_samples, n_tracks)``.
     kind : str
         ``"rate"`` (a fraction), ``"count"``, ``"entropy"``, ``"pitch"`` (a pitch class or
         interval) or ``"distance"``.
@@ -48,7 +42,6 @@ class MetricSpec:
     """
 
     name: str
-    reduce: Callable[..., np.ndarray]
     kind: str
     lower: float
     upper: float
@@ -64,33 +57,33 @@ _SCALE = ("key", "mode", "lowest_pitch", "weight")
 METRICS: dict[str, MetricSpec] = {
     spec.name: spec
     for spec in [
-        MetricSpec("empty_bar_rate", _reducers.empty_bar_rate, "rate", 0, 1, "fraction of bars",
+        MetricSpec("empty_bar_rate", "rate", 0, 1, "fraction of bars",
                    ("steps_per_bar",), frozenset({"bars"}), per_bar=False),
-        MetricSpec("n_pitches_used", _reducers.n_pitches_used, "count", 0, 128, "pitches"),
-        MetricSpec("n_pitch_classes_used", _reducers.n_pitch_classes_used, "count", 0, 12,
+        MetricSpec("n_pitches_used", "count", 0, 128, "pitches"),
+        MetricSpec("n_pitch_classes_used", "count", 0, 12,
                    "pitch classes", ("lowest_pitch",)),
-        MetricSpec("in_scale_ratio", _reducers.in_scale_ratio, "rate", 0, 1,
+        MetricSpec("in_scale_ratio", "rate", 0, 1,
                    "fraction of cells (or notes)", _SCALE),
-        MetricSpec("scale_consistency", _reducers.scale_consistency, "rate", 0, 1,
+        MetricSpec("scale_consistency", "rate", 0, 1,
                    "fraction of cells (or notes)", ("mode", "lowest_pitch", "weight")),
-        MetricSpec("best_key", _reducers.best_key, "pitch", 0, 11, "pitch class of the key",
+        MetricSpec("best_key", "pitch", 0, 11, "pitch class of the key",
                    ("mode", "lowest_pitch", "weight"), per_bar=False),
-        MetricSpec("polyphonic_rate", _reducers.polyphonic_rate, "rate", 0, 1, "fraction of steps",
+        MetricSpec("polyphonic_rate", "rate", 0, 1, "fraction of steps",
                    ("min_pitches",)),
-        MetricSpec("qualified_note_rate", _reducers.qualified_note_rate, "rate", 0, 1,
+        MetricSpec("qualified_note_rate", "rate", 0, 1,
                    "fraction of notes", ("min_steps",)),
-        MetricSpec("pitch_range", _reducers.pitch_range, "pitch", 0, 127, "semitones"),
-        MetricSpec("n_notes", _reducers.n_notes, "count", 0, math.inf, "notes"),
-        MetricSpec("pitch_entropy", _reducers.pitch_entropy, "entropy", 0, math.log2(128), "bits",
+        MetricSpec("pitch_range", "pitch", 0, 127, "semitones"),
+        MetricSpec("n_notes", "count", 0, math.inf, "notes"),
+        MetricSpec("pitch_entropy", "entropy", 0, math.log2(128), "bits",
                    ("weight",), frozenset({"pitches"})),
-        MetricSpec("pitch_class_entropy", _reducers.pitch_class_entropy, "entropy", 0,
+        MetricSpec("pitch_class_entropy", "entropy", 0,
                    math.log2(12), "bits", ("lowest_pitch", "weight")),
-        MetricSpec("drum_in_pattern_rate", _reducers.drum_in_pattern_rate, "rate", 0, 1,
+        MetricSpec("drum_in_pattern_rate", "rate", 0, 1,
                    "fraction of notes", ("steps_per_beat", "grid"), frozenset({"onsets"})),
-        MetricSpec("groove_consistency", _reducers.groove_consistency, "rate", 0, 1,
+        MetricSpec("groove_consistency", "rate", 0, 1,
                    "1 - mean onset-pattern distance", ("steps_per_bar",),
                    frozenset({"bars", "onsets"}), per_bar=False),
-        MetricSpec("tonal_distance", _reducers.tonal_distance, "distance", 0, 3,
+        MetricSpec("tonal_distance", "distance", 0, 3,
                    "tonal-centroid distance", ("steps_per_beat", "lowest_pitch", "radii"),
                    frozenset({"beats"}), per_bar=False, pairwise=True),
     ]

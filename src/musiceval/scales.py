@@ -10,7 +10,7 @@ from numbers import Integral
 
 import numpy as np
 
-__all__ = ["MODES", "key_name", "parse_key", "scale_mask"]
+__all__ = ["MODES", "key_name", "parse_key", "scale_mask", "tonal_matrix"]
 
 MODES: dict[str, tuple[int, ...]] = {
     "major": (0, 2, 4, 5, 7, 9, 11),
@@ -68,3 +68,18 @@ def scale_mask(key: int | str = "C", mode: str = "major") -> np.ndarray:
     mask = np.zeros(12, dtype=bool)
     mask[[(root + step) % 12 for step in MODES[mode]]] = True
     return mask
+
+
+def tonal_matrix(radii: tuple[float, float, float]) -> np.ndarray:
+    """Harte et al.'s (2006) ``(6, 12)`` map from a chroma vector to its tonal centroid.
+
+    Rows: the circle of fifths, of minor thirds and of major thirds, each as (sin, cos),
+    scaled by ``radii``.
+    """
+    angles = np.arange(12) * np.pi
+    r1, r2, r3 = radii
+    return np.stack([
+        r1 * np.sin(angles * 7 / 6), r1 * np.cos(angles * 7 / 6),
+        r2 * np.sin(angles * 3 / 2), r2 * np.cos(angles * 3 / 2),
+        r3 * np.sin(angles * 2 / 3), r3 * np.cos(angles * 2 / 3),
+    ])  # fmt: skip

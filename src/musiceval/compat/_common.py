@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from musiceval._reducers import tonal_matrix
-from musiceval.rolls import _is_torch_tensor
+from musiceval.rolls import is_torch_tensor
+from musiceval.scales import tonal_matrix
 
 __all__ = ["C_MAJOR_MASK", "TONAL_MATRIX", "as_values", "block_chroma"]
 
@@ -27,7 +27,7 @@ def as_values(x: Any, expected: str, ndim: int) -> np.ndarray:
 
     torch tensors are detached and copied to the host; the caller's array is never written to.
     """
-    if _is_torch_tensor(x):
+    if is_torch_tensor(x):
         x = x.detach().cpu().numpy()
     values = np.asarray(x)
     if values.dtype.kind not in "biuf":

@@ -1,23 +1,24 @@
 """Run any set of metrics over one roll with one kernel pass (two with ``per="bar"``).
 
-The public functions in :mod:`musiceval.metrics` and :func:`musiceval.evaluate` both come here:
-validate the input once (``rolls``), gather the statistics the requested metrics need
-(``_stats``), reduce them (``_reducers`` through the ``registry``).
+:func:`musiceval.arrays.compute` (behind every metric function, ``evaluate``, profiles and
+reports) comes here with a validated roll: gather the statistics the requested metrics need
+(``stats``), reduce them (``reducers``), average per bar where asked.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from musiceval._stats import RollStats, gather
+from musiceval._checks import nanmean
+from musiceval._engine.reducers import REDUCERS
+from musiceval._engine.stats import RollStats, gather
 from musiceval.registry import METRICS
 from musiceval.rolls import Conventions, Roll, check_divides
 
-__all__ = ["compute"]
+__all__ = ["compute_roll"]
 
 
 def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar: int) -> RollStats:
@@ -43,21 +44,17 @@ def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar:
 def _reduce(
     spec_name: str, stats: RollStats, conventions: Conventions, pairs: Sequence[tuple[int, int]]
 ) -> np.ndarray:
-    spec = METRICS[spec_name]
-    if spec.pairwise:
-        return spec.reduce(stats, conventions, pairs)
-    return spec.reduce(stats, conventions)
+    if METRICS[spec_name].pairwise:
+        return REDUCERS[spec_name](stats, conventions, pairs)
+    return REDUCERS[spec_name](stats, conventions)
 
 
 def _nanmean_bars(values: np.ndarray, empty: np.ndarray) -> np.ndarray:
     """Mean over axis 1 of ``values`` where the bar is not empty; NaN when none is."""
-    values = np.where(empty, np.nan, values)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return np.nanmean(values, axis=1)
+    return nanmean(np.where(empty, np.nan, values), axis=1)
 
 
-def compute(
+def compute_roll(
     roll: Roll,
     conventions: Conventions,
     names: Sequence[str],

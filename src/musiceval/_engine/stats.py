@@ -2,8 +2,8 @@
 
 :func:`gather` prepares a validated :class:`~musiceval.rolls.Roll` for the kernel (a flat
 ``uint8`` row per time step, padded to whole 64-bit words), allocates the outputs and runs
-:func:`musiceval._kernels.roll_statistics`. Every metric is then a small numpy reduction of a
-:class:`RollStats` (see ``_reducers``), so any set of metrics costs one pass over the data.
+:func:`musiceval._engine.kernels.roll_statistics`. Every metric is then a small numpy reduction
+of a :class:`RollStats` (see ``reducers``), so any set of metrics costs one pass over the data.
 """
 
 from __future__ import annotations
@@ -81,39 +81,47 @@ def gather(
     notes starting at each step, ``pitches`` the per-pitch histograms, ``notes`` the note counts
     per pitch class (``weight="notes"``); leave them out when no requested metric needs them.
     """
-    from musiceval._kernels import roll_statistics
+    from musiceval._engine import kernels
 
     n, t, p, k = roll.cells.shape
-    counts = np.zeros((n, 6, k), np.int32)
-    counts[:, 4] = p
-    counts[:, 5] = -1
-    pc_cells = np.zeros((n, 12, k), np.int32)
-    pc_notes = np.zeros((n, 12 if notes else 0, k), np.int32)
-    cell_hist = np.zeros((n, p if pitches else 0, k), np.int32)
-    note_hist = np.zeros_like(cell_hist)
-    bar_active = np.zeros((n, t // steps_per_bar if steps_per_bar else 0, k), np.uint8)
-    step_onsets = np.zeros((n, t if onsets else 0, k), np.int32)
-    beat_chroma = np.zeros((n, t // steps_per_beat if steps_per_beat else 0, 12, k), np.int32)
-    roll_statistics(
-        _words(roll.cells), sys.byteorder == "big", k, roll.pitch_classes(), min_steps,
-        min_pitches, steps_per_bar or 1, steps_per_beat or 1, _CHUNK, counts, pc_cells,
-        pc_notes, cell_hist, note_hist, bar_active, step_onsets, beat_chroma,
-    )  # fmt: skip
+    counts = np.zeros((n, kernels.COUNT_SLOTS, k), np.int32)
+    counts[:, kernels.LOWEST] = p
+    counts[:, kernels.HIGHEST] = -1
+    hist_shape = (n, p if pitches else 0, k)
+    out = kernels.Outputs(
+        counts=counts,
+        pc_cells=np.zeros((n, 12, k), np.int32),
+        pc_notes=np.zeros((n, 12 if notes else 0, k), np.int32),
+        cell_hist=np.zeros(hist_shape, np.int32),
+        note_hist=np.zeros(hist_shape, np.int32),
+        bar_active=np.zeros((n, t // steps_per_bar if steps_per_bar else 0, k), np.uint8),
+        onsets=np.zeros((n, t if onsets else 0, k), np.int32),
+        beat_chroma=np.zeros((n, t // steps_per_beat if steps_per_beat else 0, 12, k), np.int32),
+    )
+    options = kernels.Options(
+        min_steps=min_steps,
+        min_pitches=min_pitches,
+        steps_per_bar=steps_per_bar or 1,
+        steps_per_beat=steps_per_beat or 1,
+        chunk=_CHUNK,
+        big_endian=sys.byteorder == "big",
+    )
+    kernels.roll_statistics(_words(roll.cells), roll.pitch_classes(), options, out)
     return RollStats(
         n_steps=t,
         steps_per_bar=steps_per_bar,
         steps_per_beat=steps_per_beat,
-        n_notes=counts[:, 0],
-        qualified=counts[:, 1],
-        poly_steps=counts[:, 2],
-        n_pitches=counts[:, 3],
-        lowest=counts[:, 4],
-        highest=counts[:, 5],
-        pc_cells=pc_cells,
-        pc_notes=pc_notes if notes else None,
-        cell_hist=cell_hist if pitches else None,
-        note_hist=note_hist if pitches else None,
-        bar_active=bar_active if steps_per_bar else None,
-        onsets=step_onsets if onsets else None,
-        beat_chroma=beat_chroma if steps_per_beat else None,
+        n_notes=counts[:, kernels.N_NOTES],
+        qualified=counts[:, kernels.QUALIFIED],
+        poly_steps=counts[:, kernels.POLY_STEPS],
+        n_pitches=counts[:, kernels.N_PITCHES],
+        lowest=counts[:, kernels.LOWEST],
+        highest=counts[:, kernels.HIGHEST],
+        pc_cells=out.pc_cells,
+        pc_notes=out.pc_notes if notes else None,
+        cell_hist=out.cell_hist if pitches else None,
+        note_hist=out.note_hist if pitches else None,
+        bar_active=out.bar_active if steps_per_bar else None,
+        onsets=out.onsets if onsets else None,
+        beat_chroma=out.beat_chroma if steps_per_beat else None,
     )

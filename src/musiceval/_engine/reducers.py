@@ -1,4 +1,4 @@
-"""Metric definitions as reductions of :class:`~musiceval._stats.RollStats`.
+"""Metric definitions as reductions of :class:`~musiceval._engine.stats.RollStats`.
 
 Each reducer maps the statistics of ``n_samples`` rolls to float64 values of shape
 ``(n_samples, n_tracks)`` (``(n_samples, n_pairs)`` for tonal distance). Division by zero gives
@@ -8,13 +8,17 @@ NaN without a warning: that is what "undefined" means here. The formulas are doc
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
-from musiceval._stats import RollStats
+from musiceval._engine.stats import RollStats
+from musiceval.registry import METRICS
 from musiceval.rolls import Conventions
-from musiceval.scales import MODES, scale_mask
+from musiceval.scales import MODES, scale_mask, tonal_matrix
 
 __all__ = [
+    "REDUCERS",
     "best_key",
     "drum_in_pattern_rate",
     "empty_bar_rate",
@@ -64,7 +68,7 @@ def _histogram(stats: RollStats, conventions: Conventions, *, classes: bool) -> 
 
 def _entropy(histogram: np.ndarray) -> np.ndarray:
     """Shannon entropy in bits over axis 1; NaN for an all-zero histogram."""
-    from musiceval._kernels import histogram_entropy
+    from musiceval._engine.kernels import histogram_entropy
 
     out = np.empty((histogram.shape[0], histogram.shape[2]))
     histogram_entropy(np.ascontiguousarray(histogram), out)
@@ -153,21 +157,6 @@ def groove_consistency(stats: RollStats, conventions: Conventions) -> np.ndarray
     return 1.0 - _ratio(np.nansum(distance, axis=1), n_pairs)
 
 
-def tonal_matrix(radii: tuple[float, float, float]) -> np.ndarray:
-    """Harte et al.'s (2006) ``(6, 12)`` map from a chroma vector to its tonal centroid.
-
-    Rows: the circle of fifths, of minor thirds and of major thirds, each as (sin, cos),
-    scaled by ``radii``.
-    """
-    angles = np.arange(12) * np.pi
-    r1, r2, r3 = radii
-    return np.stack([
-        r1 * np.sin(angles * 7 / 6), r1 * np.cos(angles * 7 / 6),
-        r2 * np.sin(angles * 3 / 2), r2 * np.cos(angles * 3 / 2),
-        r3 * np.sin(angles * 2 / 3), r3 * np.cos(angles * 2 / 3),
-    ])  # fmt: skip
-
-
 def tonal_centroids(beat_chroma: np.ndarray, radii: tuple[float, float, float]) -> np.ndarray:
     """Harte et al. (2006) 6-D tonal centroid of each chroma vector (last-but-one axis 12).
 
@@ -187,3 +176,8 @@ def tonal_distance(
     distances = np.sqrt(((centroids[..., a] - centroids[..., b]) ** 2).sum(axis=2))
     valid = ~np.isnan(distances)
     return _ratio(np.where(valid, distances, 0.0).sum(axis=1), valid.sum(axis=1))
+
+
+REDUCERS: dict[str, Callable[..., np.ndarray]] = {name: globals()[name] for name in METRICS}
+"""Each metric's reducer, by the registry's name: ``(RollStats, Conventions) -> (n_samples,
+n_tracks)``, or ``(RollStats, Conventions, pairs) -> (n_samples, n_pairs)`` for pairwise ones."""

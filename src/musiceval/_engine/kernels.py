@@ -1,0 +1,227 @@
+"""Numba kernels: one fused pass over each roll, no validation, no Python objects.
+
+Callers (``stats.gather``) pass C-contiguous arrays of fixed dtypes, preallocated outputs in an
+:class:`Outputs` tuple and the options in a :class:`Options` tuple; an optional output with a
+zero-length second axis is skipped. Nothing here checks its input: ``rolls`` validates,
+``stats`` prepares, this module only counts.
+
+The pass is event driven. Each time step is read as 64-bit words (8 cells at a time) and
+compared with the same words of the previous step; a bit mask records which words changed, and
+only their changed bytes are visited (found with a trailing-zero count). Sustained notes and
+silence therefore cost one comparison per 8 cells. A cell switching on opens a note; switching
+off, or the roll ending, closes it, and a closed note ``[start, end)`` adds to every statistic
+that needs it. Polyphony is counted when a track's number of sounding pitches crosses
+``min_pitches``, not step by step.
+"""
+
+from collections import namedtuple
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, prange, types
+from numba.extending import intrinsic, overload
+
+from musiceval._engine.config import CACHE, FASTMATH, PARALLEL
+
+__all__ = [
+    "COUNT_SLOTS",
+    "HIGHEST",
+    "LOWEST",
+    "N_NOTES",
+    "N_PITCHES",
+    "POLY_STEPS",
+    "QUALIFIED",
+    "Options",
+    "Outputs",
+    "histogram_entropy",
+    "roll_statistics",
+]
+
+# The rows of ``Outputs.counts`` (n_samples, COUNT_SLOTS, n_tracks): numba reads these module
+# constants as compile-time literals.
+N_NOTES = 0  # notes
+QUALIFIED = 1  # notes at least min_steps long
+POLY_STEPS = 2  # steps with at least min_pitches sounding pitches
+N_PITCHES = 3  # distinct pitches
+LOWEST = 4  # lowest sounding pitch index (initialised to n_pitches)
+HIGHEST = 5  # highest sounding pitch index (initialised to -1)
+COUNT_SLOTS = 6
+
+Options = namedtuple(
+    "Options",
+    ["min_steps", "min_pitches", "steps_per_bar", "steps_per_beat", "chunk", "big_endian"],
+)
+"""The kernel's options, ints: note length for ``QUALIFIED``, pitches for ``POLY_STEPS``, steps
+per bar and per beat (1 when unused), samples per parallel task (scratch arrays are reused
+within a task), and whether byte 0 of a 64-bit word is its most significant byte."""
+
+Outputs = namedtuple(
+    "Outputs",
+    ["counts", "pc_cells", "pc_notes", "cell_hist", "note_hist", "bar_active", "onsets",
+     "beat_chroma"],
+)  # fmt: skip
+"""The kernel's outputs, int32 and zeroed unless said: ``counts`` (n_samples, COUNT_SLOTS,
+n_tracks), rows named by the slot constants; ``pc_cells`` (n_samples, 12, n_tracks) active cells
+per pitch class. Optional (skipped when the second axis is 0): ``pc_notes`` (n_samples, 12,
+n_tracks) notes per pitch class; ``cell_hist``/``note_hist`` (n_samples, n_pitches, n_tracks)
+cells and notes per pitch; ``bar_active`` uint8 (n_samples, n_bars, n_tracks); ``onsets``
+(n_samples, n_steps, n_tracks) notes starting at each step; ``beat_chroma`` (n_samples, n_beats,
+12, n_tracks) active cells per beat and pitch class."""
+
+
+def _trailing_zeros(word):
+    """Index of the lowest set bit of a nonzero uint64 (Python; compiled code uses cttz)."""
+    word = int(word)
+    return (word & -word).bit_length() - 1
+
+
+@intrinsic
+def _count_trailing_zeros(typingctx, word):
+    def codegen(context, builder, signature, args):
+        return builder.cttz(args[0], ir.Constant(ir.IntType(1), 1))
+
+    return types.int64(types.uint64), codegen
+
+
+@overload(_trailing_zeros, jit_options={"cache": CACHE})
+def _trailing_zeros_compiled(word):
+    return lambda word: _count_trailing_zeros(word)
+
+
+@njit(cache=CACHE, fastmath=FASTMATH)
+def _word(rows64, n, t, w):
+    """Word ``w`` of step ``t``; steps before 0 and after the end are silent."""
+    if t < 0 or t >= rows64.shape[1]:
+        return np.uint64(0)
+    return rows64[n, t, w]
+
+
+@njit(cache=CACHE, fastmath=FASTMATH, inline="always")
+def _close_note(
+    n, pitch, track, pc, onset, offset, min_steps, steps_per_bar, steps_per_beat, first_time,
+    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, beat_chroma,
+):  # fmt: skip
+    """Add the note ``[onset, offset)`` at pitch index ``pitch`` (pitch class ``pc``) of
+    ``track`` in sample ``n`` to every statistic; ``first_time``: the pitch's first note in the
+    sample. The outputs are those of :class:`Outputs`, as separate arrays (see
+    :func:`roll_statistics`)."""
+    length = offset - onset
+    pc_cells[n, pc, track] += length
+    if pc_notes.shape[1] > 0:
+        pc_notes[n, pc, track] += 1
+    counts[n, N_NOTES, track] += 1
+    if length >= min_steps:
+        counts[n, QUALIFIED, track] += 1
+    if first_time:
+        counts[n, N_PITCHES, track] += 1
+        counts[n, LOWEST, track] = min(counts[n, LOWEST, track], pitch)
+        counts[n, HIGHEST, track] = max(counts[n, HIGHEST, track], pitch)
+    if cell_hist.shape[1] > 0:
+        cell_hist[n, pitch, track] += length
+        note_hist[n, pitch, track] += 1
+    if bar_active.shape[1] > 0:
+        for bar in range(onset // steps_per_bar, (offset - 1) // steps_per_bar + 1):
+            bar_active[n, bar, track] = 1
+    if beat_chroma.shape[1] > 0:
+        for beat in range(onset // steps_per_beat, (offset - 1) // steps_per_beat + 1):
+            lo = max(onset, beat * steps_per_beat)
+            hi = min(offset, (beat + 1) * steps_per_beat)
+            beat_chroma[n, beat, pc, track] += hi - lo
+
+
+@njit(cache=CACHE, fastmath=FASTMATH, inline="always")
+def _changed_words(rows64, n, t, m):
+    """Bit j set when word ``64 m + j`` of step ``t`` differs from step ``t - 1``'s."""
+    changed = np.uint64(0)
+    for j in range(min(64, rows64.shape[2] - m * 64)):
+        w = m * 64 + j
+        differs = _word(rows64, n, t, w) != _word(rows64, n, t - 1, w)
+        changed |= np.uint64(differs) << np.uint64(j)
+    return changed
+
+
+@njit(parallel=PARALLEL, cache=CACHE, fastmath=FASTMATH)
+def roll_statistics(rows64, pitch_class, options, out):
+    """Gather every per-(sample, track) statistic the metrics need, in one pass.
+
+    rows64: uint64 (n_samples, n_steps, n_words), the roll's bytes (cell
+    ``pitch * n_tracks + track`` of a step, nonzero = active, zero padding after the last cell)
+    read 8 at a time. pitch_class: int64 (n_pitches,), the pitch class of each pitch index.
+    options: an :class:`Options`; out: an :class:`Outputs` (n_tracks is its last axis).
+    """
+    # The tuples are unpacked here, outside the parallel loop: its body must see plain arrays
+    # and numbers (numba's parfor pass loses writes into arrays taken from a tuple there, and a
+    # call per task instead of inlined code costs 1.5 to 3.5 times the pass).
+    min_steps, min_pitches, steps_per_bar, steps_per_beat, chunk, big_endian = options
+    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma = out
+    n_samples, n_steps, n_words = rows64.shape
+    n_tracks = counts.shape[2]
+    n_cells = pitch_class.shape[0] * n_tracks
+    cell_pitch = np.arange(n_words * 8) // n_tracks  # lookups instead of a division per event
+    cell_track = np.arange(n_words * 8) % n_tracks
+    for task in prange((n_samples + chunk - 1) // chunk):
+        start = np.full(n_words * 8, -1, np.int32)  # step each sounding cell's note started
+        seen = np.zeros(n_words * 8, np.bool_)  # cells that sounded in the sample
+        n_active = np.zeros(n_tracks, np.int32)  # sounding pitches per track
+        poly_start = np.zeros(n_tracks, np.int32)  # step each track reached min_pitches
+        for n in range(task * chunk, min((task + 1) * chunk, n_samples)):
+            seen[:] = False
+            for t in range(n_steps + 1):
+                for m in range((n_words + 63) // 64):
+                    changed = _changed_words(rows64, n, t, m)
+                    while changed != 0:  # each changed word, then each changed byte in it
+                        w = m * 64 + _trailing_zeros(changed)
+                        changed &= changed - np.uint64(1)
+                        word = _word(rows64, n, t, w)
+                        changed_bytes = word ^ _word(rows64, n, t - 1, w)
+                        while changed_bytes != 0:
+                            byte = _trailing_zeros(changed_bytes) >> 3
+                            shift = np.uint64(8 * byte)
+                            changed_bytes &= ~(np.uint64(0xFF) << shift)
+                            cell = w * 8 + (7 - byte if big_endian else byte)
+                            if cell >= n_cells:
+                                continue
+                            on = (word >> shift) & np.uint64(0xFF) != 0
+                            track = cell_track[cell]
+                            if on and start[cell] < 0:  # a note starts
+                                start[cell] = t
+                                n_active[track] += 1
+                                if n_active[track] == min_pitches:
+                                    poly_start[track] = t
+                                if onsets.shape[1] > 0:
+                                    onsets[n, t, track] += 1
+                            elif not on and start[cell] >= 0:  # a note ends
+                                pitch = cell_pitch[cell]
+                                _close_note(
+                                    n, pitch, track, pitch_class[pitch], start[cell], t,
+                                    min_steps, steps_per_bar, steps_per_beat, not seen[cell],
+                                    counts, pc_cells, pc_notes, cell_hist, note_hist,
+                                    bar_active, beat_chroma,
+                                )  # fmt: skip
+                                seen[cell] = True
+                                start[cell] = -1
+                                if n_active[track] == min_pitches:
+                                    counts[n, POLY_STEPS, track] += t - poly_start[track]
+                                n_active[track] -= 1
+
+
+@njit(parallel=PARALLEL, cache=CACHE, fastmath=FASTMATH)
+def histogram_entropy(histogram, out):
+    """Shannon entropy in bits over axis 1 of int histograms (n, n_bins, n_tracks) into
+    ``out`` (n, n_tracks); NaN where a histogram is all zero."""
+    n_samples, n_bins, n_tracks = histogram.shape
+    for n in prange(n_samples):
+        for track in range(n_tracks):
+            total = 0
+            for b in range(n_bins):
+                total += histogram[n, b, track]
+            if total == 0:
+                out[n, track] = np.nan
+                continue
+            entropy = 0.0
+            for b in range(n_bins):
+                count = histogram[n, b, track]
+                if count > 0:
+                    q = count / total
+                    entropy -= q * np.log2(q)
+            out[n, track] = entropy
