@@ -1,4 +1,11 @@
-"""``evaluate``: many metrics over one batch, in one pass, as a tidy table."""
+"""The way in: many metrics over one batch, in one pass, as arrays (:func:`compute`) or as a
+tidy table (:func:`evaluate`).
+
+:func:`compute` is the one public entry point to the engine: every metric function,
+:func:`evaluate`, :func:`musiceval.profile`, :func:`musiceval.compare` and the training hooks
+call it, so the input is validated and thresholded once (``rolls``) and the kernel reads the
+data once however many metrics are asked for.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +15,136 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musiceval._engine import compute
+from musiceval._checks import check_int, check_metric_names, invalid
+from musiceval._engine.compute import compute_roll
 from musiceval.registry import METRICS, PER_TRACK
-from musiceval.rolls import as_roll, make_conventions
+from musiceval.rolls import Layout, Roll, as_roll, make_conventions
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["evaluate"]
+__all__ = ["compute", "evaluate"]
+
+_CONVENTIONS = """**conventions
+        Options of the metrics, shared by all of them: ``steps_per_bar``, ``steps_per_beat``,
+        ``key``, ``mode``, ``weight``, ``min_steps``, ``min_pitches``, ``grid``, ``per``,
+        ``radii`` (see the metric functions and ``docs/conventions.md``). With ``per="bar"``
+        the metrics that allow it are averaged over non-empty bars; ``empty_bar_rate``,
+        ``best_key``, ``groove_consistency`` and ``tonal_distance`` stay per sample."""
+
+
+def compute(
+    x: Any,
+    metrics: Sequence[str] | None = None,
+    *,
+    layout: Layout = "NTPK",
+    threshold: float = 0.0,
+    lowest_pitch: int | None = None,
+    pairs: Sequence[tuple[int, int]] | None = None,
+    **conventions: Any,
+) -> dict[str, np.ndarray]:
+    """Compute several metrics over a batch with one pass, as arrays.
+
+    Parameters
+    ----------
+    x : ndarray, torch.Tensor or musiceval.rolls.Roll
+        Piano rolls of shape (n_samples, n_steps, n_pitches, n_tracks), as for every metric
+        (other axis orders through ``layout``): bool, integer (velocity) or real
+        (probabilities, {0, 1}, {-1, +1}, raw tanh). Never modified. A ``Roll``
+        (:func:`musiceval.rolls.as_roll`) is already validated and canonical: give no
+        ``layout``, ``threshold`` or ``lowest_pitch`` with it; results are then canonical.
+    metrics : sequence of str, optional
+        Names of metric functions (see ``musiceval.METRICS``); default: every per-track metric
+        (all but ``tonal_distance``).
+    layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
+        Axis order of ``x``.
+    threshold : float, default=0.0
+        A cell is active when ``value > threshold``.
+    lowest_pitch : int, optional
+        MIDI number of pitch index 0 (required when n_pitches != 128).
+    pairs : sequence of (int, int), optional
+        The track pairs of the pairwise metrics (``tonal_distance``); default every pair
+        ``(a, b)`` with ``a < b``, in order.
+    {conventions}
+
+    Returns
+    -------
+    dict of str to ndarray of float64
+        Metric name to values, in the order requested, each of the shape its metric function
+        returns: ``(n_samples, n_tracks)`` for ``"NTPK"`` and ``"NBSPK"``, ``(n_tracks,)`` for
+        ``"KTP"``, ``()`` for ``"TP"``; pairwise metrics ``(n_samples, n_pairs)``, or
+        ``(n_pairs,)`` for ``"KTP"`` and ``"TP"``. NaN where a value is undefined.
+
+    Examples
+    --------
+    >>> import numpy as np, musiceval
+    >>> x = np.zeros((2, 32, 128, 1), bool)
+    >>> x[0, :16, 60, 0] = True  # one note in the first bar of sample 0
+    >>> values = musiceval.compute(x, ["n_notes", "empty_bar_rate"])
+    >>> values["n_notes"].tolist(), values["empty_bar_rate"].tolist()
+    ([[1.0], [0.0]], [[0.5], [1.0]])
+    """
+    _, values = _compute(x, metrics, layout, threshold, lowest_pitch, pairs, conventions)
+    if layout == "TP":
+        return {name: v[0] if METRICS[name].pairwise else v[0, 0] for name, v in values.items()}
+    if layout == "KTP":
+        return {name: v[0] for name, v in values.items()}
+    return values
+
+
+def _compute(
+    x: Any,
+    metrics: Sequence[str] | None,
+    layout: str,
+    threshold: float,
+    lowest_pitch: int | None,
+    pairs: Sequence[tuple[int, int]] | None,
+    conventions: dict[str, Any],
+) -> tuple[Roll, dict[str, np.ndarray]]:
+    """Validate everything, run the engine; values in the canonical ``(n_samples, ...)``."""
+    names = check_metric_names("metrics", metrics, list(METRICS), default=PER_TRACK)
+    options = make_conventions(**conventions)
+    if isinstance(x, Roll):
+        if (layout, threshold, lowest_pitch) != ("NTPK", 0.0, None):
+            raise invalid(
+                "layout, threshold and lowest_pitch",
+                "left out for x given as a validated Roll (it holds them)",
+                received=f"layout={layout!r}, threshold={threshold!r}, "
+                f"lowest_pitch={lowest_pitch!r}",
+            )
+        return x, compute_roll(x, options, names, _check_pairs(pairs, x.n_tracks))
+    roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
+    track_pairs = _check_pairs(pairs, roll.n_tracks)
+    return roll, compute_roll(roll, options, names, track_pairs)
+
+
+def _check_pairs(pairs: Any, n_tracks: int) -> list[tuple[int, int]]:
+    if pairs is None:
+        return list(combinations(range(n_tracks), 2))
+    expected = f"a sequence of (track_a, track_b) pairs of track indices below {n_tracks}"
+    if isinstance(pairs, str) or not isinstance(pairs, Sequence):
+        raise invalid("pairs", expected, pairs)
+    checked = []
+    for pair in pairs:
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise invalid("pairs", expected, list(pairs))
+        a, b = (check_int("pairs", track, minimum=0, maximum=n_tracks - 1) for track in pair)
+        checked.append((a, b))
+    return checked
 
 
 def evaluate(
     x: Any,
     metrics: Sequence[str] | None = None,
     *,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
     **conventions: Any,
 ) -> pd.DataFrame:
-    """Compute several metrics over a batch with one pass over the data.
+    """Compute several metrics over a batch with one pass over the data, as a tidy table.
+
+    The values are :func:`compute`'s, one row each.
 
     Parameters
     ----------
@@ -43,12 +160,7 @@ def evaluate(
         A cell is active when ``value > threshold``.
     lowest_pitch : int, optional
         MIDI number of pitch index 0 (required when n_pitches != 128).
-    **conventions
-        Options of the metrics, shared by all of them: ``steps_per_bar``, ``steps_per_beat``,
-        ``key``, ``mode``, ``weight``, ``min_steps``, ``min_pitches``, ``grid``, ``per``,
-        ``radii``. With ``per="bar"`` the metrics that allow it are averaged over non-empty
-        bars; ``empty_bar_rate``, ``best_key``, ``groove_consistency`` and ``tonal_distance``
-        stay per sample.
+    {conventions}
 
     Returns
     -------
@@ -61,18 +173,8 @@ def evaluate(
     """
     import pandas as pd
 
-    names = list(PER_TRACK if metrics is None else metrics)
-    if isinstance(metrics, str):
-        raise TypeError(f"metrics must be a list of metric names; got the string {metrics!r}")
-    unknown = [name for name in names if name not in METRICS]
-    if unknown or not names or len(set(names)) < len(names):
-        raise ValueError(
-            f"metrics must be a non-empty list of distinct names from {list(METRICS)}; "
-            f"got {names!r}"
-        )
-    roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
+    roll, values = _compute(x, metrics, layout, threshold, lowest_pitch, None, conventions)
     pairs = list(combinations(range(roll.n_tracks), 2))
-    values = compute(roll, make_conventions(**conventions), names, pairs)
     n = roll.n_samples
     labels = [_track_labels(METRICS[name].pairwise, roll.n_tracks, pairs) for name in values]
     columns = {
@@ -97,3 +199,7 @@ def _track_labels(
     if pairwise:
         return np.array([a for a, _ in pairs], int), np.array([b for _, b in pairs], int)
     return np.arange(n_tracks), np.full(n_tracks, -1)
+
+
+compute.__doc__ = (compute.__doc__ or "").replace("{conventions}", _CONVENTIONS)
+evaluate.__doc__ = (evaluate.__doc__ or "").replace("{conventions}", _CONVENTIONS)

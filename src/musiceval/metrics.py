@@ -12,13 +12,14 @@ the DeepComposer lab, are in ``docs/metrics.md``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 
-from musiceval._engine import compute
-from musiceval.rolls import as_roll, check_positive_int, make_conventions
+from musiceval._checks import check_choice, check_int, invalid
+from musiceval._docstrings import doc
+from musiceval.evaluate import compute
+from musiceval.rolls import LAYOUTS
 
 __all__ = [
     "best_key",
@@ -39,49 +40,6 @@ __all__ = [
 ]
 
 Result = np.ndarray | float
-F = TypeVar("F", bound=Callable[..., Any])
-
-_PARAMETERS = {
-    "x": """x : ndarray or torch.Tensor of shape (n_samples, n_steps, n_pitches, n_tracks)
-        Piano rolls (other axis orders through ``layout``): bool, integer (velocity) or real
-        (probabilities, {0, 1}, {-1, +1}, raw tanh). Never modified.""",
-    "layout": """layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
-        Axis order: samples N, steps T, pitches P, tracks K, bars B, steps per bar S.""",
-    "threshold": """threshold : float, default=0.0
-        A cell is active when ``value > threshold``.""",
-    "lowest_pitch": """lowest_pitch : int, optional
-        MIDI number of pitch index 0 (default 0; required when n_pitches != 128, e.g. 24 for
-        the DeepComposer crop).""",
-    "steps_per_bar": """steps_per_bar : int, optional
-        Steps in a bar; default 16 (the bar length of an ``"NBSPK"`` input). Must divide
-        n_steps.""",
-    "steps_per_beat": """steps_per_beat : int, default=4
-        Steps in a beat.""",
-    "bar_steps": """steps_per_bar : int, optional
-        Steps in a bar for ``per="bar"``; default 16 (the bar length of an ``"NBSPK"`` input).
-        Must divide n_steps.""",
-    "per": """per : {"sample", "bar"}, default="sample"
-        ``"bar"`` computes the metric on each bar alone (notes cut at bar lines) and averages
-        over the non-empty bars of the sample (NaN when every bar is empty), as MuseGAN reports.""",
-    "weight": """weight : {"cells", "notes"}, default="cells"
-        Count active cells (duration-weighted) or notes (onsets).""",
-    "key": """key : int or str, default="C"
-        Tonic as a pitch class (C = 0) or a name ("F#", "Bb").""",
-    "mode": """mode : str, default="major"
-        One of ``musiceval.scales.MODES``: major/ionian, dorian, phrygian, lydian, mixolydian,
-        minor/natural_minor/aeolian, locrian, harmonic_minor, melodic_minor.""",
-}
-
-
-def _doc(*names: str) -> Callable[[F], F]:
-    """Append the shared parameter descriptions (in order) to the docstring's Parameters."""
-
-    def decorate(function: F) -> F:
-        shared = "\n    ".join(_PARAMETERS[name] for name in names)
-        function.__doc__ = function.__doc__.replace("{parameters}", shared)
-        return function
-
-    return decorate
 
 
 def _run(
@@ -91,15 +49,15 @@ def _run(
     layout: str,
     threshold: float,
     lowest_pitch: int | None,
-    pairs: tuple[tuple[int, int], ...] = (),
     **options: Any,
 ) -> Result:
-    roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
-    values = compute(roll, make_conventions(**options), [name], pairs)[name]
-    return roll.shape_result(values)
+    values = compute(
+        x, [name], layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, **options
+    )[name]
+    return float(values) if layout == "TP" else values
 
 
-@_doc("x", "steps_per_bar", "layout", "threshold", "lowest_pitch")
+@doc("x", "steps_per_bar", "layout", "threshold", "lowest_pitch")
 def empty_bar_rate(
     x: Any,
     *,
@@ -141,7 +99,7 @@ def empty_bar_rate(
     )  # fmt: skip
 
 
-@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
+@doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def n_pitches_used(
     x: Any,
     *,
@@ -179,7 +137,7 @@ def n_pitches_used(
     )
 
 
-@_doc("x", "lowest_pitch", "per", "bar_steps", "layout", "threshold")
+@doc("x", "lowest_pitch", "per", "bar_steps", "layout", "threshold")
 def n_pitch_classes_used(
     x: Any,
     *,
@@ -221,7 +179,7 @@ def n_pitch_classes_used(
     )  # fmt: skip
 
 
-@_doc("x", "key", "mode", "lowest_pitch", "weight", "per", "bar_steps", "layout", "threshold")
+@doc("x", "key", "mode", "lowest_pitch", "weight", "per", "bar_steps", "layout", "threshold")
 def in_scale_ratio(
     x: Any,
     *,
@@ -264,7 +222,7 @@ def in_scale_ratio(
     )  # fmt: skip
 
 
-@_doc("x", "mode", "lowest_pitch", "weight", "per", "bar_steps", "layout", "threshold")
+@doc("x", "mode", "lowest_pitch", "weight", "per", "bar_steps", "layout", "threshold")
 def scale_consistency(
     x: Any,
     *,
@@ -295,7 +253,7 @@ def scale_consistency(
     )  # fmt: skip
 
 
-@_doc("x", "mode", "lowest_pitch", "weight", "layout", "threshold")
+@doc("x", "mode", "lowest_pitch", "weight", "layout", "threshold")
 def best_key(
     x: Any,
     *,
@@ -326,7 +284,7 @@ def best_key(
     )  # fmt: skip
 
 
-@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
+@doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def polyphonic_rate(
     x: Any,
     *,
@@ -358,7 +316,7 @@ def polyphonic_rate(
     )  # fmt: skip
 
 
-@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
+@doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def qualified_note_rate(
     x: Any,
     *,
@@ -400,7 +358,7 @@ def qualified_note_rate(
     )  # fmt: skip
 
 
-@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
+@doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def pitch_range(
     x: Any,
     *,
@@ -435,7 +393,7 @@ def pitch_range(
     )
 
 
-@_doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
+@doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def n_notes(
     x: Any,
     *,
@@ -471,7 +429,7 @@ def n_notes(
     )
 
 
-@_doc("x", "weight", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
+@doc("x", "weight", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def pitch_entropy(
     x: Any,
     *,
@@ -502,7 +460,7 @@ def pitch_entropy(
     )  # fmt: skip
 
 
-@_doc("x", "lowest_pitch", "weight", "per", "bar_steps", "layout", "threshold")
+@doc("x", "lowest_pitch", "weight", "per", "bar_steps", "layout", "threshold")
 def pitch_class_entropy(
     x: Any,
     *,
@@ -532,7 +490,7 @@ def pitch_class_entropy(
     )  # fmt: skip
 
 
-@_doc("x", "steps_per_beat", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
+@doc("x", "steps_per_beat", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
 def drum_in_pattern_rate(
     x: Any,
     *,
@@ -569,7 +527,7 @@ def drum_in_pattern_rate(
     )  # fmt: skip
 
 
-@_doc("x", "steps_per_bar", "layout", "threshold", "lowest_pitch")
+@doc("x", "steps_per_bar", "layout", "threshold", "lowest_pitch")
 def groove_consistency(
     x: Any,
     *,
@@ -605,7 +563,7 @@ def groove_consistency(
     )  # fmt: skip
 
 
-@_doc("x", "steps_per_beat", "lowest_pitch", "layout", "threshold")
+@doc("x", "steps_per_beat", "lowest_pitch", "layout", "threshold")
 def tonal_distance(
     x: Any,
     track_a: int,
@@ -646,14 +604,15 @@ def tonal_distance(
     ----------
     C. Harte, M. Sandler and M. Gasser, "Detecting harmonic change in musical audio", 2006.
     """
-    roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
+    check_choice("layout", layout, LAYOUTS)
+    shape = getattr(x, "shape", ())
+    n_tracks = shape[layout.index("K")] if "K" in layout and len(shape) == len(layout) else 1
     for name, track in (("track_a", track_a), ("track_b", track_b)):
-        check_positive_int(name, track, minimum=0)
-        if track >= roll.n_tracks:
-            raise ValueError(
-                f"{name} must be a track index below n_tracks={roll.n_tracks}; got {track}"
-            )
-    conventions = make_conventions(steps_per_beat=steps_per_beat, radii=radii)
-    values = compute(roll, conventions, ["tonal_distance"], [(int(track_a), int(track_b))])
-    result = values["tonal_distance"][:, 0]
-    return float(result[0]) if layout in ("TP", "KTP") else result
+        check_int(name, track, minimum=0)
+        if track >= n_tracks:
+            raise invalid(name, f"a track index below n_tracks={n_tracks}", track)
+    result = compute(
+        x, ["tonal_distance"], layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
+        pairs=[(int(track_a), int(track_b))], steps_per_beat=steps_per_beat, radii=radii,
+    )["tonal_distance"]  # fmt: skip
+    return float(result[0]) if layout in ("TP", "KTP") else result[:, 0]

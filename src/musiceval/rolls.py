@@ -2,9 +2,11 @@
 
 Every piano roll entering musiceval passes through :func:`as_roll`, which returns a
 :class:`Roll`: a read-only, C-contiguous ``uint8`` array in the canonical layout
-``(n_samples, n_steps, n_pitches, n_tracks)`` whose nonzero cells are the active ones. Every
-validation error of the library is raised in this module, and each message names the argument,
-what was expected and what was received.
+``(n_samples, n_steps, n_pitches, n_tracks)`` whose nonzero cells are the active ones. The
+checks of the roll and of the metric options (:func:`make_conventions`) live here; they raise
+:class:`~musiceval.exceptions.InvalidParameterError` through the shared checks of
+``musiceval._checks``, as every other module does, with messages that name the argument, what
+was expected and what was received.
 
 Conventions
 -----------
@@ -22,23 +24,34 @@ Conventions
 from __future__ import annotations
 
 from dataclasses import dataclass
-from numbers import Integral, Real
-from typing import Any
+from numbers import Real
+from typing import Any, Literal, get_args
 
 import numpy as np
+
+from musiceval._checks import check_choice, check_int, check_real, invalid
+from musiceval.exceptions import InvalidParameterError
 
 __all__ = [
     "GRANULARITIES",
     "LAYOUTS",
     "WEIGHTS",
     "Conventions",
+    "Layout",
+    "Per",
     "Roll",
+    "Weight",
     "as_roll",
     "check_choice",
     "check_divides",
     "check_positive_int",
+    "is_torch_tensor",
     "make_conventions",
+    "to_canonical_axes",
 ]
+
+Layout = Literal["NTPK", "TP", "KTP", "NBSPK"]
+"""The axis orders :func:`as_roll` reads (see :data:`LAYOUTS`)."""
 
 LAYOUTS: dict[str, str] = {
     "NTPK": "(n_samples, n_steps, n_pitches, n_tracks)",
@@ -47,7 +60,6 @@ LAYOUTS: dict[str, str] = {
     "NBSPK": "(n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)",
 }
 N_MIDI_PITCHES = 128
-_NOT_FINITE = "x holds NaN or inf; expected finite values (a cell is active when > threshold)"
 
 
 @dataclass(frozen=True)
@@ -111,60 +123,49 @@ class Roll:
 
 
 def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise naming ``name`` if it is not an int >= minimum."""
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(
-            f"{name} must be an int >= {minimum}; got {value!r} ({type(value).__name__})"
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value}")
-    return int(value)
+    """Return ``value`` as an int, or raise naming ``name`` if it is not an int >= minimum.
 
-
-def check_choice(name: str, value: Any, choices: tuple[str, ...] | list[str]) -> str:
-    """Return ``value`` if it is one of ``choices``, else raise naming ``name``."""
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {list(choices)}; got {value!r}")
-    return value
+    Kept for 0.1.0 callers: the check is ``musiceval._checks.check_int``.
+    """
+    return check_int(name, value, minimum=minimum)
 
 
 def check_divides(name: str, value: int, n_steps: int, what: str = "n_steps") -> None:
     """Raise unless ``value`` divides ``n_steps`` (a roll must hold whole bars or beats)."""
     if n_steps % value:
-        raise ValueError(
+        raise InvalidParameterError(
             f"{name}={value} does not divide {what}={n_steps}: the roll must hold a whole number "
             f"of {name.removeprefix('steps_per_')}s (crop or pad the time axis, or change {name})"
         )
 
 
-def _check_threshold(threshold: Any) -> float:
-    if isinstance(threshold, bool) or not isinstance(threshold, Real):
-        raise TypeError(f"threshold must be a real number; got {threshold!r}")
-    if not np.isfinite(threshold):
-        raise ValueError(f"threshold must be finite; got {threshold}")
-    return float(threshold)
-
-
 def _check_lowest_pitch(lowest_pitch: Any, n_pitches: int) -> int:
     if lowest_pitch is None:
         if n_pitches != N_MIDI_PITCHES:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"x has {n_pitches} pitches, not 128: pass lowest_pitch=, the MIDI number of pitch "
                 f"index 0 (e.g. lowest_pitch=24 for the DeepComposer crop 24..107), so that pitch "
                 f"classes are right"
             )
         return 0
-    lowest = check_positive_int("lowest_pitch", lowest_pitch, minimum=0)
+    lowest = check_int("lowest_pitch", lowest_pitch, minimum=0)
     if lowest + n_pitches > N_MIDI_PITCHES:
-        raise ValueError(
+        raise InvalidParameterError(
             f"lowest_pitch={lowest} with {n_pitches} pitches reaches MIDI {lowest + n_pitches - 1}"
             f"; expected lowest_pitch + n_pitches <= 128"
         )
     return lowest
 
 
-def _is_torch_tensor(x: Any) -> bool:
+def is_torch_tensor(x: Any) -> bool:
+    """Whether ``x`` is a torch tensor, without importing torch."""
     return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach")
+
+
+def _not_finite() -> Exception:
+    return InvalidParameterError(
+        "x holds NaN or inf; expected finite values (a cell is active when > threshold)"
+    )
 
 
 def _torch_to_numpy(x: Any, threshold: float) -> np.ndarray:
@@ -173,9 +174,11 @@ def _torch_to_numpy(x: Any, threshold: float) -> np.ndarray:
 
     x = x.detach()
     if x.is_complex():
-        raise TypeError(f"x must hold bool, integer or real values; got a tensor of {x.dtype}")
+        raise InvalidParameterError(
+            f"x must hold bool, integer or real values; got a tensor of {x.dtype}"
+        )
     if x.is_floating_point() and not bool(torch.isfinite(x).all()):
-        raise ValueError(_NOT_FINITE)
+        raise _not_finite()
     if (
         x.device.type == "cpu"
         and x.dtype in (torch.bool, torch.uint8)
@@ -198,22 +201,26 @@ def _binarise(x: np.ndarray, threshold: float) -> np.ndarray:
     if x.dtype == np.uint8 and _reads_in_place(False, threshold):
         return x
     if x.dtype.kind not in "uif":
-        raise TypeError(
+        raise InvalidParameterError(
             f"x must hold bool, integer or real values; got dtype {x.dtype} "
             f"(convert with x.astype(bool) or x.astype(np.float32))"
         )
     if x.dtype.kind == "f" and not np.isfinite(x).all():
-        raise ValueError(_NOT_FINITE)
+        raise _not_finite()
     return (x > threshold).view(np.uint8)
 
 
-def _to_canonical(cells: np.ndarray, layout: str) -> tuple[np.ndarray, int | None]:
+def to_canonical_axes(cells: np.ndarray, layout: str) -> tuple[np.ndarray, int | None]:
+    """``cells`` (any dtype) with its axes in the canonical order, and the ``NBSPK`` bar length.
+
+    Raises when ``cells`` has the wrong number of dimensions for ``layout``; a view, no copy.
+    """
     expected_ndim = len(layout) if layout != "NBSPK" else 5
     if cells.ndim != expected_ndim:
         hint = (
             " (for a single (n_steps, n_pitches) roll pass layout='TP')" if cells.ndim == 2 else ""
         )
-        raise ValueError(
+        raise InvalidParameterError(
             f"x must have {expected_ndim} dimensions {LAYOUTS[layout]} for layout={layout!r}; "
             f"got shape {cells.shape}{hint}"
         )
@@ -244,23 +251,23 @@ def as_roll(
     lowest_pitch : int, optional
         MIDI number of pitch index 0; required when the pitch axis is not 128 long.
     """
-    check_choice("layout", layout, tuple(LAYOUTS))
-    threshold = _check_threshold(threshold)
-    if _is_torch_tensor(x):
+    check_choice("layout", layout, LAYOUTS)
+    threshold = check_real("threshold", threshold)
+    if is_torch_tensor(x):
         cells = _torch_to_numpy(x, threshold)
         if cells.dtype == np.bool_:
             cells = cells.view(np.uint8)
     elif isinstance(x, np.ndarray):
         cells = _binarise(x, threshold)
     else:
-        raise TypeError(
+        raise InvalidParameterError(
             f"x must be a numpy.ndarray or torch.Tensor; got {type(x).__name__} "
             f"(wrap lists with numpy.asarray first)"
         )
-    cells, bar_steps = _to_canonical(cells, layout)
+    cells, bar_steps = to_canonical_axes(cells, layout)
     n_samples, _, n_pitches, n_tracks = cells.shape
     if n_samples == 0 or n_pitches == 0 or n_tracks == 0:
-        raise ValueError(
+        raise InvalidParameterError(
             f"x is empty: got canonical shape {cells.shape} {LAYOUTS['NTPK']}; expected at least "
             f"one sample, one pitch and one track"
         )
@@ -271,8 +278,13 @@ def as_roll(
     return Roll(view, lowest, layout, bar_steps)
 
 
-WEIGHTS = ("cells", "notes")
-GRANULARITIES = ("sample", "bar")
+Weight = Literal["cells", "notes"]
+"""How the scale and entropy metrics count: active cells (duration-weighted) or notes."""
+WEIGHTS: tuple[str, ...] = get_args(Weight)
+
+Per = Literal["sample", "bar"]
+"""The granularity of a metric: per sample, or per bar averaged over the non-empty bars."""
+GRANULARITIES: tuple[str, ...] = get_args(Per)
 
 
 @dataclass(frozen=True)
@@ -296,7 +308,7 @@ class Conventions:
     def check_grid(self) -> None:
         """Raise unless ``grid`` divides ``steps_per_beat`` (for the drum pattern)."""
         if self.steps_per_beat % self.grid:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"grid={self.grid} must divide steps_per_beat={self.steps_per_beat}: the pattern "
                 f"has grid positions per beat"
             )
@@ -305,7 +317,7 @@ class Conventions:
         """Steps per bar for ``roll``: explicit, from the ``NBSPK`` layout, or 16."""
         if roll.bar_steps is not None:
             if self.steps_per_bar not in (None, roll.bar_steps):
-                raise ValueError(
+                raise InvalidParameterError(
                     f"steps_per_bar={self.steps_per_bar} contradicts the NBSPK input, whose bars "
                     f"hold {roll.bar_steps} steps; leave steps_per_bar out"
                 )
@@ -320,15 +332,15 @@ def make_conventions(**options: Any) -> Conventions:
     known = sorted(Conventions.__dataclass_fields__)
     unknown = sorted(set(options) - set(known))
     if unknown:
-        raise TypeError(f"unknown option(s) {unknown}; expected some of {known}")
+        raise invalid("options", f"some of {known}", received=f"unknown option(s) {unknown}")
     values = {name: value for name, value in options.items() if value is not None}
     for name in ("steps_per_bar", "steps_per_beat", "min_steps", "min_pitches", "grid"):
         if name in values:
-            values[name] = check_positive_int(name, values[name])
+            values[name] = check_int(name, values[name])
     if "key" in values:
         values["key"] = parse_key(values["key"])
     if "mode" in values:
-        check_choice("mode", values["mode"], tuple(MODES))
+        check_choice("mode", values["mode"], MODES)
     if "weight" in values:
         check_choice("weight", values["weight"], WEIGHTS)
     if "per" in values:
@@ -340,6 +352,6 @@ def make_conventions(**options: Any) -> Conventions:
             or len(radii) != 3
             or not all(isinstance(r, Real) and not isinstance(r, bool) and r > 0 for r in radii)
         ):
-            raise ValueError(f"radii must be three positive numbers (r1, r2, r3); got {radii!r}")
+            raise invalid("radii", "three positive numbers (r1, r2, r3)", radii)
         values["radii"] = tuple(float(r) for r in radii)
     return Conventions(**values)

@@ -12,12 +12,12 @@ from musiceval.evaluate import evaluate
 from musiceval.rolls import (
     Conventions,
     Roll,
-    _is_torch_tensor,
-    _to_canonical,
     as_roll,
     check_choice,
     check_divides,
+    is_torch_tensor,
     make_conventions,
+    to_canonical_axes,
 )
 
 if TYPE_CHECKING:
@@ -214,8 +214,8 @@ def side_by_side(
                 f"lowest_pitch must be 0 or None for tool='deepcomposer' (the lab's 128 MIDI "
                 f"pitches); got {lowest_pitch}"
             )
-        raw = x.detach().cpu().numpy() if _is_torch_tensor(x) else x
-        values = _to_canonical(raw, layout)[0].astype(np.float64)  # one copy for the three
+        raw = x.detach().cpu().numpy() if is_torch_tensor(x) else x
+        values = to_canonical_axes(raw, layout)[0].astype(np.float64)  # one copy for the three
         compat = {name: getattr(deepcomposer, name)(values) for name, _, _ in _DEEPCOMPOSER}
         specs = _DEEPCOMPOSER
     else:
