@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import musiceval as me
-from musiceval import DatasetProfile, profile
+from musiceval import DatasetProfile, _documents, _profile_stats, profile
 from musiceval import profiles as profile_module
 
 PER_TRACK = [name for name, spec in me.METRICS.items() if not spec.pairwise]
@@ -154,7 +154,7 @@ def test_histogram_edges_come_from_the_registry(whole):
 def test_a_value_rounded_past_a_bound_lands_in_the_outer_bin():
     edges = np.linspace(0.0, np.log2(12), 51)
     values = np.array([[np.log2(12) * (1 + 1e-15)], [0.0], [np.nan]])
-    stats = profile_module._statistics(values, edges)
+    stats = _profile_stats.block_statistics(values, edges)
     assert stats["histogram"][0, [0, -1]].tolist() == [1, 1]
     assert stats["count"].tolist() == [2]
 
@@ -340,9 +340,9 @@ def test_json_round_trip_is_exact(tmp_path, whole):
 
 def test_non_finite_values_survive_json():
     values = np.array([[np.nan, np.inf], [-np.inf, 1e-300], [0.1, -0.0]])
-    encoded = profile_module._encode(values)
+    encoded = _documents.encode(values)
     assert encoded[0] == ["nan", "inf"] and encoded[1][0] == "-inf"
-    decoded = profile_module._decode(json.loads(json.dumps(encoded)))
+    decoded = _documents.decode_floats(json.loads(json.dumps(encoded)))
     np.testing.assert_array_equal(decoded, values)
     assert np.signbit(decoded[2, 1])
 

@@ -24,13 +24,15 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from musiceval import distances
+from musiceval import _documents, distances
 from musiceval._atomic import atomic_directory
-from musiceval._engine import compute
+from musiceval._batches import iter_batches
+from musiceval._checks import check_choice, check_instance, check_path
+from musiceval.evaluate import compute
 from musiceval.io import load_rolls
-from musiceval.profiles import DatasetProfile, _chunks, _dumps, _encode
+from musiceval.profiles import DatasetProfile
 from musiceval.registry import METRICS
-from musiceval.rolls import LAYOUTS, as_roll, check_choice, make_conventions
+from musiceval.rolls import LAYOUTS, Layout, as_roll
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -71,7 +73,7 @@ def compare(
     generated: Any,
     profile: DatasetProfile,
     *,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     npz_key: str | None = None,
     lowest_pitch: int | None = None,
@@ -121,9 +123,8 @@ def compare(
     TypeError
         ``profile`` is not a :class:`DatasetProfile`.
     """
-    if not isinstance(profile, DatasetProfile):
-        raise TypeError(f"profile must be a DatasetProfile; got {type(profile).__name__}")
-    check_choice("layout", layout, tuple(LAYOUTS))
+    check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
+    check_choice("layout", layout, LAYOUTS)
     if lowest_pitch is not None and lowest_pitch != profile.lowest_pitch:
         raise ValueError(
             f"generated lowest_pitch={lowest_pitch} differs from the profile's "
@@ -140,14 +141,14 @@ def compare(
         on_error=on_error,
     )
     _check_shape(x, layout, profile)
-    conventions = make_conventions(**profile.conventions)
+    conventions = profile.conventions
     names = list(profile.metrics)
     parts: list[np.ndarray] = []
-    for chunk in _chunks(x, layout, _CHUNK_SIZE):
-        roll = as_roll(chunk, layout=layout, threshold=threshold, lowest_pitch=profile.lowest_pitch)
-        _check_roll(roll.n_steps, roll.n_pitches, roll.n_tracks, profile, conventions.per)
-        conventions.bar_length(roll)  # an NBSPK input must agree with the profile's bars
-        values = compute(roll, conventions, names)
+    for batch in iter_batches(x, layout, _CHUNK_SIZE, name="generated"):
+        roll = as_roll(batch, layout=layout, threshold=threshold, lowest_pitch=profile.lowest_pitch)
+        del batch  # one batch in memory at a time
+        _check_roll(roll.n_steps, roll.n_pitches, roll.n_tracks, profile, conventions["per"])
+        values = compute(roll, names, **conventions)  # an NBSPK input must agree on bars
         parts.append(np.stack([values[name] for name in names], axis=1))
     return Report(profile, np.concatenate(parts, axis=0))
 
@@ -419,17 +420,12 @@ class Report:
         Non-finite numbers are the strings ``"nan"``, ``"inf"`` and ``"-inf"``, as in profile
         files. ``rows`` holds the records of :meth:`to_frame`.
         """
-        from musiceval import __version__
-
         profile = self._profile
         records = [
             {key: _json_value(value) for key, value in row.items()}
             for row in self.to_frame().to_dict(orient="records")
         ]
-        return {
-            "schema": SCHEMA,
-            "version": SCHEMA_VERSION,
-            "musiceval_version": __version__,
+        body = {
             "n_generated": self.n_generated,
             "reference": {
                 "n_samples": profile.n_samples,
@@ -446,6 +442,7 @@ class Report:
             "columns": list(COLUMNS),
             "rows": records,
         }
+        return _documents.document(SCHEMA, SCHEMA_VERSION, body)
 
     def save(self, directory: str | os.PathLike[str]) -> Path:
         """Write the report into ``directory``, all files or none.
@@ -480,11 +477,7 @@ class Report:
         """
         from musiceval import plot
 
-        if not isinstance(directory, str | os.PathLike):
-            raise TypeError(
-                f"directory must be a str or os.PathLike; got {type(directory).__name__}"
-            )
-        root = Path(directory)
+        root = check_path("directory", directory)
         _check_report_directory(root)
         frame = self.to_frame()
         with atomic_directory(root) as temporary:
@@ -502,7 +495,7 @@ class Report:
                 )
             frame.to_csv(temporary / "report.csv", index=False)
             (temporary / "report.md").write_text(self.to_markdown(), encoding="utf-8")
-            json_text = _dumps(self.to_json_dict()) + "\n"
+            json_text = _documents.dumps(self.to_json_dict()) + "\n"
             (temporary / "report.json").write_text(json_text, encoding="utf-8")
             html_text = self._html([temporary / figure.name for figure in figures])
             (temporary / "report.html").write_text(html_text, encoding="utf-8")
@@ -561,7 +554,7 @@ def _format(value: Any) -> str:
     if isinstance(value, int | np.integer):
         return str(int(value))
     number = float(value)
-    return f"{number:.4g}" if math.isfinite(number) else _encode(number)
+    return f"{number:.4g}" if math.isfinite(number) else _documents.encode(number)
 
 
 def _json_value(value: Any) -> Any:
@@ -569,4 +562,4 @@ def _json_value(value: Any) -> Any:
         return value
     if isinstance(value, int | np.integer):
         return int(value)
-    return _encode(float(value))
+    return _documents.encode(float(value))

@@ -1,9 +1,11 @@
 """Dataset profiles: the metric distribution of a reference set, mergeable and saved as JSON.
 
-:func:`profile` reads a reference set (the training data) in chunks of samples, computes the
-requested metrics on each chunk with one kernel pass, and folds the chunks into a
-:class:`DatasetProfile` with :meth:`DatasetProfile.merge`, so memory stays bounded whatever the
-size of the set (a ``.npy`` file is memory-mapped, a tensor is thresholded chunk by chunk).
+:func:`profile` reads a reference set (the training data) batch by batch: an array, a
+memory-mapped ``.npy`` file or a tensor in chunks of samples, or a stream of batches as it comes.
+It computes the requested metrics on each batch with one kernel pass (:func:`musiceval.compute`)
+and folds the values, in blocks of exactly ``chunk_size`` samples, into a
+:class:`DatasetProfile` with :meth:`DatasetProfile.merge`, so memory stays bounded by a batch
+whatever the size of the set, and a stream gives the profile of its concatenation bit for bit.
 
 A profile holds *sufficient statistics*, not derived numbers: per metric and track the number of
 defined values (``count``) and of NaN values (``n_nan``), the mean and the sum of squared
@@ -14,37 +16,55 @@ concatenated data: exactly for counts, minima, maxima and histograms, up to floa
 means and standard deviations, so a big corpus can be profiled in pieces or in parallel.
 
 Profiles are saved as versioned, human-readable JSON (:meth:`DatasetProfile.save`,
-:meth:`DatasetProfile.load`), never pickled; NaN and infinities are written as the strings
-``"nan"``, ``"inf"`` and ``"-inf"``, so that the file is standard JSON and the round trip is exact.
+:meth:`DatasetProfile.load`; the document format of ``musiceval._documents``), never pickled;
+NaN and infinities are written as the strings ``"nan"``, ``"inf"`` and ``"-inf"``, so that the
+file is standard JSON and the round trip is exact. The statistics' mathematics lives in
+``musiceval._profile_stats``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import warnings
-from collections.abc import Iterator, Mapping, Sequence
-from pathlib import Path
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from musiceval import _documents
 from musiceval._atomic import atomic_write
-from musiceval._engine import compute
+from musiceval._batches import iter_batches
+from musiceval._checks import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_metric_names,
+    check_names,
+    check_path,
+    invalid,
+)
+from musiceval._documents import decode_floats
+from musiceval._profile_stats import (
+    FLOAT_FIELDS,
+    INT_FIELDS,
+    N_RATE_BINS,
+    block_statistics,
+    check_statistics,
+    describe_edges,
+    frozen,
+    histogram_edges,
+    merge_reservoirs,
+    merge_statistics,
+    same_array,
+)
+from musiceval._version import __version__
+from musiceval.evaluate import compute
+from musiceval.exceptions import DocumentError
 from musiceval.io import load_rolls
 from musiceval.registry import METRICS, PER_TRACK
-from musiceval.rolls import (
-    LAYOUTS,
-    Conventions,
-    Roll,
-    _is_torch_tensor,
-    as_roll,
-    check_choice,
-    check_positive_int,
-    make_conventions,
-)
+from musiceval.rolls import LAYOUTS, Conventions, Layout, Roll, as_roll, make_conventions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,12 +77,11 @@ SCHEMA = "musiceval.profile"
 SCHEMA_VERSION = 1
 """The ``"version"`` field of a saved profile; :meth:`DatasetProfile.load` reads only this one."""
 
-N_RATE_BINS = 50
-"""Histogram bins of the rates and entropies (equal bins over the registry bounds)."""
-
-_INT_FIELDS = ("count", "n_nan")
-_FLOAT_FIELDS = ("mean", "m2", "min", "max")
-_NON_FINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_WHAT = "musiceval profile"
+_DESCRIPTION = (
+    "tracks", "conventions", "n_samples", "n_steps", "n_pitches", "lowest_pitch",
+    "reservoir_size", "seed",
+)  # fmt: skip
 
 
 def profile(
@@ -74,7 +93,7 @@ def profile(
     seed: int = 0,
     track_names: Sequence[str] | None = None,
     npz_key: str | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
     **conventions: Any,
@@ -145,44 +164,120 @@ def profile(
     ([1.0, 0.0], [3, 0])
     """
     names = _check_metrics(metrics)
-    chunk_size = check_positive_int("chunk_size", chunk_size)
-    reservoir_size = check_positive_int("reservoir_size", reservoir_size)
-    seed = check_positive_int("seed", seed, minimum=0)
-    check_choice("layout", layout, tuple(LAYOUTS))
-    options = make_conventions(**conventions)
+    builder = _Builder(
+        names,
+        make_conventions(**conventions),
+        chunk_size=check_int("chunk_size", chunk_size),
+        reservoir_size=check_int("reservoir_size", reservoir_size),
+        seed=check_int("seed", seed, minimum=0),
+        track_names=track_names,
+    )
+    check_choice("layout", layout, LAYOUTS)
     x = load_rolls(
         reference,
         layout=layout,
         npz_key=npz_key,
-        steps_per_bar=options.steps_per_bar or 16,
-        steps_per_beat=options.steps_per_beat,
+        steps_per_bar=builder.options.steps_per_bar or 16,
+        steps_per_beat=builder.options.steps_per_beat,
     )
-    from musiceval import __version__
+    for batch in iter_batches(x, layout, chunk_size, name="reference"):
+        builder.add(as_roll(batch, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch))
+        del batch  # one batch in memory at a time
+    return builder.result()
 
-    result: DatasetProfile | None = None
-    start = 0
-    for chunk in _chunks(x, layout, chunk_size):
-        roll = as_roll(chunk, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
-        if result is None:
-            steps_per_bar = options.bar_length(roll)  # raises if it contradicts an NBSPK input
-            options = dataclasses.replace(options, steps_per_bar=steps_per_bar)
-            tracks = _check_track_names(track_names, roll.n_tracks)
-            edges = {name: _edges(name, roll.n_steps, roll.n_pitches) for name in names}
-        part = _partial(
-            compute(roll, options, names),
-            roll=roll,
-            tracks=tracks,
-            conventions=options,
-            edges=edges,
-            reservoir_size=reservoir_size,
-            rng=np.random.default_rng([seed, start]),
-            seed=seed,
+
+class _Builder:
+    """Folds rolls into a profile in blocks of exactly ``chunk_size`` samples, whatever the
+    batch sizes, so that a stream of batches gives its concatenation's profile bit for bit:
+    the same blocks, the same reservoir draws (seeded by the block's first sample), the same
+    merges."""
+
+    def __init__(
+        self,
+        names: tuple[str, ...],
+        options: Conventions,
+        *,
+        chunk_size: int,
+        reservoir_size: int,
+        seed: int,
+        track_names: Sequence[str] | None,
+    ) -> None:
+        self.names, self.options = names, options
+        self._chunk_size, self._reservoir_size, self._seed = chunk_size, reservoir_size, seed
+        self._track_names = track_names
+        # (n_steps, n_pitches, n_tracks) and lowest_pitch of the first batch
+        self._first: tuple[tuple[int, ...], int] | None = None
+        self._pending: list[np.ndarray] = []  # (n, n_metrics, n_tracks) values not yet folded
+        self._n_pending = self._n_folded = 0
+        self._result: DatasetProfile | None = None
+
+    def add(self, roll: Roll) -> None:
+        """Compute the metrics of ``roll`` and fold every full block of values."""
+        if self._first is None:
+            bar = self.options.bar_length(roll)  # raises if it contradicts an NBSPK input
+            self.options = dataclasses.replace(self.options, steps_per_bar=bar)
+            self._tracks = _check_track_names(self._track_names, roll.n_tracks)
+            self._edges = {n: histogram_edges(n, roll.n_steps, roll.n_pitches) for n in self.names}
+            self._first = (roll.cells.shape[1:], roll.lowest_pitch)
+        _check_same_shape(roll, *self._first, self._n_folded + self._n_pending)
+        values = compute(roll, list(self.names), **_conventions_dict(self.options))
+        self._pending.append(np.stack([values[name] for name in self.names], axis=1))
+        self._n_pending += roll.n_samples
+        while self._n_pending >= self._chunk_size:
+            self._fold(self._chunk_size)
+
+    def result(self) -> DatasetProfile:
+        """The profile of every sample added."""
+        if self._n_pending:
+            self._fold(self._n_pending)
+        assert self._result is not None  # an empty input raised in iter_batches or as_roll
+        return self._result
+
+    def _fold(self, n: int) -> None:
+        pending = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
+        block, rest = pending[:n], pending[n:]
+        self._pending, self._n_pending = ([rest] if len(rest) else []), len(rest)
+        part = self._partial(block, np.random.default_rng([self._seed, self._n_folded]))
+        self._result = part if self._result is None else self._result.merge(part)
+        self._n_folded += n
+
+    def _partial(self, values: np.ndarray, rng: np.random.Generator) -> DatasetProfile:
+        """The profile of one block of ``(n, n_metrics, n_tracks)`` values."""
+        assert self._first is not None
+        (n_steps, n_pitches, _), lowest_pitch = self._first
+        samples = values
+        if len(samples) > self._reservoir_size:
+            keep = rng.choice(len(samples), self._reservoir_size, replace=False)
+            samples = samples[np.sort(keep)]
+        return DatasetProfile(
+            metrics=self.names,
+            tracks=self._tracks,
+            conventions=_conventions_dict(self.options),
+            n_samples=len(values),
+            n_steps=n_steps,
+            n_pitches=n_pitches,
+            lowest_pitch=lowest_pitch,
+            statistics={
+                name: block_statistics(values[:, m], self._edges[name])
+                for m, name in enumerate(self.names)
+            },
+            samples=samples,
+            reservoir_size=self._reservoir_size,
+            seed=self._seed,
             version=__version__,
         )
-        result = part if result is None else result.merge(part)
-        start += roll.n_samples
-    assert result is not None  # _chunks yields at least once; an empty x raised in as_roll
-    return result
+
+
+def _check_same_shape(roll: Roll, expected: tuple[int, ...], lowest: int, start: int) -> None:
+    """Every batch of a reference holds samples of the first batch's shape and pitch axis."""
+    shape = roll.cells.shape[1:]
+    if shape != expected or roll.lowest_pitch != lowest:
+        raise invalid(
+            "reference",
+            f"batches of samples of one canonical shape (n_steps, n_pitches, n_tracks) = "
+            f"{expected}, lowest_pitch={lowest}, as its first batch",
+            received=f"{shape}, lowest_pitch={roll.lowest_pitch} from sample {start} on",
+        )
 
 
 class DatasetProfile:
@@ -255,65 +350,37 @@ class DatasetProfile:
         version: str,
     ) -> None:
         self._metrics = _check_metrics(list(metrics))
-        if isinstance(tracks, str) or not len(tracks):
-            raise ValueError(f"tracks must be a non-empty sequence of names; got {tracks!r}")
-        self._tracks = _check_track_names(tracks, len(tracks))
+        self._tracks = check_names("tracks", tracks)
+        if not self._tracks:
+            raise invalid("tracks", "a non-empty sequence of names", tracks)
         self._conventions = _conventions_dict(make_conventions(**dict(conventions)))
-        self._n_samples = check_positive_int("n_samples", n_samples)
-        self._n_steps = check_positive_int("n_steps", n_steps, minimum=0)
-        self._n_pitches = check_positive_int("n_pitches", n_pitches)
-        self._lowest_pitch = check_positive_int("lowest_pitch", lowest_pitch, minimum=0)
+        self._n_samples = check_int("n_samples", n_samples)
+        self._n_steps = check_int("n_steps", n_steps, minimum=0)
+        self._n_pitches = check_int("n_pitches", n_pitches, maximum=128)
+        self._lowest_pitch = check_int("lowest_pitch", lowest_pitch, minimum=0)
         if self._lowest_pitch + self._n_pitches > 128:
-            raise ValueError(
-                f"lowest_pitch={self._lowest_pitch} with n_pitches={self._n_pitches} reaches "
-                f"MIDI {self._lowest_pitch + self._n_pitches - 1}; expected at most 127"
+            raise invalid(
+                "lowest_pitch",
+                f"at most {128 - self._n_pitches} with n_pitches={self._n_pitches} (the highest "
+                f"pitch is at most MIDI 127)",
+                received=f"{self._lowest_pitch}, which reaches MIDI "
+                f"{self._lowest_pitch + self._n_pitches - 1}",
             )
-        self._reservoir_size = check_positive_int("reservoir_size", reservoir_size)
-        self._seed = check_positive_int("seed", seed, minimum=0)
-        if not isinstance(version, str):
-            raise TypeError(f"version must be a str; got {version!r}")
-        self._version = version
+        self._reservoir_size = check_int("reservoir_size", reservoir_size)
+        self._seed = check_int("seed", seed, minimum=0)
+        self._version = check_instance("version", version, str, "a str")
         if set(statistics) != set(self._metrics):
-            raise ValueError(
-                f"statistics must hold exactly the metrics {list(self._metrics)}; "
-                f"got {list(statistics)}"
-            )
-        self._stats = {name: self._check_stats(name, statistics[name]) for name in self._metrics}
+            raise invalid(
+                "statistics", f"a mapping of exactly the metrics {list(self._metrics)}",
+                received=str(list(statistics)),
+            )  # fmt: skip
+        self._stats = {
+            name: check_statistics(name, statistics[name], len(self._tracks), self._n_samples)
+            for name in self._metrics
+        }
         n_kept = min(self._reservoir_size, self._n_samples)
         shape = (n_kept, len(self._metrics), len(self._tracks))
-        self._samples = _frozen(np.asarray(samples, dtype=np.float64), "samples", shape)
-
-    def _check_stats(self, name: str, stats: Mapping[str, Any]) -> dict[str, np.ndarray]:
-        n_tracks = len(self._tracks)
-        missing = sorted({*_INT_FIELDS, *_FLOAT_FIELDS, "edges", "histogram"} - set(stats))
-        if missing:
-            raise ValueError(f"statistics of {name} lack {missing}")
-        out = {f: _frozen(_int_array(stats[f], f), f"{name} {f}", (n_tracks,)) for f in _INT_FIELDS}
-        for field in _FLOAT_FIELDS:
-            out[field] = _frozen(
-                np.asarray(stats[field], np.float64), f"{name} {field}", (n_tracks,)
-            )
-        edges = np.array(stats["edges"], np.float64)
-        if edges.ndim != 1 or len(edges) < 2 or not np.all(np.diff(edges) > 0):
-            raise ValueError(
-                f"histogram edges of {name} must be increasing, at least two; got {edges!r}"
-            )
-        out["edges"] = _frozen(edges, f"{name} edges", edges.shape)
-        hist = _int_array(stats["histogram"], f"{name} histogram")
-        out["histogram"] = _frozen(hist, f"{name} histogram", (n_tracks, len(edges) - 1))
-        if np.any(out["count"] < 0) or np.any(out["n_nan"] < 0) or np.any(hist < 0):
-            raise ValueError(f"counts of {name} must be >= 0")
-        if not np.all(out["count"] + out["n_nan"] == self._n_samples):
-            raise ValueError(
-                f"count + n_nan of {name} must equal n_samples={self._n_samples} for every "
-                f"track; got {(out['count'] + out['n_nan']).tolist()}"
-            )
-        if not np.array_equal(hist.sum(axis=1), out["count"]):
-            raise ValueError(
-                f"the histogram of {name} must hold count values per track: "
-                f"{hist.sum(axis=1).tolist()} != {out['count'].tolist()}"
-            )
-        return out
+        self._samples = frozen(np.asarray(samples, dtype=np.float64), "samples", shape)
 
     # ---- description ---------------------------------------------------------------------
 
@@ -464,9 +531,7 @@ class DatasetProfile:
         """
         probabilities = np.asarray(q, dtype=np.float64)
         if probabilities.ndim > 1 or not np.all((probabilities >= 0) & (probabilities <= 1)):
-            raise ValueError(
-                f"q must be a probability or a 1-d sequence of them in [0, 1]; got {q}"
-            )
+            raise invalid("q", "a probability or a 1-d sequence of them in [0, 1]", q)
         values = self.samples(metric)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN tracks give NaN
@@ -524,15 +589,14 @@ class DatasetProfile:
         TypeError
             When ``other`` is not a :class:`DatasetProfile`.
         """
-        if not isinstance(other, DatasetProfile):
-            raise TypeError(f"other must be a DatasetProfile; got {type(other).__name__}")
+        check_instance("other", other, DatasetProfile, "a DatasetProfile")
         self._check_compatible(other)
         stats = {
-            name: _merge_stats(self._stats[name], other._stats[name]) for name in self._metrics
+            name: merge_statistics(self._stats[name], other._stats[name]) for name in self._metrics
         }
         capacity = min(self._reservoir_size, other._reservoir_size)
         rng = np.random.default_rng([self._seed, other._seed, self._n_samples, other._n_samples])
-        samples = _merge_reservoirs(
+        samples = merge_reservoirs(
             self._samples, self._n_samples, other._samples, other._n_samples, capacity, rng
         )
         return DatasetProfile(
@@ -552,7 +616,10 @@ class DatasetProfile:
 
     def _check_compatible(self, other: DatasetProfile) -> None:
         def differ(what: str, mine: Any, theirs: Any) -> ValueError:
-            return ValueError(f"cannot merge profiles with different {what}: {mine} != {theirs}")
+            return invalid(
+                "other", f"a profile of the same {what} (cannot merge profiles with different "
+                f"{what}: {mine} != {theirs})", other,
+            )  # fmt: skip
 
         if self._metrics != other._metrics:
             raise differ("metrics", list(self._metrics), list(other._metrics))
@@ -586,8 +653,8 @@ class DatasetProfile:
             if not np.array_equal(mine_edges, theirs_edges):
                 raise differ(
                     f"histogram edges for {name}",
-                    _describe_edges(mine_edges),
-                    _describe_edges(theirs_edges),
+                    describe_edges(mine_edges),
+                    describe_edges(theirs_edges),
                 )
 
     # ---- save / load ---------------------------------------------------------------------
@@ -600,29 +667,27 @@ class DatasetProfile:
         statistics = {}
         for name in self._metrics:
             stats = self._stats[name]
-            entry: dict[str, Any] = {field: stats[field].tolist() for field in _INT_FIELDS}
-            entry.update({field: _encode(stats[field]) for field in _FLOAT_FIELDS})
-            entry["histogram"] = {
-                "edges": _encode(stats["edges"]),
-                "counts": stats["histogram"].tolist(),
-            }
+            entry: dict[str, Any] = {field: stats[field] for field in (*INT_FIELDS, *FLOAT_FIELDS)}
+            entry["histogram"] = {"edges": stats["edges"], "counts": stats["histogram"]}
             statistics[name] = entry
-        return {
-            "schema": SCHEMA,
-            "version": SCHEMA_VERSION,
-            "musiceval_version": self._version,
-            "metrics": list(self._metrics),
-            "tracks": list(self._tracks),
-            "conventions": self.conventions,
-            "n_samples": self._n_samples,
-            "n_steps": self._n_steps,
-            "n_pitches": self._n_pitches,
-            "lowest_pitch": self._lowest_pitch,
-            "reservoir_size": self._reservoir_size,
-            "seed": self._seed,
-            "statistics": statistics,
-            "samples": {name: _encode(self._samples[:, m]) for m, name in enumerate(self._metrics)},
-        }
+        return _documents.document(
+            SCHEMA,
+            SCHEMA_VERSION,
+            {
+                "musiceval_version": self._version,
+                "metrics": list(self._metrics),
+                "tracks": list(self._tracks),
+                "conventions": self.conventions,
+                "n_samples": self._n_samples,
+                "n_steps": self._n_steps,
+                "n_pitches": self._n_pitches,
+                "lowest_pitch": self._lowest_pitch,
+                "reservoir_size": self._reservoir_size,
+                "seed": self._seed,
+                "statistics": statistics,
+                "samples": {name: self._samples[:, m] for m, name in enumerate(self._metrics)},
+            },
+        )
 
     @classmethod
     def from_json_dict(
@@ -632,49 +697,16 @@ class DatasetProfile:
 
         Raises
         ------
-        ValueError
-            When ``document`` is not a musiceval profile, has another schema version, or is
-            malformed; the message names ``source``.
+        musiceval.exceptions.DocumentError
+            A ``ValueError``: ``document`` is not a musiceval profile, has another schema
+            version, or is malformed; the message names ``source``.
         """
-        if not isinstance(document, Mapping) or document.get("schema") != SCHEMA:
-            schema = document.get("schema") if isinstance(document, Mapping) else None
-            raise ValueError(
-                f"{source} is not a musiceval profile: expected schema {SCHEMA!r}, got {schema!r}"
-            )
-        if document.get("version") != SCHEMA_VERSION:
-            raise ValueError(
-                f"{source} holds a musiceval profile of schema version "
-                f"{document.get('version')!r}; this musiceval reads version {SCHEMA_VERSION} "
-                f"only (recompute the profile with this version)"
-            )
+        document = _documents.check(document, SCHEMA, SCHEMA_VERSION, what=_WHAT, source=source)
         try:
-            metrics = list(document["metrics"])
-            statistics = {}
-            for name in metrics:
-                entry = document["statistics"][name]
-                stats: dict[str, Any] = {field: entry[field] for field in _INT_FIELDS}
-                stats.update({field: _decode(entry[field]) for field in _FLOAT_FIELDS})
-                stats["edges"] = _decode(entry["histogram"]["edges"])
-                stats["histogram"] = entry["histogram"]["counts"]
-                statistics[name] = stats
-            samples = np.stack([_decode(document["samples"][name]) for name in metrics], axis=1)
-            return cls(
-                metrics=metrics,
-                tracks=document["tracks"],
-                conventions=document["conventions"],
-                n_samples=document["n_samples"],
-                n_steps=document["n_steps"],
-                n_pitches=document["n_pitches"],
-                lowest_pitch=document["lowest_pitch"],
-                statistics=statistics,
-                samples=samples,
-                reservoir_size=document["reservoir_size"],
-                seed=document["seed"],
-                version=document["musiceval_version"],
-            )
+            return cls(**_fields(document))
         except (KeyError, TypeError, ValueError) as exc:
             what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
-            raise ValueError(f"{source} is a malformed musiceval profile: {what}") from exc
+            raise DocumentError(f"{source} is a malformed {_WHAT}: {what}") from exc
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the profile as human-readable, versioned JSON, atomically.
@@ -684,8 +716,8 @@ class DatasetProfile:
         renamed over ``path``: an interrupted save leaves no file behind and an existing file
         intact. The directory must exist.
         """
-        text = _dumps(self.to_json_dict()) + "\n"
-        atomic_write(_check_path(path), lambda file: file.write(text))
+        text = _documents.dumps(self.to_json_dict()) + "\n"
+        atomic_write(check_path("path", path), lambda file: file.write(text))
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> DatasetProfile:
@@ -693,16 +725,16 @@ class DatasetProfile:
 
         Raises
         ------
-        ValueError
-            When the file is not JSON, not a musiceval profile, of another schema version, or
-            malformed.
+        musiceval.exceptions.DocumentError
+            A ``ValueError``: the file is not JSON, not a musiceval profile, of another schema
+            version, or malformed.
         """
-        path = _check_path(path)
+        path = check_path("path", path)
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
+            content = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path} is not a JSON musiceval profile: {exc}") from exc
-        return cls.from_json_dict(document, source=str(path))
+            raise DocumentError(f"{path} is not a JSON {_WHAT}: {exc}") from exc
+        return cls.from_json_dict(content, source=str(path))
 
     # ---- dunder --------------------------------------------------------------------------
 
@@ -718,10 +750,10 @@ class DatasetProfile:
             == (other._n_samples, other._n_steps, other._n_pitches, other._lowest_pitch)
             and (self._reservoir_size, self._seed, self._version)
             == (other._reservoir_size, other._seed, other._version)
-            and _same_array(self._samples, other._samples)
+            and same_array(self._samples, other._samples)
         )
         return same and all(
-            _same_array(self._stats[name][field], other._stats[name][field])
+            same_array(self._stats[name][field], other._stats[name][field])
             for name in self._metrics
             for field in self._stats[name]
         )
@@ -737,233 +769,47 @@ class DatasetProfile:
 # ---- helpers ---------------------------------------------------------------------------------
 
 
-def _check_metrics(metrics: Sequence[str] | None) -> tuple[str, ...]:
-    if isinstance(metrics, str):
-        raise TypeError(f"metrics must be a list of metric names; got the string {metrics!r}")
-    names = list(PER_TRACK if metrics is None else metrics)
-    pairwise = [name for name in names if name in METRICS and METRICS[name].pairwise]
-    if pairwise:
-        raise ValueError(
-            f"metrics must be per-track metrics; got the pairwise {pairwise} (profiles do not "
-            f"hold track-pair metrics yet); choose from {list(PER_TRACK)}"
-        )
-    if not names or len(set(names)) < len(names) or not set(names) <= set(PER_TRACK):
-        raise ValueError(
-            f"metrics must be a non-empty list of distinct names from {list(PER_TRACK)}; "
-            f"got {names!r}"
-        )
-    return tuple(names)
+def _check_metrics(metrics: Any) -> tuple[str, ...]:
+    if isinstance(metrics, Sequence) and not isinstance(metrics, str):
+        pairwise = [name for name in metrics if name in METRICS and METRICS[name].pairwise]
+        if pairwise:
+            raise invalid(
+                "metrics",
+                f"per-track metrics (profiles do not hold track-pair metrics yet) from "
+                f"{list(PER_TRACK)}",
+                received=f"the pairwise {pairwise}",
+            )
+    return check_metric_names("metrics", metrics, PER_TRACK, default=PER_TRACK)
 
 
 def _check_track_names(track_names: Sequence[str] | None, n_tracks: int) -> tuple[str, ...]:
     if track_names is None:
         return tuple(str(k) for k in range(n_tracks))
-    if isinstance(track_names, str) or not all(isinstance(name, str) for name in track_names):
-        raise TypeError(f"track_names must be a sequence of str; got {track_names!r}")
-    names = tuple(track_names)
-    if len(names) != n_tracks or len(set(names)) != len(names):
-        raise ValueError(
-            f"track_names must be {n_tracks} distinct names, one per track; got {list(names)}"
-        )
-    return names
+    return check_names("track_names", track_names, n_tracks)
 
 
-def _check_path(path: Any) -> Path:
-    if not isinstance(path, str | os.PathLike):
-        raise TypeError(f"path must be a str or an os.PathLike; got {type(path).__name__}")
-    return Path(path)
-
-
-def _chunks(x: Any, layout: str, chunk_size: int) -> Iterator[Any]:
-    """Slices of at most ``chunk_size`` samples (the whole input when it has no sample axis)."""
-    chunkable = layout in ("NTPK", "NBSPK") and (isinstance(x, np.ndarray) or _is_torch_tensor(x))
-    if not chunkable or x.ndim < 1 or x.shape[0] <= chunk_size:
-        yield np.asarray(x) if isinstance(x, np.memmap) else x
-        return
-    for start in range(0, x.shape[0], chunk_size):
-        chunk = x[start : start + chunk_size]
-        yield np.asarray(chunk) if isinstance(chunk, np.memmap) else chunk
-
-
-def _edges(name: str, n_steps: int, n_pitches: int) -> np.ndarray:
-    """Histogram edges of metric ``name`` for samples of ``n_steps`` x ``n_pitches``."""
-    spec = METRICS[name]
-    if spec.kind in ("count", "pitch"):
-        upper = spec.upper if math.isfinite(spec.upper) else n_pitches * ((n_steps + 1) // 2)
-        return np.arange(int(spec.lower), int(upper) + 2, dtype=np.float64) - 0.5
-    return np.linspace(spec.lower, spec.upper, N_RATE_BINS + 1)
+def _fields(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The constructor's arguments from a checked profile document (KeyError if one lacks)."""
+    metrics = list(document["metrics"])
+    statistics = {}
+    for name in metrics:
+        entry = document["statistics"][name]
+        stats: dict[str, Any] = {field: entry[field] for field in INT_FIELDS}
+        stats.update({field: decode_floats(entry[field]) for field in FLOAT_FIELDS})
+        stats["edges"] = decode_floats(entry["histogram"]["edges"])
+        stats["histogram"] = entry["histogram"]["counts"]
+        statistics[name] = stats
+    samples = [decode_floats(document["samples"][name]) for name in metrics]
+    return {
+        "metrics": metrics,
+        "statistics": statistics,
+        "samples": np.stack(samples, axis=1),
+        "version": document["musiceval_version"],
+        **{key: document[key] for key in _DESCRIPTION},
+    }
 
 
 def _conventions_dict(conventions: Conventions) -> dict[str, Any]:
     values = dataclasses.asdict(conventions)
     values["radii"] = [float(r) for r in conventions.radii]
     return values
-
-
-def _partial(
-    values: Mapping[str, np.ndarray],
-    *,
-    roll: Roll,
-    tracks: tuple[str, ...],
-    conventions: Conventions,
-    edges: Mapping[str, np.ndarray],
-    reservoir_size: int,
-    rng: np.random.Generator,
-    seed: int,
-    version: str,
-) -> DatasetProfile:
-    """The profile of one chunk's metric values."""
-    names = list(values)
-    samples = np.stack([values[name] for name in names], axis=1)
-    if len(samples) > reservoir_size:
-        samples = samples[np.sort(rng.choice(len(samples), reservoir_size, replace=False))]
-    return DatasetProfile(
-        metrics=names,
-        tracks=tracks,
-        conventions=_conventions_dict(conventions),
-        n_samples=roll.n_samples,
-        n_steps=roll.n_steps,
-        n_pitches=roll.n_pitches,
-        lowest_pitch=roll.lowest_pitch,
-        statistics={name: _statistics(values[name], edges[name]) for name in names},
-        samples=samples,
-        reservoir_size=reservoir_size,
-        seed=seed,
-        version=version,
-    )
-
-
-def _statistics(values: np.ndarray, edges: np.ndarray) -> dict[str, np.ndarray]:
-    """Sufficient statistics of ``(n_samples, n_tracks)`` values, per track."""
-    v = np.ascontiguousarray(values.T, dtype=np.float64)  # reduce along contiguous rows
-    nan = np.isnan(v)
-    count = v.shape[1] - nan.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(nan, 0.0, v).sum(axis=1) / count  # NaN where count is 0
-        deviations = np.where(nan, 0.0, v - mean[:, None])
-    m2 = (deviations * deviations).sum(axis=1)
-    defined = count > 0
-    low = np.where(defined, np.where(nan, np.inf, v).min(axis=1, initial=np.inf), np.nan)
-    high = np.where(defined, np.where(nan, -np.inf, v).max(axis=1, initial=-np.inf), np.nan)
-    n_bins = len(edges) - 1
-    clipped = np.clip(v, edges[0], edges[-1])  # a bound exceeded by rounding: the outer bin
-    bins = np.minimum(np.searchsorted(edges, clipped, side="right") - 1, n_bins - 1)
-    flat = (bins + n_bins * np.arange(len(v))[:, None])[~nan]
-    histogram = np.bincount(flat, minlength=len(v) * n_bins).reshape(len(v), n_bins)
-    return {
-        "count": count.astype(np.int64),
-        "n_nan": nan.sum(axis=1).astype(np.int64),
-        "mean": mean,
-        "m2": m2,
-        "min": low,
-        "max": high,
-        "edges": edges,
-        "histogram": histogram.astype(np.int64),
-    }
-
-
-def _merge_stats(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    """Chan et al.'s parallel update of (count, mean, m2), and the exact sums and extrema."""
-    na, nb = a["count"], b["count"]
-    n = na + nb
-    with np.errstate(invalid="ignore", divide="ignore"):
-        delta = b["mean"] - a["mean"]
-        mean = np.where(
-            na == 0, b["mean"], np.where(nb == 0, a["mean"], a["mean"] + delta * nb / n)
-        )
-        m2 = np.where(
-            na == 0,
-            b["m2"],
-            np.where(nb == 0, a["m2"], a["m2"] + b["m2"] + delta * delta * (na / n * nb)),
-        )
-    return {
-        "count": n,
-        "n_nan": a["n_nan"] + b["n_nan"],
-        "mean": mean,
-        "m2": m2,
-        "min": np.fmin(a["min"], b["min"]),
-        "max": np.fmax(a["max"], b["max"]),
-        "edges": a["edges"],
-        "histogram": a["histogram"] + b["histogram"],
-    }
-
-
-def _merge_reservoirs(
-    a: np.ndarray, na: int, b: np.ndarray, nb: int, capacity: int, rng: np.random.Generator
-) -> np.ndarray:
-    """A uniform sample of ``min(capacity, na + nb)`` of the union of two sets.
-
-    ``a`` is a uniform sample of a set of ``na`` samples (all of them when ``len(a) == na``),
-    ``b`` likewise. How many come from each side is hypergeometric; each side's share is a
-    uniform subset of its sample, kept in order.
-    """
-    if len(a) == na and len(b) == nb and na + nb <= capacity:
-        return np.concatenate([a, b])
-    k = min(capacity, na + nb)
-    from_a = int(rng.hypergeometric(na, nb, k))
-    keep_a = np.sort(rng.choice(len(a), from_a, replace=False))
-    keep_b = np.sort(rng.choice(len(b), k - from_a, replace=False))
-    return np.concatenate([a[keep_a], b[keep_b]])
-
-
-def _describe_edges(edges: np.ndarray) -> str:
-    return f"{len(edges) - 1} bins over [{float(edges[0])!r}, {float(edges[-1])!r}]"
-
-
-def _int_array(values: Any, what: str) -> np.ndarray:
-    array = np.array(values)
-    if array.size and array.dtype.kind not in "iu":
-        raise ValueError(f"{what} must hold integers; got dtype {array.dtype}")
-    return array.astype(np.int64)
-
-
-def _frozen(array: np.ndarray, what: str, shape: tuple[int, ...]) -> np.ndarray:
-    if array.shape != shape:
-        raise ValueError(f"{what} must have shape {shape}; got {array.shape}")
-    array = np.array(array)  # own the data
-    array.flags.writeable = False
-    return array
-
-
-def _same_array(a: np.ndarray, b: np.ndarray) -> bool:
-    if a.dtype != b.dtype:
-        return False
-    return bool(np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
-
-
-def _encode(array: np.ndarray) -> Any:
-    """Nested lists of floats with the non-finite ones as "nan", "inf" or "-inf"."""
-    encoded = np.asarray(array, dtype=np.float64).astype(object)
-    encoded[np.isnan(array)] = "nan"
-    encoded[np.isposinf(array)] = "inf"
-    encoded[np.isneginf(array)] = "-inf"
-    return encoded.tolist()
-
-
-def _decode(values: Any) -> np.ndarray:
-    """Inverse of :func:`_encode`."""
-
-    def one(value: Any) -> float:
-        if isinstance(value, str) and value in _NON_FINITE:
-            return _NON_FINITE[value]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"expected a number, 'nan', 'inf' or '-inf'; got {value!r}")
-        return float(value)
-
-    def walk(item: Any) -> Any:
-        return [walk(v) for v in item] if isinstance(item, list) else one(item)
-
-    return np.array(walk(values), dtype=np.float64)
-
-
-def _dumps(value: Any, depth: int = 0) -> str:
-    """JSON with one entry per line, except that lists of scalars stay on one line."""
-    indent = "  " * (depth + 1)
-    close = "  " * depth
-    if isinstance(value, dict) and value:
-        items = [f"{indent}{json.dumps(k)}: {_dumps(v, depth + 1)}" for k, v in value.items()]
-        return "{\n" + ",\n".join(items) + "\n" + close + "}"
-    if isinstance(value, list) and any(isinstance(v, list | dict) for v in value):
-        items = [indent + _dumps(v, depth + 1) for v in value]
-        return "[\n" + ",\n".join(items) + "\n" + close + "]"
-    return json.dumps(value, allow_nan=False, ensure_ascii=False)
