@@ -25,6 +25,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
+from musiceval._cli_types import comma_names, positive_int
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -216,24 +218,6 @@ def _print_warnings(prog: str, caught: list[warnings.WarningMessage]) -> None:
         print(f"{prog}: warning: {warning.message}", file=sys.stderr)
 
 
-def positive_int(text: str) -> int:
-    """An argparse ``type``: ``text`` as an int >= 1, or a usage error saying what was given."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer; got {value}")
-    return value
-
-
-def _names(text: str) -> list[str]:
-    names = [name.strip() for name in text.split(",") if name.strip()]
-    if not names:
-        raise argparse.ArgumentTypeError(f"expected comma-separated names; got {text!r}")
-    return names
-
-
 # ---------------------------------------------------------------------- parser
 
 
@@ -365,12 +349,12 @@ def _build_parser() -> argparse.ArgumentParser:
         options = sub.add_argument_group("metric conventions")
         if with_reference:
             options.add_argument(
-                "--track-names", type=_names, help="comma-separated track names, e.g. S,A,T,B"
+                "--track-names", type=comma_names, help="comma-separated track names, e.g. S,A,T,B"
             )
         if sub is not compat:  # compat's metrics are the tool's
             options.add_argument(
                 "--metrics",
-                type=_names,
+                type=comma_names,
                 help=f"comma-separated metric names (default: every per-track metric); "
                 f"known: {metric_names}",
             )

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from musiceval.cli import positive_int
+from musiceval._cli_types import positive_int
 
 if TYPE_CHECKING:
     from musiceval.models.trainer import Trainer
