@@ -43,6 +43,7 @@ def iter_batches(x: Any, layout: str, chunk_size: int, *, name: str = "x") -> It
         for batch in x:
             empty = False
             yield batch
+            del batch  # hold no batch while the stream makes the next one
         if empty:
             raise invalid(name, "a non-empty stream of batches", received="a stream of none")
         return

@@ -68,9 +68,10 @@ def check_int(name: str, value: Any, *, minimum: int | None = 1, maximum: int | 
         expected = f"an int <= {maximum}"
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise invalid(name, expected, value)
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+    number = int(value)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         raise invalid(name, expected, value)
-    return int(value)
+    return number
 
 
 def check_real(

@@ -50,7 +50,7 @@ def doc(*names: str) -> Callable[[F], F]:
 
     def decorate(function: F) -> F:
         shared = "\n    ".join(PARAMETERS[name] for name in names)
-        function.__doc__ = function.__doc__.replace("{parameters}", shared)
+        function.__doc__ = (function.__doc__ or "").replace("{parameters}", shared)
         return function
 
     return decorate

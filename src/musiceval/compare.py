@@ -27,8 +27,9 @@ import numpy as np
 from musiceval import _documents, distances
 from musiceval._atomic import atomic_directory
 from musiceval._batches import iter_batches
-from musiceval._checks import check_choice, check_instance, check_path
+from musiceval._checks import check_choice, check_instance, check_path, invalid
 from musiceval.evaluate import compute
+from musiceval.exceptions import InvalidParameterError
 from musiceval.io import load_rolls
 from musiceval.profiles import DatasetProfile
 from musiceval.registry import METRICS
@@ -126,7 +127,7 @@ def compare(
     check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
     check_choice("layout", layout, LAYOUTS)
     if lowest_pitch is not None and lowest_pitch != profile.lowest_pitch:
-        raise ValueError(
+        raise InvalidParameterError(
             f"generated lowest_pitch={lowest_pitch} differs from the profile's "
             f"lowest_pitch={profile.lowest_pitch}; the pitch axes must match"
         )
@@ -167,12 +168,12 @@ def _check_roll(
 ) -> None:
     n_profiled = len(profile.tracks)
     if n_tracks != n_profiled:
-        raise ValueError(
+        raise InvalidParameterError(
             f"the generated set has {n_tracks} track(s) but the profile has {n_profiled} "
             f"({', '.join(profile.tracks)}); expected the same tracks in the same order"
         )
     if n_pitches != profile.n_pitches:
-        raise ValueError(
+        raise InvalidParameterError(
             f"the generated set has {n_pitches} pitches but the profile has "
             f"{profile.n_pitches} (lowest_pitch={profile.lowest_pitch}); expected the same "
             f"pitch axis"
@@ -185,7 +186,7 @@ def _check_roll(
         if "bars" in METRICS[name].needs or (per == "bar" and METRICS[name].per_bar)
     ]
     if by_bar:
-        raise ValueError(
+        raise InvalidParameterError(
             f"the generated set has {n_steps} steps per sample but the profile has "
             f"{profile.n_steps}; the metrics {by_bar} depend on the number of bars"
         )
@@ -240,14 +241,14 @@ class Report:
     __hash__ = None  # type: ignore[assignment]
 
     def __init__(self, profile: DatasetProfile, values: Any) -> None:
-        if not isinstance(profile, DatasetProfile):
-            raise TypeError(f"profile must be a DatasetProfile; got {type(profile).__name__}")
+        check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
         array = np.array(values, dtype=np.float64)
         expected = (len(profile.metrics), len(profile.tracks))
         if array.ndim != 3 or array.shape[1:] != expected or array.shape[0] == 0:
-            raise ValueError(
-                f"values must have shape (n_generated > 0, {expected[0]}, {expected[1]}); "
-                f"got {array.shape}"
+            raise invalid(
+                "values",
+                f"of shape (n_generated > 0, {expected[0]}, {expected[1]})",
+                received=f"shape {array.shape}",
             )
         array.flags.writeable = False
         self._profile = profile
@@ -542,7 +543,7 @@ def _check_report_directory(root: Path) -> None:
         if not (item.is_file() and _REPORT_FILE.fullmatch(item.name))
     )
     if foreign:
-        raise ValueError(
+        raise InvalidParameterError(
             f"directory {str(root)!r} holds files a report does not write ({foreign[:5]}); "
             f"choose a new or empty directory (saving replaces the whole directory)"
         )

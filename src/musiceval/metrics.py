@@ -19,7 +19,7 @@ import numpy as np
 from musiceval._checks import check_choice, check_int, invalid
 from musiceval._docstrings import doc
 from musiceval.evaluate import compute
-from musiceval.rolls import LAYOUTS
+from musiceval.rolls import LAYOUTS, Layout, Per, Weight
 
 __all__ = [
     "best_key",
@@ -46,7 +46,7 @@ def _run(
     name: str,
     x: Any,
     *,
-    layout: str,
+    layout: Layout,
     threshold: float,
     lowest_pitch: int | None,
     **options: Any,
@@ -62,7 +62,7 @@ def empty_bar_rate(
     x: Any,
     *,
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
 ) -> Result:
@@ -103,9 +103,9 @@ def empty_bar_rate(
 def n_pitches_used(
     x: Any,
     *,
-    per: str = "sample",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
 ) -> Result:
@@ -142,9 +142,9 @@ def n_pitch_classes_used(
     x: Any,
     *,
     lowest_pitch: int | None = None,
-    per: str = "sample",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
 ) -> Result:
     """Number of distinct pitch classes ``(lowest_pitch + p) % 12`` with an active cell.
@@ -186,10 +186,10 @@ def in_scale_ratio(
     key: int | str = "C",
     mode: str = "major",
     lowest_pitch: int | None = None,
-    weight: str = "cells",
-    per: str = "sample",
+    weight: Weight = "cells",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
 ) -> Result:
     """Fraction of active cells (or notes) whose pitch class is in the scale.
@@ -228,10 +228,10 @@ def scale_consistency(
     *,
     mode: str = "major",
     lowest_pitch: int | None = None,
-    weight: str = "cells",
-    per: str = "sample",
+    weight: Weight = "cells",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
 ) -> Result:
     """Largest in-scale ratio over the 12 keys of ``mode``.
@@ -259,8 +259,8 @@ def best_key(
     *,
     mode: str = "major",
     lowest_pitch: int | None = None,
-    weight: str = "cells",
-    layout: str = "NTPK",
+    weight: Weight = "cells",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
 ) -> Result:
     """Key (pitch class 0-11, C = 0) whose ``mode`` scale holds the most active cells.
@@ -289,9 +289,9 @@ def polyphonic_rate(
     x: Any,
     *,
     min_pitches: int = 2,
-    per: str = "sample",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
 ) -> Result:
@@ -321,9 +321,9 @@ def qualified_note_rate(
     x: Any,
     *,
     min_steps: int = 2,
-    per: str = "sample",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
 ) -> Result:
@@ -362,9 +362,9 @@ def qualified_note_rate(
 def pitch_range(
     x: Any,
     *,
-    per: str = "sample",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
 ) -> Result:
@@ -397,9 +397,9 @@ def pitch_range(
 def n_notes(
     x: Any,
     *,
-    per: str = "sample",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
 ) -> Result:
@@ -433,10 +433,10 @@ def n_notes(
 def pitch_entropy(
     x: Any,
     *,
-    weight: str = "cells",
-    per: str = "sample",
+    weight: Weight = "cells",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
 ) -> Result:
@@ -465,10 +465,10 @@ def pitch_class_entropy(
     x: Any,
     *,
     lowest_pitch: int | None = None,
-    weight: str = "cells",
-    per: str = "sample",
+    weight: Weight = "cells",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
 ) -> Result:
     """Shannon entropy (bits) of the pitch-class histogram (``(lowest_pitch + p) % 12``).
@@ -496,9 +496,9 @@ def drum_in_pattern_rate(
     *,
     steps_per_beat: int = 4,
     grid: int = 2,
-    per: str = "sample",
+    per: Per = "sample",
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
 ) -> Result:
@@ -532,7 +532,7 @@ def groove_consistency(
     x: Any,
     *,
     steps_per_bar: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
 ) -> Result:
@@ -572,7 +572,7 @@ def tonal_distance(
     steps_per_beat: int = 4,
     radii: tuple[float, float, float] = (1.0, 1.0, 0.5),
     lowest_pitch: int | None = None,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
 ) -> np.ndarray | float:
     """Mean distance between the tonal centroids of two tracks, beat by beat.

@@ -325,6 +325,10 @@ class Conventions:
         return 16 if self.steps_per_bar is None else self.steps_per_bar
 
 
+def _positive(number: Any) -> bool:
+    return isinstance(number, Real) and not isinstance(number, bool) and float(number) > 0
+
+
 def make_conventions(**options: Any) -> Conventions:
     """Validate keyword options into :class:`Conventions`, naming any bad one."""
     from musiceval.scales import MODES, parse_key
@@ -347,11 +351,7 @@ def make_conventions(**options: Any) -> Conventions:
         check_choice("per", values["per"], GRANULARITIES)
     if "radii" in values:
         radii = values["radii"]
-        if (
-            not isinstance(radii, tuple | list)
-            or len(radii) != 3
-            or not all(isinstance(r, Real) and not isinstance(r, bool) and r > 0 for r in radii)
-        ):
+        if not isinstance(radii, tuple | list) or len(radii) != 3 or not all(map(_positive, radii)):
             raise invalid("radii", "three positive numbers (r1, r2, r3)", radii)
         values["radii"] = tuple(float(r) for r in radii)
     return Conventions(**values)

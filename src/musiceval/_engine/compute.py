@@ -80,7 +80,7 @@ def compute_roll(
         stats = _gather_for(bars, conventions, [*per_bar, "empty_bar_rate"], bar)
         n_bars = roll.n_steps // bar
         shape = (roll.n_samples, n_bars, roll.n_tracks)
-        empty = stats.bar_active[:, 0, :].reshape(shape) == 0
+        empty = stats.needed("bar_active")[:, 0, :].reshape(shape) == 0
         for name in per_bar:
             values = _reduce(name, stats, conventions, pairs)
             results[name] = _nanmean_bars(values.reshape(shape), empty)

@@ -83,9 +83,11 @@ def _count_trailing_zeros(typingctx, word):
     return types.int64(types.uint64), codegen
 
 
-@overload(_trailing_zeros, jit_options={"cache": CACHE})
+# numba's annotations know neither the "cache" option of overloads nor how an intrinsic binds
+# the typing context, hence the two ignores.
+@overload(_trailing_zeros, jit_options={"cache": CACHE})  # type: ignore[typeddict-unknown-key]
 def _trailing_zeros_compiled(word):
-    return lambda word: _count_trailing_zeros(word)
+    return lambda word: _count_trailing_zeros(word)  # type: ignore[call-arg]
 
 
 @njit(cache=CACHE, fastmath=FASTMATH)

@@ -62,8 +62,8 @@ def _sum_over_axis1(array: np.ndarray, indices: np.ndarray | range | None = None
 
 def _histogram(stats: RollStats, conventions: Conventions, *, classes: bool) -> np.ndarray:
     if classes:
-        return stats.pc_cells if conventions.weight == "cells" else stats.pc_notes
-    return stats.cell_hist if conventions.weight == "cells" else stats.note_hist
+        return stats.pc_cells if conventions.weight == "cells" else stats.needed("pc_notes")
+    return stats.needed("cell_hist" if conventions.weight == "cells" else "note_hist")
 
 
 def _entropy(histogram: np.ndarray) -> np.ndarray:
@@ -76,8 +76,9 @@ def _entropy(histogram: np.ndarray) -> np.ndarray:
 
 
 def empty_bar_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
-    n_bars = stats.bar_active.shape[1]
-    return _ratio(n_bars - _sum_over_axis1(stats.bar_active), n_bars)
+    bar_active = stats.needed("bar_active")
+    n_bars = bar_active.shape[1]
+    return _ratio(n_bars - _sum_over_axis1(bar_active), np.asarray(n_bars))
 
 
 def n_pitches_used(stats: RollStats, conventions: Conventions) -> np.ndarray:
@@ -117,7 +118,7 @@ def best_key(stats: RollStats, conventions: Conventions) -> np.ndarray:
 
 
 def polyphonic_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
-    return _ratio(stats.poly_steps, stats.n_steps)
+    return _ratio(stats.poly_steps, np.asarray(stats.n_steps))
 
 
 def qualified_note_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
@@ -142,13 +143,15 @@ def pitch_class_entropy(stats: RollStats, conventions: Conventions) -> np.ndarra
 
 def drum_in_pattern_rate(stats: RollStats, conventions: Conventions) -> np.ndarray:
     spacing = conventions.steps_per_beat // conventions.grid
-    in_pattern = stats.onsets[:, ::spacing].sum(axis=1)
-    return _ratio(in_pattern, stats.onsets.sum(axis=1))
+    onsets = stats.needed("onsets")
+    return _ratio(onsets[:, ::spacing].sum(axis=1), onsets.sum(axis=1))
 
 
 def groove_consistency(stats: RollStats, conventions: Conventions) -> np.ndarray:
-    n, n_steps, k = stats.onsets.shape
-    grooves = (stats.onsets > 0).reshape(n, n_steps // stats.steps_per_bar, stats.steps_per_bar, k)
+    onsets = stats.needed("onsets")
+    n, n_steps, k = onsets.shape
+    bar = stats.bar_length()
+    grooves = (onsets > 0).reshape(n, n_steps // bar, bar, k)
     before, after = grooves[:, :-1], grooves[:, 1:]
     differ = np.count_nonzero(before != after, axis=2)
     union = np.count_nonzero(before | after, axis=2)
@@ -170,7 +173,7 @@ def tonal_centroids(beat_chroma: np.ndarray, radii: tuple[float, float, float]) 
 def tonal_distance(
     stats: RollStats, conventions: Conventions, pairs: list[tuple[int, int]]
 ) -> np.ndarray:
-    centroids = tonal_centroids(stats.beat_chroma, conventions.radii)
+    centroids = tonal_centroids(stats.needed("beat_chroma"), conventions.radii)
     a = [pair[0] for pair in pairs]
     b = [pair[1] for pair in pairs]
     distances = np.sqrt(((centroids[..., a] - centroids[..., b]) ** 2).sum(axis=2))

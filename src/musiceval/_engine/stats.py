@@ -49,6 +49,23 @@ class RollStats:
     onsets: np.ndarray | None
     beat_chroma: np.ndarray | None
 
+    def needed(self, name: str) -> np.ndarray:
+        """The optional statistic ``name``, which the metric being reduced needs.
+
+        Raises RuntimeError when the pass did not gather it: the metric's registry entry lacks
+        it in ``needs`` (a bug of musiceval, never of the caller).
+        """
+        value = getattr(self, name)
+        if value is None:
+            raise RuntimeError(f"{name!r} was not gathered: add it to the metric's needs")
+        return value
+
+    def bar_length(self) -> int:
+        """Steps per bar of the gathered ``bar_active`` (see :meth:`needed`)."""
+        if self.steps_per_bar is None:
+            raise RuntimeError("bars were not gathered: add 'bars' to the metric's needs")
+        return self.steps_per_bar
+
 
 def _words(cells: np.ndarray) -> np.ndarray:
     """The roll as ``(n_samples, n_steps, n_words)`` uint64, each word 8 cells of a step."""
