@@ -83,3 +83,113 @@ def test_torch_float_tensors_are_thresholded_on_their_device():
     with pytest.raises(TypeError, match="complex"):
         musiceval.n_notes(torch.zeros((1, 16, 128, 1), dtype=torch.complex64))
     assert np.isnan(musiceval.pitch_range(torch.zeros((1, 16, 128, 1), dtype=torch.bfloat16)))
+
+
+# ---- the shape of the package: sizes, imports, cycles ------------------------------------------
+
+PACKAGE = ROOT / "src" / "musiceval"
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 60
+
+
+def _modules() -> dict[str, Path]:
+    """Dotted module name -> file, for every module of the package."""
+    modules = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        modules[name] = path
+    return modules
+
+
+def _imports(path: Path, modules: dict[str, Path]) -> list[tuple[str, str]]:
+    """``(imported module, name)`` for every import of ``path``, at any depth (functions and
+    ``if TYPE_CHECKING:`` included); ``name`` is "" for a plain ``import``."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, "") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            for alias in node.names:
+                submodule = f"{node.module}.{alias.name}"
+                found.append((submodule, "") if submodule in modules else (node.module, alias.name))
+    return [(module, name) for module, name in found if module.split(".")[0] == "musiceval"]
+
+
+def _code_lines(lines: list[str], node) -> int:
+    """Lines of a function's code: no docstring, blank or comment-only line."""
+    import ast
+
+    body = node.body
+    doc = set()
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        doc = set(range(body[0].lineno, body[0].end_lineno + 1))
+    return sum(
+        1
+        for number in range(node.lineno, node.end_lineno + 1)
+        if number not in doc
+        and lines[number - 1].strip()
+        and not lines[number - 1].strip().startswith("#")
+    )
+
+
+def test_modules_and_functions_stay_small():
+    import ast
+
+    too_long = []
+    for name, path in _modules().items():
+        text = path.read_text()
+        lines = text.splitlines()
+        if len(lines) > MAX_MODULE_LINES:
+            too_long.append(f"module {name}: {len(lines)} lines")
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                n = _code_lines(lines, node)
+                if n > MAX_FUNCTION_LINES:
+                    too_long.append(f"function {name}.{node.name}: {n} lines of code")
+    assert too_long == []
+
+
+def test_no_import_cycles():
+    modules = _modules()
+    graph = {name: {m for m, _ in _imports(path, modules) if m in modules and m != name}
+             for name, path in modules.items()}  # fmt: skip
+    cycles, state = [], {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = "open"
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == "open":
+                cycles.append(" -> ".join([*trail[trail.index(nxt) :], nxt]))
+            elif nxt not in state:
+                visit(nxt, [*trail, nxt])
+        state[node] = "done"
+
+    for name in modules:
+        if name not in state:
+            visit(name, [name])
+    assert cycles == []
+
+
+def test_no_module_imports_another_s_private_names():
+    modules = _modules()
+    private = [
+        f"{name} imports {module}.{imported}"
+        for name, path in modules.items()
+        for module, imported in _imports(path, modules)
+        if imported.startswith("_") and not imported.startswith("__") and module != name
+    ]
+    assert private == []
+
+
+def test_only_the_entry_point_runs_the_engine():
+    modules = _modules()
+    users = {
+        name
+        for name, path in modules.items()
+        if not name.startswith("musiceval._engine")
+        and any(module.startswith("musiceval._engine") for module, _ in _imports(path, modules))
+    }
+    assert users == {"musiceval.evaluate"}
