@@ -476,6 +476,63 @@ def test_bad_options_raise():
         side_by_side(np.zeros((1, 24, 128, 1)), "musegan")
 
 
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: mg.harmonicity(bars(), beat_resolution=5),
+            "beat_resolution must be a positive divisor of steps_per_bar=16; got 5 (int)",
+        ),
+        (
+            lambda: mg.evaluate_v2(bars(), beat_resolution=True),
+            "beat_resolution must be an int; got True (bool)",
+        ),
+        (
+            lambda: mg.polyphonic_rate(bars(), threshold=-1),
+            "threshold must be an int >= 0; got -1 (int)",
+        ),
+        (
+            lambda: mg.qualified_note_rate(bars(), threshold=2.0),
+            "threshold must be an int >= 0; got 2.0 (float)",
+        ),
+        (
+            lambda: mg.evaluate_v2(bars(n_tracks=2), beat_resolution=4, pairs=[(0,)]),
+            "pairs must be (track_a, track_b) pairs of track indices below n_tracks=2; got [(0,)]",
+        ),
+        (
+            lambda: mg.evaluate_v2(bars(), beat_resolution=4, drum_filter="x" * 16),
+            "drum_filter must be an array of real numbers; got 'xxxxxxxxxxxxxxxx'",
+        ),
+        (
+            lambda: dc.empty_bar_rate([[0.0], [0.0, 1.0]]),
+            "x must be an array of shape (n_samples, 32, 128, n_tracks), the lab's layout; "
+            "got [[0.0], [0.0, 1.0]]",
+        ),
+        (
+            lambda: side_by_side(lab(), "pypianoroll"),
+            "tool must be one of ['deepcomposer', 'musegan']; got 'pypianoroll'",
+        ),
+        (
+            lambda: side_by_side(np.zeros((1, 32, 84, 4)), "deepcomposer", lowest_pitch=24),
+            "lowest_pitch must be 0 or None for tool='deepcomposer' (the lab's 128 MIDI "
+            "pitches); got 24 (int)",
+        ),
+    ],
+)
+def test_bad_arguments_raise_one_error_type_with_the_uniform_message(call, message):
+    with pytest.raises(me.InvalidParameterError) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+def test_drum_mask_bar_lengths_are_the_masks_musegan_has():
+    assert mg.DRUM_MASK_BAR_LENGTHS == (16, 24, 32, 36, 48, 64, 72, 96)
+    for steps in mg.DRUM_MASK_BAR_LENGTHS:
+        x = bars(steps=steps)
+        x[0, 0, 0, 36, 0] = 1.0  # one kick on the downbeat: weight 1 in every mask
+        same(mg.drum_in_pattern_rate(x), [1.0])
+
+
 # ---- documentation -------------------------------------------------------------------------
 
 PUBLIC = [

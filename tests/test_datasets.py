@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import socket
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +16,7 @@ pytest.importorskip("music21")
 pytest.importorskip("tqdm")
 
 from musiceval.datasets import CHORALE_TRACKS, load_chorales
+from musiceval.exceptions import InvalidParameterError
 
 N_STEPS = 4 * 4 * 4  # 4 bars of 4 beats of 4 steps
 SOPRANO, ALTO, TENOR, BASS = range(4)
@@ -195,6 +200,26 @@ def test_bad_ints_are_named(name: str, value: object, error: type, tmp_path: Pat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"n_bars": 0}, "n_bars must be an int >= 1; got 0 (int)"),
+        ({"limit": 2.0}, "limit must be an int >= 1; got 2.0 (float)"),
+        ({"progress": "yes"}, "progress must be True or False; got 'yes'"),
+        ({"return_sources": 1}, "return_sources must be True or False; got 1 (int)"),
+        ({"cache_dir": 3}, "cache_dir must be a str or os.PathLike; got 3 (int)"),
+    ],
+)
+def test_bad_arguments_raise_one_error_type_with_the_uniform_message(
+    options: dict[str, object], message: str, tmp_path: Path
+) -> None:
+    options = {"cache_dir": tmp_path, **options}
+    with pytest.raises(InvalidParameterError) as raised:
+        load_chorales(**options)  # type: ignore[arg-type]
+    assert str(raised.value) == message
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_bad_cache_dir_is_named() -> None:
     with pytest.raises(TypeError, match="cache_dir"):
         load_chorales(cache_dir=3, progress=False)  # type: ignore[arg-type]
@@ -218,6 +243,113 @@ def test_missing_music21_says_how_to_install(
     monkeypatch.setattr(builtins, "__import__", fake_import)
     with pytest.raises(ImportError, match=r'pip install "musiceval\[data\]"'):
         load_chorales(limit=1, cache_dir=tmp_path, progress=False)
+
+
+# ------------------------------------------------------------------------------------------
+# the cache without music21: a fresh interpreter in which importing music21 (and tqdm) fails
+
+_BLOCKED = """
+import importlib.metadata
+import sys
+
+sys.modules["music21"] = None  # Python's way to make `import music21` raise ImportError
+sys.modules["tqdm"] = None
+_installed_version = importlib.metadata.version
+
+
+def _version(name):  # and no music21 metadata either, as when music21 is not installed
+    if name == "music21":
+        raise importlib.metadata.PackageNotFoundError(name)
+    return _installed_version(name)
+
+
+importlib.metadata.version = _version
+try:
+    import music21
+except ImportError:
+    pass
+else:
+    raise SystemExit("music21 was importable")
+import numpy as np
+from musiceval.datasets import load_chorales
+"""
+
+
+def _run_without_music21(code: str) -> str:
+    """Run ``code`` after ``_BLOCKED``; return its stdout (the test fails on a crash)."""
+    result = subprocess.run(
+        [sys.executable, "-c", _BLOCKED + textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "music21" not in result.stderr, result.stderr
+    return result.stdout
+
+
+def test_the_cache_loads_without_music21(
+    chorales: tuple[np.ndarray, np.ndarray], cache_dir: Path, tmp_path: Path
+) -> None:
+    rolls, sources = chorales  # built with music21 into cache_dir by the fixture
+    out = tmp_path / "loaded.npz"
+    _run_without_music21(
+        f"""
+        rolls, sources = load_chorales(limit=5, cache_dir={str(cache_dir)!r}, return_sources=True)
+        assert sys.modules["music21"] is None and sys.modules["tqdm"] is None
+        np.savez({str(out)!r}, rolls=rolls, sources=sources)
+        """
+    )
+    with np.load(out) as loaded:
+        assert loaded["rolls"].dtype == np.bool_
+        np.testing.assert_array_equal(loaded["rolls"], rolls)
+        np.testing.assert_array_equal(loaded["sources"], sources)
+
+
+def test_without_music21_and_cache_the_error_names_the_directory(tmp_path: Path) -> None:
+    empty = tmp_path / "empty cache"
+    printed = _run_without_music21(
+        f"""
+        try:
+            load_chorales(limit=5, cache_dir={str(empty)!r}, progress=False)
+        except ImportError as error:
+            print(str(error))
+        """
+    )
+    assert f"{str(empty)!r} holds no bach_chorales-v" in printed
+    assert "-bars4-spb4-first5-music21_<version>.npz file" in printed
+    assert "pip install music21" in printed
+    assert not empty.exists()  # nothing was created
+
+
+def test_the_music21_version_chooses_the_cache_file(
+    chorales: tuple[np.ndarray, np.ndarray], cache_dir: Path, tmp_path: Path
+) -> None:
+    """With music21, only its own version's file is read; without, the highest version's."""
+    rolls, sources = chorales
+    (built,) = cache_dir.glob("*.npz")
+    own_version = built.stem.rsplit("-music21_", 1)[1]
+    assert own_version == importlib.metadata.version("music21")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    old = cache / built.name.replace(f"-music21_{own_version}.npz", "-music21_0.9.npz")
+    np.savez_compressed(old, pianoroll=rolls[:2], source=sources[:2])  # recognisably other rolls
+
+    # Only the old file: without music21 it is read; music21 builds its own version's instead.
+    assert len(_load_without_music21(tmp_path)) == 2
+    np.testing.assert_array_equal(load_chorales(limit=5, cache_dir=cache, progress=False), rolls)
+    assert sorted(p.name for p in cache.glob("*.npz")) == sorted([built.name, old.name])
+    # Both files: without music21 the highest version (the one just built) is read.
+    np.testing.assert_array_equal(_load_without_music21(tmp_path), rolls)
+
+
+def _load_without_music21(directory: Path) -> np.ndarray:
+    """``load_chorales(limit=5)`` from ``directory / "cache"`` in a process without music21."""
+    out, cache = directory / "loaded.npy", directory / "cache"
+    _run_without_music21(
+        f"np.save({str(out)!r}, load_chorales(limit=5, cache_dir={str(cache)!r}, progress=False))"
+    )
+    return np.load(out)
 
 
 # ------------------------------------------------------------------------------------------

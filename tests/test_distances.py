@@ -11,10 +11,10 @@ from hypothesis.extra import numpy as hnp
 from scipy.stats import gaussian_kde, norm
 
 import musiceval.distances
+from musiceval._kde import SmoothedSample
 from musiceval.distances import (
     KL_FLOOR,
     POINT_MASS_BANDWIDTH,
-    _Smoothed,
     _trace_sqrt_product_eigh,
     fraction_inside,
     frechet_distance,
@@ -23,6 +23,7 @@ from musiceval.distances import (
     set_distances,
     z_score,
 )
+from musiceval.exceptions import InvalidParameterError
 
 RNG = np.random.default_rng(20240601)
 
@@ -260,7 +261,7 @@ def test_bad_grid_size_is_named(grid_size, error):
     ids=["normal", "exponential", "integers"],
 )
 def test_binned_evaluation_of_large_samples_matches_scipy(sample):
-    smooth = _Smoothed(sample)
+    smooth = SmoothedSample(sample)
     grid = np.linspace(sample.min() - 1.0, sample.max() + 1.0, 300)
     expected = gaussian_kde(sample)(grid)
     np.testing.assert_allclose(smooth.density(grid), expected, rtol=0, atol=5e-5 * expected.max())
@@ -268,7 +269,7 @@ def test_binned_evaluation_of_large_samples_matches_scipy(sample):
 
 def test_exact_evaluation_and_bandwidth_are_scipys():
     sample = RNG.gamma(2.0, size=700)
-    smooth = _Smoothed(sample)
+    smooth = SmoothedSample(sample)
     kde = gaussian_kde(sample)
     assert smooth.bandwidth == pytest.approx(np.sqrt(kde.covariance[0, 0]), rel=1e-12)
     grid = np.linspace(-1.0, 12.0, 400)
@@ -535,6 +536,60 @@ def test_fraction_inside_errors_name_the_argument():
         fraction_inside([0.5], 1.0, 0.0)
     with pytest.raises(TypeError, match="upper must be a real number"):
         fraction_inside([0.5], 0.0, "1")
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (
+            lambda: kde_comparison([1.0, 2.0], [1.0], grid_size=1),
+            "grid_size must be an int >= 2; got 1 (int)",
+        ),
+        (
+            lambda: kde_comparison([[1.0], [1.0, 2.0]], [1.0]),
+            "reference must be array-like of real numbers; got [[1.0], [1.0, 2.0]]",
+        ),
+        (
+            lambda: kde_comparison(np.ones((2, 2)), [1.0]),
+            "reference must be a 1-D array of shape (n_samples,); got shape (2, 2)",
+        ),
+        (
+            lambda: set_distances(np.ones((2, 2, 2))),
+            "a must be an array of shape (n_samples,) or (n_samples, n_features); "
+            "got shape (2, 2, 2)",
+        ),
+        (
+            lambda: relative_comparison([1.0, 2.0], [1.0], max_samples=0),
+            "max_samples must be an int >= 1; got 0 (int)",
+        ),
+        (
+            lambda: relative_comparison([1.0, 2.0], [1.0], seed=-1),
+            "seed must be an int >= 0; got -1 (int)",
+        ),
+        (
+            lambda: frechet_distance([1.0, 2.0], [1.0], standardize=1),
+            "standardize must be a bool; got 1 (int)",
+        ),
+        (lambda: z_score(0.0, -1.0, 0.0), "reference_std must be >= 0 (or NaN); got -1.0"),
+        (
+            lambda: fraction_inside([0.5], 1.0, 0.0),
+            "lower must be <= upper; got lower=1.0, upper=0.0",
+        ),
+        (lambda: fraction_inside([0.5], 0.0, "1"), "upper must be a real number; got '1'"),
+        (lambda: fraction_inside([0.5], True, 1.0), "lower must be a real number; got True (bool)"),
+    ],
+)
+def test_bad_arguments_raise_one_error_type_with_the_uniform_message(call, message):
+    with pytest.raises(InvalidParameterError) as raised:
+        call()
+    assert str(raised.value) == message
+
+
+def test_the_removed_sqrtm_tolerance_is_deprecated_not_gone():
+    with pytest.warns(DeprecationWarning, match="SQRTM_IMAG_TOLERANCE is deprecated"):
+        assert musiceval.distances.SQRTM_IMAG_TOLERANCE == 1e-6
+    with pytest.raises(AttributeError, match="no attribute 'NOT_A_NAME'"):
+        musiceval.distances.NOT_A_NAME  # noqa: B018
 
 
 def test_docstring_examples_run():

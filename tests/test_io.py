@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pretty_midi
@@ -210,6 +212,97 @@ def test_write_midi_bad_options_leave_no_file(
     assert os.listdir(tmp_path) == []
 
 
+def _multitrack(pianoroll: np.ndarray, resolution: object = 4) -> SimpleNamespace:
+    """What from_multitrack reads of a pypianoroll.Multitrack (pypianoroll checks shapes)."""
+    return SimpleNamespace(tracks=[SimpleNamespace(pianoroll=pianoroll)], resolution=resolution)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda d: io.write_midi(3, _roll()), "path must be a str or os.PathLike; got 3 (int)"),
+        (
+            lambda d: io.write_midi(d / "a.mid", _roll(), track_names=["a", 3]),
+            "track_names must be 2 names (a sequence of str); got ['a', 3]",
+        ),
+        (
+            lambda d: io.write_midi(d / "a.mid", _roll(), is_drum=[0, 1]),
+            "is_drum must be True or False; got 0 (int)",
+        ),
+        (
+            lambda d: io.write_midi(d / "a.mid", _roll(), velocity=True),
+            "velocity must be an int in [1, 127]; got True (bool)",
+        ),
+        (
+            lambda d: io.write_midi(d / "a.mid", _roll(), tempo=float("nan")),
+            "tempo must be a number of quarter notes per minute in (0, 1000); got nan (float)",
+        ),
+        (
+            lambda d: io.write_wav(d / "a.wav", _roll(), sample_rate=0),
+            "sample_rate must be an int >= 1; got 0 (int)",
+        ),
+        (
+            lambda d: io.read_midi(d / "a.mid", steps_per_beat=0),
+            "steps_per_beat must be an int >= 1; got 0 (int)",
+        ),
+        (
+            lambda d: io.read_midi(d / "a.mid", merge_tracks="yes"),
+            "merge_tracks must be True or False; got 'yes'",
+        ),
+        (lambda d: io.load_midi_folder(None), "folder must be a str or os.PathLike; got None"),
+        (
+            lambda d: io.load_midi_folder(d, n_tracks=0),
+            "n_tracks must be an int >= 1; got 0 (int)",
+        ),
+        (lambda d: io.load_rolls(_roll(), n_bars=0), "n_bars must be an int >= 1; got 0 (int)"),
+        (
+            lambda d: io.load_rolls(_roll(), layout="XY"),
+            "layout must be one of ['NTPK', 'TP', 'KTP', 'NBSPK']; got 'XY'",
+        ),
+        (lambda d: io.load_rolls(_roll(), npz_key=3), "npz_key must be a str or None; got 3 (int)"),
+        (
+            lambda d: io.load_rolls(_roll(), on_error="ignore"),
+            "on_error must be one of ['raise', 'skip']; got 'ignore'",
+        ),
+        (
+            lambda d: io.load_rolls(d / "missing.npy"),
+            f"source {str(Path('missing.npy'))!r} does not exist",
+        ),
+        (
+            lambda d: io.from_multitrack(_multitrack(np.zeros((64, 84)))),
+            "multitrack track 0 must be a pianoroll of shape (n_steps, 128); got (64, 84)",
+        ),
+        (
+            lambda d: io.from_multitrack(_multitrack(np.zeros((64, 128)), resolution=0)),
+            "multitrack.resolution must be an int >= 1; got 0 (int)",
+        ),
+    ],
+)
+def test_bad_arguments_raise_one_error_type_with_the_uniform_message(
+    call: Callable[[Path], object], message: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # relative paths, so that messages do not depend on tmp_path
+    with pytest.raises(musiceval.InvalidParameterError) as raised:
+        call(Path())
+    assert str(raised.value) == message
+    assert os.listdir(tmp_path) == []  # nothing written
+
+
+def test_an_unreadable_file_is_a_value_error_not_a_bad_argument(tmp_path: Path) -> None:
+    (tmp_path / "broken.mid").write_bytes(b"MThd not really")
+    with pytest.raises(ValueError, match="is not a readable MIDI file") as raised:
+        io.read_midi(tmp_path / "broken.mid")
+    assert type(raised.value) is ValueError
+
+
+def test_io_keeps_every_public_name_of_0_1_0() -> None:
+    names = ["MIDI_SUFFIXES", "NPZ_KEY", "from_multitrack", "load_midi_folder", "load_rolls"]
+    names += ["read_midi", "write_midi", "write_wav"]
+    assert sorted(io.__all__) == sorted(names)
+    assert io.MIDI_SUFFIXES == (".mid", ".midi") and io.NPZ_KEY == "pianoroll"
+    assert all(callable(getattr(io, name)) for name in names[2:])
+
+
 def test_pitches_beyond_midi_are_refused(tmp_path: Path) -> None:
     x = np.zeros((1, 4, 84, 1), dtype=bool)
     with pytest.raises(ValueError, match="lowest_pitch=50 with 84 pitches reaches MIDI 133"):
@@ -254,3 +347,12 @@ def test_profile_and_compare_read_midi_and_multitracks(
         musiceval.profile(tmp_path, metrics, layout="TP")
     with pytest.raises(ValueError, match=r"npz_key applies to \.npz files only"):
         musiceval.compare(tmp_path, from_folder, npz_key="pianoroll")
+
+
+def test_instruments_may_share_a_name(tmp_path):
+    # a MIDI file may hold two instruments of one name (two "Piano"s): 0.1.0 allowed it
+    x = _roll()
+    x[0, :8, 60, :] = True
+    path = io.write_midi(tmp_path / "two.mid", x, track_names=["Piano", "Piano"])
+    midi = pretty_midi.PrettyMIDI(str(path))
+    assert [instrument.name for instrument in midi.instruments] == ["Piano", "Piano"]

@@ -117,16 +117,19 @@ def check_instance(name: str, value: Any, kind: type | tuple[type, ...], expecte
     return value
 
 
-def check_names(name: str, names: Any, n: int | None = None) -> tuple[str, ...]:
-    """Distinct strings, ``n`` of them when ``n`` is given (track names, labels)."""
+def check_names(
+    name: str, names: Any, n: int | None = None, *, distinct: bool = True
+) -> tuple[str, ...]:
+    """Strings, ``n`` of them when ``n`` is given, all different with ``distinct`` (track names
+    that label data must be; a MIDI file's instruments may share a name)."""
     count = "" if n is None else f"{n} "
-    expected = f"{count}distinct names (a sequence of str)"
+    expected = f"{count}{'distinct ' if distinct else ''}names (a sequence of str)"
     if isinstance(names, str) or not isinstance(names, Sequence):
         raise invalid(name, expected, names)
     values = tuple(names)
     if not all(isinstance(item, str) for item in values):
         raise invalid(name, expected, names)
-    if len(set(values)) != len(values) or (n is not None and len(values) != n):
+    if (distinct and len(set(values)) != len(values)) or (n is not None and len(values) != n):
         raise invalid(name, expected, list(values))
     return values
 

@@ -6,11 +6,30 @@ segments in musiceval's canonical layout ``(n_samples, n_steps, n_pitches, n_tra
 of the music21 package, so nothing is downloaded: only music21's *core* corpus is searched (never
 a user-configured local corpus or any remote one) and files are parsed straight from disk.
 
-The result is cached as a compressed ``.npz`` file whose name encodes every parameter, the music21
-version and the format version of this module, so a later call with the same arguments loads it
-instead of parsing (about 20 s for the whole corpus). music21 and tqdm are imported only inside
+The result is cached as a compressed ``.npz`` file, so a later call with the same arguments loads
+it instead of parsing (about 20 s for the whole corpus). music21 and tqdm are imported only inside
 the function: importing this module costs nothing. Install them with
-``pip install "musiceval[data]"``.
+``pip install "musiceval[data]"``; loading an existing cache needs neither.
+
+The cache key
+-------------
+A cache file is named ``bach_chorales-v{format}-bars{n_bars}-spb{steps_per_beat}-{count}
+-music21_{version}.npz`` (``count`` is ``all`` or ``first{limit}``): every parameter of the
+conversion, ``format`` the version of musiceval's conversion (raised in a release whose
+conversion gives other rolls) and ``version`` the music21 that parsed the corpus (its parser
+and bundled corpus files can change the result). Which file a call reads:
+
+* **music21 importable**: the file of the installed music21 version; if there is none it is
+  built and written. A cache built by another music21 version is not used, so upgrading
+  music21 rebuilds the cache, as upgrading musiceval to another conversion format does.
+* **music21 not importable** (a machine that only reads a cache built elsewhere, e.g. a shared
+  ``$MUSICEVAL_CACHE_DIR``): the file with these parameters and this format built by any
+  music21 version, the highest version if there are several (an unreadable one is skipped
+  with a warning). Without one, an ``ImportError`` names the cache directory and says how to
+  install music21.
+
+Whether music21 is importable is asked with :func:`importlib.util.find_spec`, which does not
+import it; its version comes from the package metadata.
 
 Which chorales
 --------------
@@ -26,8 +45,10 @@ from __future__ import annotations
 
 import contextlib
 import importlib.metadata
+import importlib.util
 import math
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterable, Iterator
@@ -38,7 +59,7 @@ from typing import Any
 import numpy as np
 
 from musiceval._atomic import atomic_write
-from musiceval.rolls import check_positive_int
+from musiceval._checks import check_bool, check_int, check_path
 
 __all__ = ["CHORALE_TRACKS", "load_chorales"]
 
@@ -48,7 +69,8 @@ CHORALE_TRACKS: tuple[str, ...] = ("soprano", "alto", "tenor", "bass")
 _CACHE_ENV_VAR = "MUSICEVAL_CACHE_DIR"
 _N_PITCHES = 128
 _BEATS_PER_BAR = 4  # quarter notes per 4/4 bar
-_FORMAT_VERSION = 3  # bump when the conversion changes, so that old caches are not reused
+_FORMAT_VERSION = 3  # raise it whenever the conversion changes: no cache of another is read
+
 _INSTALL_HINT = 'load_chorales needs music21 and tqdm: pip install "musiceval[data]"'
 _EXTENSION_RANK = {".mxl": 0, ".musicxml": 1, ".xml": 2}
 
@@ -82,7 +104,8 @@ def load_chorales(
         catalogue order; ``None`` uses all of them.
     cache_dir : str or os.PathLike or None, default None
         Directory of the ``.npz`` cache. ``None`` means ``$MUSICEVAL_CACHE_DIR`` if that is set,
-        else ``~/.cache/musiceval``. It is created if missing.
+        else ``~/.cache/musiceval``. It is created if missing. Which cache file is read, with
+        and without music21, is explained in the module docstring ("The cache key").
     progress : bool, default True
         Show a tqdm progress bar on stderr while parsing (not when loading from the cache).
     return_sources : bool, default False
@@ -100,11 +123,13 @@ def load_chorales(
 
     Raises
     ------
-    TypeError, ValueError
+    InvalidParameterError
         If ``n_bars``, ``steps_per_beat`` or ``limit`` is not a positive int (``limit`` may be
-        None), or ``cache_dir``, ``progress`` or ``return_sources`` has the wrong type.
+        None), or ``cache_dir``, ``progress`` or ``return_sources`` has the wrong type (a
+        ``ValueError`` and a ``TypeError``).
     ImportError
-        If music21 (or tqdm, with ``progress=True``) is not installed.
+        If the chorales must be parsed (no cache file to read) and music21 (or tqdm, with
+        ``progress=True``) is not installed; the message names the cache directory.
 
     Notes
     -----
@@ -128,25 +153,26 @@ def load_chorales(
     >>> rolls.shape  # doctest: +SKIP
     (8, 64, 128, 4)
     """
-    n_bars = check_positive_int("n_bars", n_bars)
-    steps_per_beat = check_positive_int("steps_per_beat", steps_per_beat)
+    n_bars = check_int("n_bars", n_bars)
+    steps_per_beat = check_int("steps_per_beat", steps_per_beat)
     if limit is not None:
-        limit = check_positive_int("limit", limit)
-    if not isinstance(progress, bool):
-        raise TypeError(f"progress must be a bool; got {progress!r} ({type(progress).__name__})")
-    if not isinstance(return_sources, bool):
-        raise TypeError(
-            f"return_sources must be a bool; got {return_sources!r} "
-            f"({type(return_sources).__name__})"
-        )
+        limit = check_int("limit", limit)
+    progress = check_bool("progress", progress)
+    return_sources = check_bool("return_sources", return_sources)
     n_steps = n_bars * _BEATS_PER_BAR * steps_per_beat
 
     directory = _cache_directory(cache_dir)
-    path = directory / _cache_name(n_bars, steps_per_beat, limit, _music21_version())
-    cached = _read_cache(path, n_steps)
-    if cached is None:
-        cached = _build(n_bars, steps_per_beat, limit, progress)
-        _write_cache(path, *cached)
+    stem = _cache_stem(n_bars, steps_per_beat, limit)
+    version = _music21_version()
+    cached: tuple[np.ndarray, np.ndarray] | None
+    if version is None:  # nothing can be built: read a cache of any music21 version
+        cached = _read_any_cache(directory, stem, n_steps)
+    else:
+        path = directory / f"{stem}{_VERSION_TAG}{version}.npz"
+        cached = _read_cache(path, n_steps)
+        if cached is None:
+            cached = _build(n_bars, steps_per_beat, limit, progress, _no_cache(directory, stem))
+            _write_cache(path, *cached)
     rolls, sources = cached
     return (rolls, sources) if return_sources else rolls
 
@@ -155,33 +181,65 @@ def load_chorales(
 # cache
 
 
+_VERSION_TAG = "-music21_"
+
+
 def _cache_directory(cache_dir: str | os.PathLike[str] | None) -> Path:
     if cache_dir is None:
         cache_dir = os.environ.get(_CACHE_ENV_VAR) or Path("~/.cache/musiceval")
-    elif not isinstance(cache_dir, str | os.PathLike):
-        raise TypeError(
-            f"cache_dir must be a str, an os.PathLike or None; got {cache_dir!r} "
-            f"({type(cache_dir).__name__})"
-        )
-    return Path(cache_dir).expanduser()
+    return check_path("cache_dir", cache_dir).expanduser()
 
 
-def _music21_version() -> str:
+def _music21_version() -> str | None:
+    """The version of the music21 that ``import music21`` would load; None if it would fail.
+
+    ``find_spec`` looks music21 up without importing it (and says None when
+    ``sys.modules["music21"]`` is None, Python's way to block an import).
+    """
+    try:
+        if importlib.util.find_spec("music21") is None:
+            return None
+    except ValueError:  # a music21 module without a spec: imported some other way
+        pass
     try:
         return importlib.metadata.version("music21")
-    except importlib.metadata.PackageNotFoundError:
-        try:
-            import music21
-        except ImportError as exc:
-            raise ImportError(_INSTALL_HINT) from exc
+    except importlib.metadata.PackageNotFoundError:  # importable without metadata
+        import music21
+
         return str(music21.__version__)
 
 
-def _cache_name(n_bars: int, steps_per_beat: int, limit: int | None, m21_version: str) -> str:
+def _cache_stem(n_bars: int, steps_per_beat: int, limit: int | None) -> str:
+    """The cache file name up to the music21 version: the format and every parameter."""
     count = "all" if limit is None else f"first{limit}"
-    return (
-        f"bach_chorales-v{_FORMAT_VERSION}-bars{n_bars}-spb{steps_per_beat}-{count}"
-        f"-music21_{m21_version}.npz"
+    return f"bach_chorales-v{_FORMAT_VERSION}-bars{n_bars}-spb{steps_per_beat}-{count}"
+
+
+def _read_any_cache(directory: Path, stem: str, n_steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """The cache ``stem`` of the highest music21 version that reads, or an ImportError."""
+    prefix = stem + _VERSION_TAG
+    files = [path for path in directory.glob(f"{prefix}*.npz") if path.is_file()]
+    versions = sorted(files, key=lambda path: _version_key(path.stem[len(prefix) :]), reverse=True)
+    for path in versions:
+        cached = _read_cache(path, n_steps)
+        if cached is not None:
+            return cached
+    raise _no_cache(directory, stem)
+
+
+def _version_key(version: str) -> tuple[tuple[int, ...], str]:
+    """Sort key of a version string: its numbers compared as numbers (``10.5.1 > 9.1``)."""
+    return tuple(int(part) for part in re.findall(r"\d+", version)), version
+
+
+def _no_cache(directory: Path, stem: str) -> ImportError:
+    """The error for chorales that must be built without music21."""
+    return ImportError(
+        f"load_chorales needs music21 to build the chorale cache: {str(directory)!r} holds no "
+        f"{stem}{_VERSION_TAG}<version>.npz file for these arguments. Install it with "
+        f'pip install music21 (or pip install "musiceval[data]", which adds tqdm for the '
+        f"progress bar), or point cache_dir (or ${_CACHE_ENV_VAR}) at a directory holding a "
+        f"cache built elsewhere"
     )
 
 
@@ -233,13 +291,14 @@ def _write_cache(path: Path, rolls: np.ndarray, sources: np.ndarray) -> None:
 
 
 def _build(
-    n_bars: int, steps_per_beat: int, limit: int | None, progress: bool
+    n_bars: int, steps_per_beat: int, limit: int | None, progress: bool, missing: ImportError
 ) -> tuple[np.ndarray, np.ndarray]:
+    """Parse the corpus; ``missing`` is raised (chained) if music21 cannot be imported."""
     try:
         from music21 import converter
         from music21.corpus import chorales, corpora
     except ImportError as exc:
-        raise ImportError(_INSTALL_HINT) from exc
+        raise missing from exc
 
     names = list(chorales.Iterator(returnType="filename", numberingSystem="bwv"))
     core = corpora.CoreCorpus()

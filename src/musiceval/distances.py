@@ -16,19 +16,24 @@ track (1-D), or the per-sample vectors of many metrics (2-D, rows = samples).
 Rules shared by every function: values that are not finite (NaN, +-inf) are dropped, per
 feature for 1-D input and per row (a row with any non-finite value) for 2-D input; the inputs
 are never modified; a result that is undefined (too few values) is NaN, without a warning;
-a malformed input raises ``TypeError``/``ValueError`` naming the argument, what was expected
-and what was received. Definitions, and how they differ from mgeval, are in
+a malformed input raises :class:`~musiceval.exceptions.InvalidParameterError` (a
+``ValueError`` and a ``TypeError``) naming the argument, what was expected and what was
+received. Definitions, and how they differ from mgeval, are in
 ``docs/distances.md``.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
+from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from musiceval.rolls import check_positive_int
+from musiceval._checks import check_instance, check_int, invalid
+from musiceval._kde import SmoothedSample
+from musiceval.exceptions import InvalidParameterError
 
 __all__ = [
     "fraction_inside",
@@ -48,12 +53,23 @@ POINT_MASS_BANDWIDTH = 0.1
 #: The common grid reaches this many bandwidths beyond each sample's extreme values.
 GRID_BANDWIDTHS = 6.0
 
-# Above this many (values x grid points), a KDE is evaluated from linear bins of width
-# bandwidth / _BINS_PER_BANDWIDTH (error below about 3e-5 of the peak density) instead of
-# value by value.
-_EXACT_LIMIT = 1 << 22
-_BINS_PER_BANDWIDTH = 64
-_CHUNK = 1 << 20
+_DEPRECATED = {
+    "SQRTM_IMAG_TOLERANCE": (
+        1e-6,
+        "musiceval.distances.SQRTM_IMAG_TOLERANCE is deprecated and no longer used: "
+        "frechet_distance takes the trace from a symmetric eigensolver, exact without a "
+        "tolerance; it will be removed",
+    ),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """0.1.0 names that are deprecated: their value, with a ``DeprecationWarning``."""
+    if name in _DEPRECATED:
+        value, message = _DEPRECATED[name]
+        warnings.warn(message, DeprecationWarning, stacklevel=2)
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # --------------------------------------------------------------------------- validation
@@ -61,9 +77,12 @@ _CHUNK = 1 << 20
 
 def _real_array(name: str, value: Any) -> np.ndarray:
     """``value`` as a new float64 array (the caller's array is never written), or raise."""
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except (TypeError, ValueError):  # ragged nested sequences
+        raise invalid(name, "array-like of real numbers", value) from None
     if array.dtype.kind not in "biuf":
-        raise TypeError(
+        raise InvalidParameterError(
             f"{name} must hold real numbers (bool, int or float); got an array of dtype "
             f"{array.dtype}"
         )
@@ -74,9 +93,7 @@ def _values(name: str, value: Any) -> np.ndarray:
     """A 1-D sample with its non-finite values dropped."""
     array = _real_array(name, value)
     if array.ndim != 1:
-        raise ValueError(
-            f"{name} must be a 1-D array of shape (n_samples,); got shape {array.shape}"
-        )
+        raise invalid(name, "a 1-D array of shape (n_samples,)", received=f"shape {array.shape}")
     return array[np.isfinite(array)]
 
 
@@ -86,12 +103,13 @@ def _rows(name: str, value: Any, n_features: int | None = None) -> np.ndarray:
     if array.ndim == 1:
         array = array[:, None]
     elif array.ndim != 2:
-        raise ValueError(
-            f"{name} must be an array of shape (n_samples,) or (n_samples, n_features); "
-            f"got shape {array.shape}"
+        raise invalid(
+            name,
+            "an array of shape (n_samples,) or (n_samples, n_features)",
+            received=f"shape {array.shape}",
         )
     if n_features is not None and array.shape[1] != n_features:
-        raise ValueError(
+        raise InvalidParameterError(
             f"{name} must have {n_features} feature(s), as the first set has; got shape "
             f"{array.shape}"
         )
@@ -99,72 +117,13 @@ def _rows(name: str, value: Any, n_features: int | None = None) -> np.ndarray:
 
 
 def _real_scalar(name: str, value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a real number; got {value!r} ({type(value).__name__})")
+    """A real number (not a bool) as a float; NaN and infinities are accepted."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise invalid(name, "a real number", value)
     return float(value)
 
 
 # --------------------------------------------------------------------------- KDE comparison
-
-
-def _mixture_density(
-    centres: np.ndarray, weights: np.ndarray, bandwidth: float, grid: np.ndarray
-) -> np.ndarray:
-    """sum_i w_i N(grid; c_i, h^2) / sum_i w_i, in chunks of at most _CHUNK products."""
-    density = np.zeros(grid.size)
-    step = max(1, _CHUNK // grid.size)
-    for start in range(0, centres.size, step):
-        z = (grid[:, None] - centres[None, start : start + step]) / bandwidth
-        density += np.exp(-0.5 * z * z) @ weights[start : start + step]
-    return density / (weights.sum() * bandwidth * math.sqrt(2.0 * math.pi))
-
-
-class _Smoothed:
-    """A 1-D sample smoothed by a Gaussian kernel (Scott's rule), or a smoothed point mass.
-
-    The bandwidth is ``gaussian_kde``'s for one dimension, :math:`h = \\hat\\sigma\\, n^{-1/5}`
-    (``ddof=1``), computed directly: building scipy's KDE on the 10^5-10^6 distances of the
-    relative method costs a covariance and a Cholesky factorisation each time for one number.
-    """
-
-    def __init__(self, values: np.ndarray) -> None:
-        self.values = values
-        self.low = float(values.min())
-        self.high = float(values.max())
-        self.bandwidth = 0.0  # 0 for a constant sample until point_mass() gives it one
-        self.constant = True
-        if self.high > self.low:
-            bandwidth = float(values.std(ddof=1)) * values.size**-0.2
-            if bandwidth > 0:
-                self.bandwidth = bandwidth
-                self.constant = False
-            else:  # distinct values whose variance underflows: treat as constant
-                self.low = self.high = float(values.mean())
-
-    def point_mass(self, other: _Smoothed) -> None:
-        self.bandwidth = POINT_MASS_BANDWIDTH * other.bandwidth
-
-    def support(self, grid_size: int) -> np.ndarray:
-        reach = GRID_BANDWIDTHS * self.bandwidth
-        return np.linspace(self.low - reach, self.high + reach, grid_size)
-
-    def density(self, grid: np.ndarray) -> np.ndarray:
-        if self.constant:
-            return _mixture_density(np.array([self.low]), np.ones(1), self.bandwidth, grid)
-        n_bins = math.ceil((self.high - self.low) / self.bandwidth * _BINS_PER_BANDWIDTH)
-        if self.values.size * grid.size <= _EXACT_LIMIT or n_bins + 2 >= self.values.size:
-            return _mixture_density(self.values, np.ones(self.values.size), self.bandwidth, grid)
-        # Linear binning: each value splits its unit weight between the two nearest bin
-        # centres, which keeps the mass and the mean of every value exactly.
-        width = (self.high - self.low) / n_bins
-        position = (self.values - self.low) / width
-        index = np.minimum(position.astype(np.int64), n_bins - 1)
-        upper = position - index
-        weights = np.bincount(index, 1.0 - upper, n_bins + 1)
-        weights += np.bincount(index + 1, upper, n_bins + 1)
-        used = weights > 0
-        centres = self.low + width * np.arange(n_bins + 1)[used]
-        return _mixture_density(centres, weights[used], self.bandwidth, grid)
 
 
 def kde_comparison(reference: Any, generated: Any, *, grid_size: int = 512) -> tuple[float, float]:
@@ -243,22 +202,25 @@ def kde_comparison(reference: Any, generated: Any, *, grid_size: int = 512) -> t
     """
     p_values = _values("reference", reference)
     q_values = _values("generated", generated)
-    grid_size = check_positive_int("grid_size", grid_size, minimum=2)
+    grid_size = check_int("grid_size", grid_size, minimum=2)
     if p_values.size < 2 or q_values.size < 2:
         return math.nan, math.nan
-    p_smooth, q_smooth = _Smoothed(p_values), _Smoothed(q_values)
+    p_smooth, q_smooth = SmoothedSample(p_values), SmoothedSample(q_values)
     if p_smooth.constant and q_smooth.constant:
         if p_smooth.low == q_smooth.low:
             return 1.0, 0.0
         return 0.0, math.inf
     if p_smooth.constant:
-        p_smooth.point_mass(q_smooth)
+        p_smooth.point_mass(q_smooth, POINT_MASS_BANDWIDTH)
     if q_smooth.constant:
-        q_smooth.point_mass(p_smooth)
+        q_smooth.point_mass(p_smooth, POINT_MASS_BANDWIDTH)
 
     low = min(p_smooth.low, q_smooth.low)
     high = max(p_smooth.high, q_smooth.high)
-    pieces = [p_smooth.support(grid_size), q_smooth.support(grid_size)]
+    pieces = [
+        p_smooth.support(grid_size, GRID_BANDWIDTHS),
+        q_smooth.support(grid_size, GRID_BANDWIDTHS),
+    ]
     grid = np.unique(np.concatenate([np.linspace(low, high, grid_size), *pieces]))
     p = p_smooth.density(grid)
     q = q_smooth.density(grid)
@@ -395,8 +357,9 @@ def relative_comparison(
     reference_rows = _rows("reference", reference)
     generated_rows = _rows("generated", generated, reference_rows.shape[1])
     if max_samples is not None:
-        max_samples = check_positive_int("max_samples", max_samples)
-    grid_size = check_positive_int("grid_size", grid_size, minimum=2)
+        max_samples = check_int("max_samples", max_samples)
+    seed = check_int("seed", seed, minimum=0)
+    grid_size = check_int("grid_size", grid_size, minimum=2)
     if max_samples is not None:
         rng = np.random.default_rng(seed)
         if reference_rows.shape[0] > max_samples:
@@ -490,8 +453,7 @@ def frechet_distance(reference: Any, generated: Any, *, standardize: bool = True
     >>> frechet_distance(reference[:1], reference)
     nan
     """
-    if not isinstance(standardize, bool | np.bool_):
-        raise TypeError(f"standardize must be a bool; got {standardize!r}")
+    check_instance("standardize", standardize, (bool, np.bool_), "a bool")
     reference_rows = _rows("reference", reference)
     generated_rows = _rows("generated", generated, reference_rows.shape[1])
     if reference_rows.shape[0] < 2 or generated_rows.shape[0] < 2:
@@ -563,9 +525,8 @@ def z_score(reference_mean: Any, reference_std: Any, generated_mean: Any) -> Any
         for name, value in zip(names, (reference_mean, reference_std, generated_mean), strict=True)
     )
     if np.any(std < 0):
-        raise ValueError(
-            f"reference_std must be >= 0 (or NaN); got {std if std.ndim == 0 else std[std < 0]}"
-        )
+        negative = std if std.ndim == 0 else std[std < 0]
+        raise invalid("reference_std", ">= 0 (or NaN)", received=str(negative))
     difference = generated - mean
     with np.errstate(divide="ignore", invalid="ignore"):
         z = difference / std
@@ -604,7 +565,7 @@ def fraction_inside(values: Any, lower: float, upper: float) -> float:
     lower = _real_scalar("lower", lower)
     upper = _real_scalar("upper", upper)
     if lower > upper:
-        raise ValueError(f"lower must be <= upper; got lower={lower}, upper={upper}")
+        raise invalid("lower", "<= upper", received=f"lower={lower}, upper={upper}")
     finite = array[np.isfinite(array)]
     if finite.size == 0 or math.isnan(lower) or math.isnan(upper):
         return math.nan

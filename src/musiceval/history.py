@@ -23,8 +23,7 @@ costs no more than importing numpy.
 from __future__ import annotations
 
 import os
-import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from numbers import Integral
@@ -34,6 +33,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from musiceval._atomic import atomic_path
+from musiceval._checks import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_names,
+    check_path,
+    invalid,
+    nanmean,
+)
+from musiceval.exceptions import DocumentError, InvalidParameterError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -111,7 +120,7 @@ class MetricHistory:
 
         Raises
         ------
-        ValueError
+        InvalidParameterError
             ``step`` is not an int, is negative, is smaller than the last recorded step, or
             repeats a (step, metric) pair; ``values`` is empty, has the wrong columns or shape,
             or a number of tracks different from the history's. Nothing is recorded then.
@@ -122,22 +131,23 @@ class MetricHistory:
         elif hasattr(values, "columns"):
             new = _entries_from_frame(step, values)
         else:
-            raise ValueError(
-                "values must be a tidy DataFrame from musiceval.evaluate or a mapping "
-                f"{{metric: array}}; got {type(values).__name__}"
+            raise invalid(
+                "values",
+                "a tidy DataFrame from musiceval.evaluate or a mapping {metric: array}",
+                received=type(values).__name__,
             )
         self._add(new)
 
     def _add(self, new: list[_Entry]) -> None:
         """Check ``new`` (same step) against the history, then append all of it or nothing."""
         if not new:
-            raise ValueError("values must hold at least one metric; got none")
+            raise InvalidParameterError("values must hold at least one metric; got none")
         n_tracks = self._n_tracks
         for entry in new:
             if n_tracks is None:
                 n_tracks = entry.values.size
             elif entry.values.size != n_tracks:
-                raise ValueError(
+                raise InvalidParameterError(
                     f"values of {entry.metric!r} at step {entry.step} have {entry.values.size} "
                     f"tracks; this history has {n_tracks}"
                 )
@@ -149,7 +159,7 @@ class MetricHistory:
             already.add(entry.metric)
         for entry in new:
             if entry.step == last and entry.metric in already:
-                raise ValueError(
+                raise InvalidParameterError(
                     f"step {entry.step} already holds {entry.metric!r}; record each metric once "
                     "per step"
                 )
@@ -166,16 +176,23 @@ class MetricHistory:
         mean : array-like of shape (n_tracks,)
             Reference mean per track (NaN: unknown for that track).
         std : array-like of shape (n_tracks,), optional
-            Reference standard deviation per track; plots draw a ±1 std band when given.
+            Reference standard deviation per track, >= 0 or NaN; plots draw a ±1 std band
+            when given.
+
+        Raises
+        ------
+        InvalidParameterError
+            ``metric`` is not a non-empty str; ``mean`` or ``std`` is not one number per track,
+            or ``std`` is negative. Nothing is set then.
         """
         if not isinstance(metric, str) or not metric:
-            raise ValueError(f"metric must be a non-empty string; got {metric!r}")
+            raise invalid("metric", "a non-empty str", metric)
         mean_array = _track_vector(mean, "mean", self._n_tracks)
         std_array = None
         if std is not None:
             std_array = _track_vector(std, "std", mean_array.size)
             if np.any(std_array < 0):
-                raise ValueError(f"std must be >= 0 (or NaN); got {std_array.tolist()}")
+                raise invalid("std", ">= 0 (or NaN)", std_array.tolist())
         if self._n_tracks is None:
             self._n_tracks = mean_array.size
         self._reference[metric] = (mean_array, std_array)
@@ -198,24 +215,20 @@ class MetricHistory:
 
         Raises
         ------
-        ValueError
-            ``profile`` is not a DatasetProfile, names a metric it does not hold, or has a
-            track count other than the history's. Nothing is set then.
+        InvalidParameterError
+            ``profile`` is not a DatasetProfile, ``metrics`` names a metric it does not hold,
+            or the profile has a track count other than the history's. Nothing is set then.
         """
         from musiceval.profiles import DatasetProfile
 
-        if not isinstance(profile, DatasetProfile):
-            raise ValueError(f"profile must be a DatasetProfile; got {type(profile).__name__}")
-        names = list(profile.metrics) if metrics is None else list(metrics)
-        missing = [name for name in names if name not in profile.metrics]
-        if isinstance(metrics, str) or missing:
-            raise ValueError(
-                f"metrics must be names among the profile's {list(profile.metrics)}; "
-                f"got {metrics!r}"
-            )
+        check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
+        known = list(profile.metrics)
+        names = known if metrics is None else _metric_names(metrics, known)
         n_tracks = len(profile.tracks)
         if self._n_tracks not in (None, n_tracks):
-            raise ValueError(f"profile has {n_tracks} tracks; the history has {self._n_tracks}")
+            raise InvalidParameterError(
+                f"profile has {n_tracks} tracks; the history has {self._n_tracks}"
+            )
         for name in names:
             self.set_reference(name, profile.mean(name), profile.std(name))
         if self._track_names is None:
@@ -248,16 +261,17 @@ class MetricHistory:
         if names is None:
             self._track_names = None
             return
-        if isinstance(names, str) or not all(isinstance(name, str) for name in names):
-            raise ValueError(f"track_names must be a sequence of strings; got {names!r}")
-        names = list(names)
-        if not names or (self._n_tracks is not None and len(names) != self._n_tracks):
-            raise ValueError(
-                f"track_names must name each of the {self._n_tracks or 'one or more'} tracks; "
-                f"got {len(names)} names"
-            )
-        self._n_tracks = len(names)
-        self._track_names = names
+        if (
+            isinstance(names, str)
+            or not isinstance(names, Sequence)
+            or not all(isinstance(name, str) for name in names)
+        ):
+            raise invalid("track_names", "a sequence of strings", names)
+        if not names:
+            raise invalid("track_names", "one or more names", list(names))
+        checked = check_names("track_names", names, self._n_tracks, distinct=False)
+        self._n_tracks = len(checked)
+        self._track_names = list(checked)
 
     @property
     def reference(self) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
@@ -269,18 +283,22 @@ class MetricHistory:
 
     def track_label(self, track: int) -> str:
         """The name of ``track`` if known, else ``"track {track}"``."""
+        track = self._check_track(track)
         return self._track_names[track] if self._track_names else f"track {track}"
 
     def series(self, metric: str, track: int) -> tuple[np.ndarray, np.ndarray]:
         """Steps and values of one metric and track, as two arrays ordered by step."""
-        if metric not in self.metrics:
-            raise ValueError(f"metric must be one of {self.metrics}; got {metric!r}")
-        if track not in self.tracks:
-            raise ValueError(f"track must be one of {self.tracks}; got {track!r}")
+        check_choice("metric", metric, self.metrics)
+        track = self._check_track(track)
         chosen = [entry for entry in self._entries if entry.metric == metric]
         steps = np.array([entry.step for entry in chosen], dtype=np.int64)
         values = np.array([entry.values[track] for entry in chosen], dtype=np.float64)
         return steps, values
+
+    def _check_track(self, track: Any) -> int:
+        if isinstance(track, bool) or not isinstance(track, Integral) or track not in self.tracks:
+            raise invalid("track", f"one of {self.tracks}", track)
+        return int(track)
 
     def __len__(self) -> int:
         """Number of (step, metric) records."""
@@ -339,6 +357,7 @@ class MetricHistory:
         pathlib.Path
             The path written.
         """
+        path = check_path("path", path)
         frame = self.to_frame()
         if self._track_names is not None:
             frame["track_name"] = np.array(self._track_names, dtype=object)[
@@ -346,7 +365,7 @@ class MetricHistory:
             ]
         with atomic_path(path) as temporary:
             frame.to_csv(temporary, index=False)
-        return Path(path)
+        return path
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> MetricHistory:
@@ -354,21 +373,24 @@ class MetricHistory:
 
         Raises
         ------
-        ValueError
-            The file lacks a column of :data:`COLUMNS`, holds a non-integer step or track, a
-            non-numeric value, a negative or fractional count, a (step, metric) without every
-            track, or steps out of order; the message names the file.
+        InvalidParameterError
+            ``path`` is not a str or os.PathLike.
+        DocumentError
+            The file is not CSV, lacks a column of :data:`COLUMNS`, holds a non-integer step or
+            track, a non-numeric value, a negative or fractional count, a (step, metric) without
+            every track, or steps out of order; the message names the file. (A ``ValueError``.)
         """
         import pandas as pd
 
+        path = check_path("path", path)
         try:
             frame = pd.read_csv(path, keep_default_na=False, na_values=[""], **_EXACT_FLOATS)
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as error:
-            raise ValueError(f"{path}: not a MetricHistory CSV file ({error})") from None
+            raise DocumentError(f"{path}: not a MetricHistory CSV file ({error})") from None
         try:
             return cls._from_frame(frame)
         except ValueError as error:
-            raise ValueError(f"{path}: {error}") from None
+            raise DocumentError(f"{path}: {error}") from None
 
     @classmethod
     def _from_frame(cls, frame: pd.DataFrame) -> MetricHistory:
@@ -433,47 +455,59 @@ class MetricHistory:
 
 
 def _check_step(step: Any, last: int | None) -> int:
-    """``step`` as an int, or a ValueError naming it."""
-    if isinstance(step, bool) or not isinstance(step, Integral):
-        raise ValueError(f"step must be an int; got {step!r} ({type(step).__name__})")
-    step = int(step)
+    """``step`` as an int ``>= 0`` and ``>= last``, or an InvalidParameterError naming it."""
+    step = check_int("step", step, minimum=None)
     if step < 0:
-        raise ValueError(f"step must be >= 0; got {step}")
+        raise invalid("step", ">= 0", step)
     if last is not None and step < last:
-        raise ValueError(
+        raise InvalidParameterError(
             f"step {step} comes before the last recorded step {last}; steps must not decrease"
         )
     return step
 
 
 def _track_vector(values: Any, name: str, n_tracks: int | None) -> np.ndarray:
-    """A float64 vector of one value per track, or a ValueError naming ``name``."""
+    """A float64 vector of one value per track, or an InvalidParameterError naming ``name``."""
     try:
         array = np.array(values, dtype=np.float64).reshape(-1 if np.ndim(values) else 1)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be numbers, one per track; got {values!r}") from None
+        raise invalid(name, "numbers, one per track", values) from None
     if np.ndim(values) > 1 or array.size == 0:
-        raise ValueError(f"{name} must have shape (n_tracks,); got shape {np.shape(values)}")
+        raise InvalidParameterError(
+            f"{name} must have shape (n_tracks,); got shape {np.shape(values)}"
+        )
     if n_tracks is not None and array.size != n_tracks:
-        raise ValueError(f"{name} must have one value per track ({n_tracks}); got {array.size}")
+        raise InvalidParameterError(
+            f"{name} must have one value per track ({n_tracks}); got {array.size}"
+        )
     return array
+
+
+def _metric_names(metrics: Any, known: list[str]) -> list[str]:
+    """``metrics`` as a list of names among ``known``, or an InvalidParameterError."""
+    names = None
+    if not isinstance(metrics, str | bytes | Mapping) and isinstance(metrics, Iterable):
+        names = list(metrics)
+    if names is None or not all(isinstance(name, str) and name in known for name in names):
+        raise invalid("metrics", f"names among the profile's {known}", metrics)
+    return names
 
 
 def _entries_from_mapping(step: int, values: Mapping[str, Any]) -> list[_Entry]:
     entries = []
     for metric, raw in values.items():
         if not isinstance(metric, str) or not metric:
-            raise ValueError(f"values must be keyed by metric names; got the key {metric!r}")
+            raise invalid("values", "keyed by metric names", received=f"the key {metric!r}")
         try:
             array = np.array(raw, dtype=np.float64)
         except (TypeError, ValueError):
-            raise ValueError(f"values[{metric!r}] must be numbers; got {raw!r}") from None
+            raise invalid(f"values[{metric!r}]", "numbers", raw) from None
         if array.ndim == 1 and array.size:
             entries.append(_Entry(step, metric, array, None))
         elif array.ndim == 2 and array.shape[1]:
             entries.append(_aggregate(step, metric, array))
         else:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"values[{metric!r}] must have shape (n_samples, n_tracks) or (n_tracks,); got "
                 f"shape {array.shape}"
             )
@@ -482,9 +516,7 @@ def _entries_from_mapping(step: int, values: Mapping[str, Any]) -> list[_Entry]:
 
 def _aggregate(step: int, metric: str, array: np.ndarray) -> _Entry:
     """The entry of per-sample values ``(n_samples, n_tracks)``: nanmean and non-NaN count."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN or no sample -> NaN
-        mean = np.nanmean(array, axis=0)
+    mean = nanmean(array, axis=0)  # all-NaN or no sample -> NaN
     return _Entry(step, metric, mean, np.count_nonzero(~np.isnan(array), axis=0).astype(np.int64))
 
 
@@ -496,32 +528,26 @@ def _entries_from_frame(step: int, frame: pd.DataFrame) -> list[_Entry]:
     """
     import pandas as pd
 
-    needed = ("sample", "track", "metric", "value")
-    missing = [column for column in needed if column not in frame.columns]
-    if missing:
-        raise ValueError(
-            f"values lacks the columns {missing}; expected a table from musiceval.evaluate "
-            "(sample, track, metric, value)"
-        )
-    if "track_b" in frame.columns and frame["track_b"].notna().any():
-        pairwise = sorted(set(frame.loc[frame["track_b"].notna(), "metric"].astype(str)))
-        raise ValueError(
-            f"values holds pairwise metrics {pairwise} (rows with a track_b); MetricHistory "
-            "records per-track metrics: evaluate them separately"
-        )
+    _check_table(frame)
     if frame.empty:
         return []
-    if not pd.api.types.is_integer_dtype(frame["track"]) or frame["track"].min() < 0:
-        raise ValueError(f"values['track'] must hold track numbers >= 0; got {frame['track']!r}")
+    if not pd.api.types.is_integer_dtype(frame["track"]):
+        raise invalid("values['track']", "track numbers >= 0", received=str(frame["track"].dtype))
+    if frame["track"].min() < 0:
+        raise invalid("values['track']", "track numbers >= 0", frame["track"].min())
     try:
         value = frame["value"].to_numpy(np.float64)
     except (TypeError, ValueError):
-        raise ValueError("values['value'] must hold numbers") from None
+        raise InvalidParameterError(
+            f"values['value'] must hold numbers; got {frame['value'].dtype}"
+        ) from None
     # metrics in the table's category order (evaluate's: as requested), else as they appear
     ordered = isinstance(frame["metric"].dtype, pd.CategoricalDtype)
     metric_codes, metric_names = pd.factorize(frame["metric"], sort=ordered)
     if np.any(metric_codes < 0):
-        raise ValueError("values['metric'] must name a metric on every row; some are missing")
+        raise InvalidParameterError(
+            "values['metric'] must name a metric on every row; some are missing"
+        )
     sample_codes, _ = pd.factorize(frame["sample"], sort=True)
     track = frame["track"].to_numpy(np.int64)
     n_tracks = int(track.max()) + 1
@@ -530,15 +556,34 @@ def _entries_from_frame(step: int, frame: pd.DataFrame) -> list[_Entry]:
         rows = metric_codes == code
         tracks = np.unique(track[rows])
         if tracks.size != n_tracks:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"values has no rows for some tracks of {name!r}: tracks {tracks.tolist()}, "
                 f"expected 0..{n_tracks - 1}"
             )
         used, samples = np.unique(sample_codes[rows], return_inverse=True)
         cells = samples * n_tracks + track[rows]
         if np.unique(cells).size < cells.size:
-            raise ValueError(f"values has several rows for one sample and track of {name!r}")
+            raise InvalidParameterError(
+                f"values has several rows for one sample and track of {name!r}"
+            )
         dense = np.full(used.size * n_tracks, np.nan)
         dense[cells] = value[rows]
         entries.append(_aggregate(step, str(name), dense.reshape(used.size, n_tracks)))
     return entries
+
+
+def _check_table(frame: pd.DataFrame) -> None:
+    """Refuse a table without evaluate's columns, or with pairwise rows."""
+    needed = ("sample", "track", "metric", "value")
+    missing = [column for column in needed if column not in frame.columns]
+    if missing:
+        raise InvalidParameterError(
+            f"values lacks the columns {missing}; expected a table from musiceval.evaluate "
+            "(sample, track, metric, value)"
+        )
+    if "track_b" in frame.columns and frame["track_b"].notna().any():
+        pairwise = sorted(set(frame.loc[frame["track_b"].notna(), "metric"].astype(str)))
+        raise InvalidParameterError(
+            f"values holds pairwise metrics {pairwise} (rows with a track_b); MetricHistory "
+            "records per-track metrics: evaluate them separately"
+        )

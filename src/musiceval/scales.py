@@ -10,6 +10,8 @@ from numbers import Integral
 
 import numpy as np
 
+from musiceval._checks import check_choice, check_int, check_real, invalid
+
 __all__ = ["MODES", "key_name", "parse_key", "scale_mask", "tonal_matrix"]
 
 MODES: dict[str, tuple[int, ...]] = {
@@ -36,19 +38,19 @@ def parse_key(key: int | str) -> int:
     """Return the pitch class (0-11, C = 0) of ``key``.
 
     ``key`` is an int in 0..11 or a name: a letter A-G followed by up to two ``#`` or ``b``
-    (``"C"``, ``"F#"``, ``"Bb"``, ``"Cb"`` = 11). Anything else raises ``ValueError``.
+    (``"C"``, ``"F#"``, ``"Bb"``, ``"Cb"`` = 11). Anything else raises
+    :class:`~musiceval.exceptions.InvalidParameterError` (a ``ValueError`` and a ``TypeError``).
     """
     if isinstance(key, bool) or not isinstance(key, Integral | str):
-        raise TypeError(f"key must be a pitch class int 0-11 or a name like 'F#'; got {key!r}")
+        raise invalid("key", "a pitch class int 0-11 or a name like 'F#'", key)
     if isinstance(key, Integral):
         if not 0 <= int(key) <= 11:
-            raise ValueError(f"key must be a pitch class in 0..11 (C = 0); got {key}")
+            raise invalid("key", "a pitch class in 0..11 (C = 0)", key)
         return int(key)
     match = _KEY_PATTERN.match(key.strip())
     if match is None:
-        raise ValueError(
-            f"key must be a note name: a letter A-G with optional '#'/'b' (e.g. 'C', 'F#', "
-            f"'Bb'); got {key!r}"
+        raise invalid(
+            "key", "a note name: a letter A-G with optional '#'/'b' (e.g. 'C', 'F#', 'Bb')", key
         )
     letter, accidental = match.groups()
     accidental = (accidental or "").replace("♯", "#").replace("♭", "b")
@@ -56,14 +58,20 @@ def parse_key(key: int | str) -> int:
 
 
 def key_name(pitch_class: int) -> str:
-    """Return the conventional name of a pitch class (sharps for C#/F#, flats otherwise)."""
-    return _NAMES[pitch_class % 12]
+    """Return the conventional name of a pitch class (sharps for C#/F#, flats otherwise).
+
+    ``pitch_class`` is any int, read modulo 12 (so a MIDI number works too).
+    """
+    return _NAMES[check_int("pitch_class", pitch_class, minimum=None) % 12]
 
 
 def scale_mask(key: int | str = "C", mode: str = "major") -> np.ndarray:
-    """Return the boolean mask, shape ``(12,)``, of the pitch classes in ``key`` ``mode``."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {sorted(MODES)}; got {mode!r}")
+    """Return the boolean mask, shape ``(12,)``, of the pitch classes in ``key`` ``mode``.
+
+    ``mode`` is one of :data:`MODES`; a bad ``key`` or ``mode`` raises
+    :class:`~musiceval.exceptions.InvalidParameterError`.
+    """
+    check_choice("mode", mode, MODES)
     root = parse_key(key)
     mask = np.zeros(12, dtype=bool)
     mask[[(root + step) % 12 for step in MODES[mode]]] = True
@@ -74,10 +82,12 @@ def tonal_matrix(radii: tuple[float, float, float]) -> np.ndarray:
     """Harte et al.'s (2006) ``(6, 12)`` map from a chroma vector to its tonal centroid.
 
     Rows: the circle of fifths, of minor thirds and of major thirds, each as (sin, cos),
-    scaled by ``radii``.
+    scaled by ``radii`` (three finite numbers; Harte et al. use 1, 1 and 0.5).
     """
+    if not isinstance(radii, tuple | list) or len(radii) != 3:
+        raise invalid("radii", "three numbers (r1, r2, r3)", radii)
+    r1, r2, r3 = (check_real("radii", radius) for radius in radii)
     angles = np.arange(12) * np.pi
-    r1, r2, r3 = radii
     return np.stack([
         r1 * np.sin(angles * 7 / 6), r1 * np.cos(angles * 7 / 6),
         r2 * np.sin(angles * 3 / 2), r2 * np.cos(angles * 3 / 2),

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from musiceval._checks import invalid
+from musiceval.exceptions import InvalidParameterError
 from musiceval.rolls import is_torch_tensor
 from musiceval.scales import tonal_matrix
 
@@ -23,20 +25,26 @@ TONAL_MATRIX = tonal_matrix((1.0, 1.0, 0.5))
 
 
 def as_values(x: Any, expected: str, ndim: int) -> np.ndarray:
-    """``x`` as a float64 array of ``ndim`` non-empty axes, or raise naming ``expected``.
+    """``x`` as a float64 array of ``ndim`` non-empty axes, or an InvalidParameterError naming
+    ``expected``.
 
     torch tensors are detached and copied to the host; the caller's array is never written to.
     """
     if is_torch_tensor(x):
         x = x.detach().cpu().numpy()
-    values = np.asarray(x)
+    try:
+        values = np.asarray(x)
+    except (TypeError, ValueError):  # ragged nested sequences
+        raise invalid("x", f"an array of shape {expected}", x) from None
     if values.dtype.kind not in "biuf":
-        raise TypeError(
+        raise InvalidParameterError(
             f"x must hold bool, integer or real values; got dtype {values.dtype} "
             f"(convert with x.astype(np.float32))"
         )
     if values.ndim != ndim or 0 in values.shape:
-        raise ValueError(f"x must have shape {expected}, every axis non-empty; got {values.shape}")
+        raise InvalidParameterError(
+            f"x must have shape {expected}, every axis non-empty; got {values.shape}"
+        )
     return values.astype(np.float64, copy=False)
 
 

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from itertools import combinations
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from musiceval._checks import check_choice, invalid
 from musiceval.compat import deepcomposer, musegan
 from musiceval.evaluate import evaluate
 from musiceval.rolls import (
     Conventions,
+    Layout,
     Roll,
     as_roll,
-    check_choice,
     check_divides,
     is_torch_tensor,
     make_conventions,
@@ -139,9 +140,9 @@ _PAIRWISE = ("harmonicity", "v2.tonal_distance")
 
 def side_by_side(
     x: Any,
-    tool: str,
+    tool: Literal["deepcomposer", "musegan"],
     *,
-    layout: str = "NTPK",
+    layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
     **conventions: Any,
@@ -208,11 +209,13 @@ def side_by_side(
     check_choice("tool", tool, TOOLS)
     options = {"per": "bar", **conventions}
     roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
+    specs: tuple[tuple[str, str, str], ...]
     if tool == "deepcomposer":
         if roll.lowest_pitch != 0:
-            raise ValueError(
-                f"lowest_pitch must be 0 or None for tool='deepcomposer' (the lab's 128 MIDI "
-                f"pitches); got {lowest_pitch}"
+            raise invalid(
+                "lowest_pitch",
+                "0 or None for tool='deepcomposer' (the lab's 128 MIDI pitches)",
+                lowest_pitch,
             )
         raw = x.detach().cpu().numpy() if is_torch_tensor(x) else x
         values = to_canonical_axes(raw, layout)[0].astype(np.float64)  # one copy for the three
@@ -257,7 +260,7 @@ def _musegan_values(roll: Roll, options: Conventions) -> dict[str, np.ndarray]:
     bars = roll.cells.reshape(shape).astype(np.float64)  # one copy for every metric
     drums = (
         musegan.drum_in_pattern_rate(bars)
-        if steps_per_bar in musegan._DRUM_MASKS
+        if steps_per_bar in musegan.DRUM_MASK_BAR_LENGTHS
         else np.full(n_tracks, np.nan)
     )
     pairs = _pair_labels(n_tracks)

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from musiceval.compat._common import C_MAJOR_MASK, as_values, block_chroma
+from musiceval.exceptions import InvalidParameterError
 
 __all__ = ["empty_bar_rate", "in_scale_rate", "unique_pitch_count"]
 
@@ -51,7 +52,7 @@ def _bars(x: Any) -> np.ndarray:
     values = as_values(x, _SHAPE, 4)
     n_samples, n_steps, n_pitches, n_tracks = values.shape
     if (n_steps, n_pitches) != (_N_BARS * _STEPS_PER_BAR, _N_PITCHES):
-        raise ValueError(f"x must have shape {_SHAPE}; got {values.shape}")
+        raise InvalidParameterError(f"x must have shape {_SHAPE}; got {values.shape}")
     bars = values.reshape(n_samples, _N_BARS, _STEPS_PER_BAR, _N_PITCHES, n_tracks)
     return bars[:, :, :, _LOWEST_PITCH : _HIGHEST_PITCH + 1, :]
 

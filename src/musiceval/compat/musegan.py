@@ -43,9 +43,12 @@ from typing import Any
 
 import numpy as np
 
+from musiceval._checks import check_int, invalid, nanmean
 from musiceval.compat._common import C_MAJOR_MASK, TONAL_MATRIX, as_values, block_chroma
+from musiceval.exceptions import InvalidParameterError
 
 __all__ = [
+    "DRUM_MASK_BAR_LENGTHS",
     "V2_METRICS",
     "binarize",
     "drum_in_pattern_rate",
@@ -82,6 +85,8 @@ _DRUM_MASKS: dict[int, tuple[list[float], int]] = {
     32: ([1.0, 0.1], 16),
     16: ([1.0, 0.1], 8),
 }  # steps per bar -> (pattern, repeats) of src/musegan/metrics.py's _drum_pattern_mask
+DRUM_MASK_BAR_LENGTHS: tuple[int, ...] = tuple(sorted(_DRUM_MASKS))
+"""The bar lengths (steps) :func:`drum_in_pattern_rate` has a MuseGAN drum mask for."""
 _V2_DRUM_FILTER = np.tile([1.0, 0.1, 0.0, 0.0, 0.0, 0.1], 16)  # v2's config['drum_filter']
 
 
@@ -231,6 +236,7 @@ def polyphonic_rate(x: Any, *, threshold: int = 2) -> np.ndarray:
         1)`` averaged over samples, on {0, 1} input.
     """
     values = _values(x)
+    threshold = check_int("threshold", threshold, minimum=0)
     polyphonic = np.count_nonzero(values, axis=3) > threshold
     return (polyphonic.sum(axis=2) / values.shape[2]).mean(axis=(0, 1))
 
@@ -293,12 +299,13 @@ def qualified_note_rate(x: Any, *, threshold: int = 2) -> np.ndarray:
 
     Raises
     ------
-    ValueError
+    InvalidParameterError
         When a track's values give more onsets than offsets (more than two levels, such as
         velocities 1 then 2): MuseGAN's code fails there too, with a broadcasting error. Use
         :func:`binarize` first; ±1 input runs, as in MuseGAN, and gives a meaningless number.
     """
     values = _values(x)
+    threshold = check_int("threshold", threshold, minimum=0)
     n_samples, n_bars, steps_per_bar, n_pitches, n_tracks = values.shape
     joined = values.reshape(n_samples, n_bars * steps_per_bar, n_pitches, n_tracks)
     steps = np.diff(np.pad(joined.astype(np.int64), ((0, 0), (1, 1), (0, 0), (0, 0))), axis=1)
@@ -307,7 +314,7 @@ def qualified_note_rate(x: Any, *, threshold: int = 2) -> np.ndarray:
         flat = steps[..., track].reshape(-1)
         onsets, offsets = np.flatnonzero(flat > 0), np.flatnonzero(flat < 0)
         if onsets.size != offsets.size:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"x track {track} has {onsets.size} onsets and {offsets.size} offsets; expected "
                 f"a {{0, 1}} roll (MuseGAN's pairing fails here too): pass musegan.binarize(x)"
             )
@@ -344,9 +351,9 @@ def drum_in_pattern_rate(x: Any) -> np.ndarray:
     values = _values(x)
     steps_per_bar = values.shape[2]
     if steps_per_bar not in _DRUM_MASKS:
-        raise ValueError(
-            f"x must have steps_per_bar in {sorted(_DRUM_MASKS)} (MuseGAN's drum masks); got "
-            f"{steps_per_bar}"
+        raise InvalidParameterError(
+            f"x must have steps_per_bar in {list(DRUM_MASK_BAR_LENGTHS)} (MuseGAN's drum masks); "
+            f"got {steps_per_bar}"
         )
     pattern, repeats = _DRUM_MASKS[steps_per_bar]
     mask = np.tile(pattern, repeats)
@@ -356,14 +363,14 @@ def drum_in_pattern_rate(x: Any) -> np.ndarray:
 
 
 def _check_beat_resolution(beat_resolution: Any, steps_per_bar: int) -> int:
-    if isinstance(beat_resolution, bool) or not isinstance(beat_resolution, int | np.integer):
-        raise TypeError(f"beat_resolution must be an int; got {beat_resolution!r}")
-    if beat_resolution < 1 or steps_per_bar % beat_resolution:
-        raise ValueError(
-            f"beat_resolution must be a positive divisor of steps_per_bar={steps_per_bar}; got "
-            f"{beat_resolution}"
+    resolution = check_int("beat_resolution", beat_resolution, minimum=None)
+    if resolution < 1 or steps_per_bar % resolution:
+        raise invalid(
+            "beat_resolution",
+            f"a positive divisor of steps_per_bar={steps_per_bar}",
+            beat_resolution,
         )
-    return int(beat_resolution)
+    return resolution
 
 
 def _tonal_centroids(chroma: np.ndarray, beat_resolution: int) -> np.ndarray:
@@ -432,9 +439,10 @@ def _check_pairs(pairs: Sequence[tuple[int, int]] | None, n_tracks: int) -> list
                 for t in pair
             )
         ):
-            raise ValueError(
-                f"pairs must be (track_a, track_b) pairs of track indices below "
-                f"n_tracks={n_tracks}; got {pairs!r}"
+            raise invalid(
+                "pairs",
+                f"(track_a, track_b) pairs of track indices below n_tracks={n_tracks}",
+                pairs,
             )
         checked.append((int(pair[0]), int(pair[1])))
     return checked
@@ -443,9 +451,12 @@ def _check_pairs(pairs: Sequence[tuple[int, int]] | None, n_tracks: int) -> list
 def _check_drum_filter(drum_filter: Any, steps_per_bar: int) -> np.ndarray | None:
     if drum_filter is None:
         return _V2_DRUM_FILTER if steps_per_bar == _V2_DRUM_FILTER.size else None
-    weights = np.asarray(drum_filter, dtype=np.float64)
+    try:
+        weights = np.asarray(drum_filter, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise invalid("drum_filter", "an array of real numbers", drum_filter) from None
     if weights.shape != (steps_per_bar,):
-        raise ValueError(
+        raise InvalidParameterError(
             f"drum_filter must have shape (steps_per_bar,) = ({steps_per_bar},); got "
             f"{weights.shape}"
         )
@@ -557,19 +568,13 @@ def evaluate_v2(
     }
     result = {"empty_bar": empty.mean(axis=0)}
     for name, per_bar in scores.items():
-        result[name] = _nanmean(np.where(empty, np.nan, per_bar))
+        result[name] = nanmean(np.where(empty, np.nan, per_bar), axis=0)
     centroids = _tonal_centroids(chroma, resolution)  # (bar, beat, 6, track)
     distances = [
         np.linalg.norm(centroids[..., a] - centroids[..., b], axis=-1).mean(axis=1)
         for a, b in checked_pairs
     ]
-    result["tonal_distance"] = _nanmean(np.stack(distances, axis=1)) if distances else np.empty(0)
+    result["tonal_distance"] = (
+        nanmean(np.stack(distances, axis=1), axis=0) if distances else np.empty(0)
+    )
     return {name: result[name] for name in (*V2_METRICS, "tonal_distance")}
-
-
-def _nanmean(per_bar: np.ndarray) -> np.ndarray:
-    """``np.nanmean`` over axis 0 without its warning: NaN where every bar is NaN."""
-    counts = np.count_nonzero(~np.isnan(per_bar), axis=0)
-    totals = np.nansum(per_bar, axis=0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(counts > 0, totals / counts, np.nan)
