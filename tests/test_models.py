@@ -4,8 +4,10 @@ Tiny networks on a small synthetic set (16 four-voice samples) keep each run und
 one end-to-end ``--quick`` run of the command line uses the first 40 chorales.
 """
 
+import ast
 import json
 import re
+import shutil
 import wave
 from pathlib import Path
 
@@ -14,8 +16,11 @@ import pytest
 
 torch = pytest.importorskip("torch")
 
+import musiceval  # noqa: E402
+from musiceval.exceptions import DocumentError, InvalidParameterError  # noqa: E402
 from musiceval.history import MetricHistory  # noqa: E402
 from musiceval.models import (  # noqa: E402
+    EVENTS,
     Checkpointer,
     CheckpointError,
     Critic,
@@ -24,14 +29,19 @@ from musiceval.models import (  # noqa: E402
     LossLogger,
     MetricsHook,
     PlateauStopper,
+    SampleWriter,
     StopTraining,
     TrainConfig,
     Trainer,
     TrainingDiverged,
 )
 from musiceval.models.cli import main  # noqa: E402
+from musiceval.models.run_files import load_summary  # noqa: E402
+from musiceval.models.wgan import critic_step, generator_step, gradient_penalty  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
+FIXTURES = ROOT / "tests" / "fixtures" / "0.1.0"
+OLD_NAME = "ignore:TrainState.metric_distance is deprecated:DeprecationWarning"
 TINY = {
     "channels": 4,
     "latent_channels": 4,
@@ -209,6 +219,42 @@ def test_hooks_must_subclass_hook(tmp_path, rolls):
         run.add_hook(Hook(), every=0)
 
 
+def test_add_hook_refuses_a_method_that_is_not_an_event(tmp_path, rolls):
+    class Typo(Hook):
+        def on_step_ends(self, trainer, state):  # never called: refused at registration
+            pass
+
+    run = trainer(tmp_path, rolls)
+    with pytest.raises(InvalidParameterError) as info:
+        run.add_hook(Typo())
+    message = str(info.value)
+    assert message.startswith("hook must be a Hook whose on_* methods are events of ")
+    assert "Typo with method(s) ['on_step_ends']" in message
+    assert all(event in message for event in EVENTS)
+    with pytest.raises(InvalidParameterError, match="on_step_ends"):
+        trainer(tmp_path, rolls, hooks=[Typo()])
+    assert run.hooks == []
+
+
+def test_bad_hook_and_trainer_arguments_name_what_was_expected(tmp_path, rolls):
+    cases = [
+        (lambda: PlateauStopper(patience=0), "patience must be an int >= 1; got 0 (int)"),
+        (lambda: PlateauStopper(mode="up"), "mode must be one of ['min', 'max']; got 'up'"),
+        (lambda: PlateauStopper(min_delta=-1), "min_delta must be a finite number >= 0; got -1"),
+        (lambda: LossLogger(smoothing=0), "smoothing must be an int >= 1 or None; got 0 (int)"),
+        (lambda: MetricsHook(plot_every=0), "plot_every must be an int >= 1; got 0 (int)"),
+        (lambda: MetricsHook(["n_notes", "n_notes"]), "metrics must be a non-empty list"),
+        (lambda: SampleWriter(n_samples=True), "n_samples must be an int >= 1; got True (bool)"),
+        (lambda: Checkpointer(path=3), "path must be a str or os.PathLike; got 3 (int)"),
+        (lambda: trainer(tmp_path, rolls, overwrite="yes"), "overwrite must be True or False"),
+        (lambda: TrainConfig(lr=0), "TrainConfig.lr must be a finite number > 0; got 0 (int)"),
+    ]
+    for make, message in cases:
+        with pytest.raises(InvalidParameterError) as info:
+            make()
+        assert str(info.value).startswith(message), (str(info.value), message)
+
+
 def test_stop_training_ends_after_the_event(tmp_path, rolls):
     log = []
     hooks = [
@@ -224,6 +270,7 @@ def test_stop_training_ends_after_the_event(tmp_path, rolls):
     assert events[-1] == ("on_train_end", 2)
 
 
+@pytest.mark.filterwarnings(OLD_NAME)  # the 0.1.0 name, on purpose
 def test_plateau_stopper_stops_on_a_flat_quantity(tmp_path, rolls):
     class Flat(Hook):
         def on_evaluate(self, trainer, state):
@@ -251,6 +298,7 @@ def test_plateau_stopper_on_a_loss_and_its_checks(tmp_path, rolls):
 # ---------------------------------------------------------------------- metrics
 
 
+@pytest.mark.filterwarnings(OLD_NAME)  # the 0.1.0 name, on purpose
 def test_metrics_hook_watches_the_fixed_samples(tmp_path, rolls):
     hook = MetricsHook(plot_every=100, report=False)
     state = trainer(tmp_path, rolls, hooks=[hook]).fit()
@@ -265,6 +313,111 @@ def test_metrics_hook_watches_the_fixed_samples(tmp_path, rolls):
     # the soprano is the condition, copied from monophonic training samples
     assert hook.profile.mean("polyphonic_rate")[0] == 0.0
     assert state.metrics["polyphonic_rate"][0] == 0.0
+
+
+def test_metrics_hook_publishes_means_and_distance_in_the_state(tmp_path, rolls):
+    class NaNScore(Hook):  # a second evaluation hook publishing next to MetricsHook
+        def on_evaluate(self, trainer, state):
+            state.scores["undefined"] = float("nan")
+
+    hook = MetricsHook(plot_every=100, report=False)
+    run = trainer(tmp_path, rolls, hooks=[hook, NaNScore()])
+    state = run.fit()
+    values = musiceval.compute(run.fixed_samples(), ["n_pitches_used", "polyphonic_rate"])
+    for name, array in values.items():
+        assert np.array_equal(state.metrics[name], np.nanmean(array, axis=0))
+    recorded = hook.state_dict()["values"][-1].numpy()  # the last evaluation's, step 4
+    assert np.array_equal(recorded, np.stack(list(values.values())))
+    distance = state.scores["metric_distance"]
+    assert 0 <= distance <= 10
+    with pytest.deprecated_call(match="state.scores"):
+        assert state.metric_distance == distance
+    summary = load_summary(tmp_path / "summary.json")
+    assert (summary["schema"], summary["version"]) == ("musiceval.run_summary", 1)
+    assert summary["scores"]["metric_distance"] == distance
+    assert np.isnan(summary["scores"]["undefined"])
+    assert np.array_equal(summary["metrics"]["polyphonic_rate"], state.metrics["polyphonic_rate"])
+    written = json.loads((tmp_path / "summary.json").read_text())
+    assert written["scores"]["undefined"] == "nan"  # standard JSON, not NaN or null
+
+
+# ---------------------------------------------------------------------- WGAN-GP updates
+
+
+class Linear(torch.nn.Module):
+    """D(x) = x . w + b on flattened samples: its input gradient is w everywhere."""
+
+    def __init__(self, w, b=0.0):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.tensor(w, dtype=torch.float64))
+        self.b = torch.nn.Parameter(torch.tensor(b, dtype=torch.float64))
+
+    def forward(self, x):
+        return x.flatten(start_dim=1) @ self.w + self.b
+
+
+class Scale(torch.nn.Module):
+    """G(c, z) = a * z, one parameter; records the condition it was given."""
+
+    def __init__(self):
+        super().__init__()
+        self.a = torch.nn.Parameter(torch.tensor(1.0, dtype=torch.float64))
+        self.conditions = []
+
+    def forward(self, condition, z):
+        self.conditions.append(condition)
+        return self.a * z
+
+
+REAL = torch.tensor([[1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+NOISE = torch.tensor([[1.0, 1.0], [2.0, 0.0]], dtype=torch.float64)
+MIX = torch.tensor([[0.25], [0.75]], dtype=torch.float64)
+
+
+def test_gradient_penalty_by_hand():
+    # a linear critic's input gradient is w, of norm 5: gp = (5 - 1)**2 whatever the mix
+    assert gradient_penalty(Linear([3.0, 4.0]), REAL, NOISE, MIX).item() == 16.0
+
+    class Square(torch.nn.Module):  # D(x) = |x|**2 / 2: the gradient at x is x itself
+        def forward(self, x):
+            return (x**2).sum(dim=1) / 2
+
+    # halfway points: [1, 0.5] for both samples, of norm sqrt(1.25)
+    half = torch.full((2, 1), 0.5, dtype=torch.float64)
+    penalty = gradient_penalty(Square(), REAL, NOISE, half)
+    assert penalty.item() == pytest.approx((1.25**0.5 - 1) ** 2, rel=1e-15)
+    assert penalty.requires_grad  # kept in the graph, for the critic's update
+
+
+def test_critic_step_by_hand():
+    generator, critic = Scale(), Linear([3.0, 4.0])
+    optimizer = torch.optim.SGD(critic.parameters(), lr=0.1)
+    condition = torch.zeros(2, 1)
+    losses = critic_step(generator, critic, optimizer, REAL, condition, NOISE, MIX, gp_weight=10.0)
+    # D(real) = [3, 4], D(fake) = [7, 6]: W = 3.5 - 6.5; loss = 10 * 16 - W
+    assert losses == (163.0, 16.0, -3.0)
+    assert losses.d_loss == 163.0 and losses.wasserstein == -3.0
+    assert generator.conditions == [condition]
+    # d loss / d w = 10 * 2 * (5 - 1) * w / 5 - (mean real - mean fake) = 16 w + [1, 0]
+    assert critic.w.detach().tolist() == pytest.approx([3 - 0.1 * 49, 4 - 0.1 * 64], rel=1e-15)
+    assert critic.b.item() == 0.0  # the bias cancels in W and has no input gradient
+    assert generator.a.grad is None  # the fake batch is made without gradient
+
+    before = critic.w.detach().clone()
+    inf = torch.full_like(REAL, float("inf"))
+    losses = critic_step(generator, critic, optimizer, inf, None, NOISE, MIX, gp_weight=10.0)
+    assert not np.isfinite(losses.d_loss)
+    assert torch.equal(critic.w.detach(), before)  # no update from a non-finite loss
+
+
+def test_generator_step_by_hand():
+    generator, critic = Scale(), Linear([3.0, 4.0], b=1.0)
+    optimizer = torch.optim.SGD(generator.parameters(), lr=0.1)
+    loss = generator_step(generator, critic, optimizer, None, NOISE)
+    assert loss == -7.5  # -mean(D(z)) = -mean([8, 7])
+    assert generator.a.item() == pytest.approx(1 + 0.1 * 6.5, rel=1e-15)  # d loss / d a = -6.5
+    assert critic.w.grad is None and critic.b.grad is None
+    assert critic.w.requires_grad and critic.b.requires_grad  # restored after the step
 
 
 # ---------------------------------------------------------------------- checkpoints
@@ -308,6 +461,89 @@ def test_corrupt_or_foreign_checkpoints_are_refused(tmp_path, rolls):
         trainer(tmp_path / "c", rolls, resume=other / "checkpoint.pt").fit()
     with pytest.raises(CheckpointError, match="no checkpoint at"):
         trainer(tmp_path / "d", rolls, resume=True).fit()
+
+
+def fixture_hooks():
+    """The hooks of the 0.1.0 run in tests/fixtures/0.1.0 (its checkpoint holds their states)."""
+    return [
+        LossLogger(),
+        MetricsHook(plot_every=100, report=False),
+        PlateauStopper("metric_distance", patience=50),
+        Checkpointer(),
+    ]
+
+
+def test_a_checkpoint_of_musiceval_0_1_0_resumes(tmp_path, rolls):
+    old = torch.load(FIXTURES / "checkpoint.pt", weights_only=True)
+    assert old["format"] == "musiceval.models.checkpoint" and "schema" not in old
+    for name in ("checkpoint.pt", "config.json"):
+        shutil.copyfile(FIXTURES / name, tmp_path / name)
+    restored = []
+
+    class Restored(Hook):
+        def on_train_start(self, trainer, state):
+            weights = {k: v.clone() for k, v in state.generator.state_dict().items()}
+            restored.append((weights, trainer.hooks[2].state_dict()))
+
+    hooks = [*fixture_hooks(), Restored()]
+    state = trainer(tmp_path, rolls, tiny(n_steps=6), hooks, resume=True).fit()
+    assert (state.status, state.step) == ("completed", 6)
+    generator, stopper = restored[0]
+    assert generator.keys() == old["generator"].keys()
+    assert all(torch.equal(generator[k], v) for k, v in old["generator"].items())
+    assert stopper == old["hooks"]["2:PlateauStopper"]
+    rows = losses_csv(tmp_path)
+    assert rows[:, 0].tolist() == [1, 2, 3, 4, 5, 6]
+    assert np.array_equal(rows[:4], old["hooks"]["0:LossLogger"]["rows"].numpy())
+    assert np.isfinite(rows[4:]).all()
+    assert MetricHistory.load(tmp_path / "metrics.csv").steps == [0, 2, 4, 6]
+    new = torch.load(tmp_path / "checkpoint.pt", weights_only=True)
+    assert (new["schema"], new["version"], new["step"]) == ("musiceval.checkpoint", 1, 6)
+    assert new["musiceval_version"] == musiceval.__version__ and "format" not in new
+    assert TrainConfig.load(tmp_path / "config.json") == tiny(n_steps=6)
+
+
+def test_the_files_of_musiceval_0_1_0_are_read(tmp_path):
+    assert TrainConfig.load(FIXTURES / "config.json") == tiny()
+    with pytest.raises(
+        DocumentError,
+        match=re.escape("not a musiceval run summary: expected schema 'musiceval.run_summary'"),
+    ):
+        load_summary(FIXTURES / "summary.json")
+
+
+def test_checkpoints_and_configs_of_another_schema_or_version_are_refused(tmp_path, rolls):
+    payload = torch.load(FIXTURES / "checkpoint.pt", weights_only=True)
+    path = tmp_path / "run" / "checkpoint.pt"
+    path.parent.mkdir()
+    torch.save({**payload, "version": 2}, path)
+    with pytest.raises(
+        CheckpointError,
+        match=r"cannot resume: .* holds a musiceval checkpoint "
+        r"of schema version 2; this musiceval reads version 1 only",
+    ):
+        trainer(tmp_path / "run", rolls, resume=True).fit()
+    del payload["format"]
+    torch.save(payload, path)
+    with pytest.raises(
+        CheckpointError,
+        match=re.escape(
+            "not a musiceval checkpoint: expected schema 'musiceval.checkpoint', got None"
+        ),
+    ):
+        trainer(tmp_path / "run", rolls, resume=True).fit()
+    config = json.loads(tiny().save(tmp_path / "config.json").read_text())
+    assert (config["schema"], config["version"]) == ("musiceval.models.TrainConfig", 1)
+    assert config["musiceval_version"] == musiceval.__version__
+    (tmp_path / "config.json").write_text(json.dumps({**config, "version": 2}))
+    with pytest.raises(
+        DocumentError,
+        match="holds a TrainConfig of schema version 2; this musiceval reads version 1 only",
+    ):
+        TrainConfig.load(tmp_path / "config.json")
+    (tmp_path / "config.json").write_text(json.dumps({**config, "lr": -1}))
+    with pytest.raises(DocumentError, match=r"holds a bad TrainConfig: TrainConfig\.lr must be"):
+        TrainConfig.load(tmp_path / "config.json")
 
 
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path, rolls):
@@ -377,6 +613,7 @@ def test_output_directory_of_another_configuration(tmp_path, rolls):
         trainer(tmp_path, rolls)
 
 
+@pytest.mark.filterwarnings(OLD_NAME)  # the 0.1.0 name, on purpose
 def test_unconditional_model_generates_every_track(tmp_path, rolls):
     hook = MetricsHook(plot_every=100, report=False)
     run = trainer(tmp_path, rolls, tiny(conditional=False), [hook])
@@ -453,3 +690,59 @@ def test_the_documented_hook_runs(tmp_path, rolls):
     run.fit()
     hook = run.hooks[-1]
     assert [step for step, _ in hook.log] == [0, 2, 4, 6]
+
+
+# ---------------------------------------------------------------------- module structure
+
+
+def _imports(path, modules):
+    """The musiceval modules ``path`` imports (at any depth: functions and TYPE_CHECKING too),
+    and the private names it takes from them."""
+    targets, private = set(), []
+    aliases = {}
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                targets.add(alias.name)
+                if alias.name.startswith("musiceval"):
+                    aliases[alias.asname or alias.name] = alias.name
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.level == 0, path  # absolute imports only
+            for alias in node.names:
+                module = f"{node.module}.{alias.name}"
+                targets.add(module if module in modules else node.module)
+                if module not in modules and alias.name.startswith("_"):
+                    private.append(module)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id in aliases and re.match(r"_[a-z]", node.attr):
+                private.append(f"{node.value.id}.{node.attr}")
+    return {t for t in targets if t in modules}, private
+
+
+def test_models_has_no_import_cycle_no_private_import_and_small_modules():
+    package = ROOT / "src" / "musiceval"
+    modules = {}
+    for path in package.rglob("*.py"):
+        parts = path.relative_to(package.parent).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    graph = {}
+    for name, path in modules.items():
+        targets, private = _imports(path, modules)
+        own = name + "." if path.name == "__init__.py" else None  # __init__ joins its package
+        graph[name] = {t for t in targets if t != name and not (own and t.startswith(own))}
+        if name.startswith("musiceval.models"):
+            assert private == [], (name, private)
+            assert len(path.read_text().splitlines()) <= 600, name
+
+    def reaches(start, goal, seen):
+        for target in graph[start] - seen:
+            seen.add(target)
+            if target == goal or reaches(target, goal, seen):
+                return True
+        return False
+
+    models = [name for name in modules if name.startswith("musiceval.models")]
+    assert len(models) >= 12
+    assert [name for name in models if reaches(name, name, set())] == []
+    assert "musiceval.models.trainer" not in graph["musiceval.models.events"]
+    assert not any(name.startswith("musiceval.models") for name in graph["musiceval"])

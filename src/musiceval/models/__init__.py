@@ -6,32 +6,40 @@ by a small explicit loop that calls plug-in hooks at named events. The shipped h
 losses, evaluate fixed samples with musiceval's metrics against the training set, stop on a
 plateau, write MIDI/WAV/PNG samples and checkpoint the run. See ``docs/training.md``.
 
+Modules: ``config`` (TrainConfig), ``data`` (the training set, batches, fixed inputs),
+``networks``, ``wgan`` (the WGAN-GP updates), ``events`` (events, Hook, TrainState),
+``trainer`` (the loop), ``checkpoint`` (the checkpoint format), ``run_files`` (config.json,
+summary.json), ``hooks`` and ``evaluation`` (the shipped hooks), ``cli``.
+
 This subpackage needs torch (``pip install "musiceval[torch]"``); ``import musiceval`` does not
 import it.
 """
 
+from musiceval.models.checkpoint import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_SCHEMA,
+    CHECKPOINT_VERSION,
+    CheckpointError,
+)
 from musiceval.models.config import TrainConfig
-from musiceval.models.hooks import (
+from musiceval.models.evaluation import MetricsHook, SampleWriter
+from musiceval.models.events import (
     EVENTS,
     LOSSES,
-    Checkpointer,
     Hook,
-    LossLogger,
-    MetricsHook,
-    PlateauStopper,
-    SampleWriter,
     StopTraining,
-    add_default_hooks,
-)
-from musiceval.models.networks import Critic, Generator
-from musiceval.models.trainer import (
-    CheckpointError,
-    Trainer,
+    TrainerView,
     TrainingDiverged,
     TrainState,
 )
+from musiceval.models.hooks import Checkpointer, LossLogger, PlateauStopper, add_default_hooks
+from musiceval.models.networks import Critic, Generator
+from musiceval.models.trainer import Trainer
 
 __all__ = [
+    "CHECKPOINT_FORMAT",
+    "CHECKPOINT_SCHEMA",
+    "CHECKPOINT_VERSION",
     "EVENTS",
     "LOSSES",
     "CheckpointError",
@@ -47,6 +55,7 @@ __all__ = [
     "TrainConfig",
     "TrainState",
     "Trainer",
+    "TrainerView",
     "TrainingDiverged",
     "add_default_hooks",
 ]

@@ -9,19 +9,22 @@ every run and refuses a directory holding another configuration (unless told to 
 from __future__ import annotations
 
 import dataclasses
-import json
-import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from numbers import Integral, Real
+from numbers import Real
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from musiceval._atomic import atomic_write
+from musiceval._checks import check_bool, check_choice, check_int, check_real, invalid
+from musiceval._documents import load, save
+from musiceval.exceptions import DocumentError, InvalidParameterError
 from musiceval.registry import PER_TRACK
 
-__all__ = ["DEVICES", "SCHEMA", "TrainConfig"]
+if TYPE_CHECKING:
+    import torch
+
+__all__ = ["DEVICES", "SCHEMA", "TrainConfig", "describe_differences", "resolve_device"]
 
 SCHEMA = "musiceval.models.TrainConfig"
 """The ``"schema"`` field of ``config.json``."""
@@ -38,6 +41,7 @@ in-scale ratio, and the polyphonic rate (a chorale voice sings one note at a tim
 
 _STAGE = 16  # the networks halve time and pitch four times
 _MAX_SEED = 2**32 - 1
+_DOCUMENT_HEAD = ("schema", "version", "musiceval_version")
 
 
 @dataclass(frozen=True)
@@ -99,9 +103,9 @@ class TrainConfig:
 
     Raises
     ------
-    TypeError, ValueError
-        When a field has the wrong type or value; the message names the field, what was
-        expected and what was received.
+    musiceval.InvalidParameterError
+        When a field has the wrong type or value (a ``ValueError`` and a ``TypeError``); the
+        message reads ``"TrainConfig.<field> must be <expected>; got <received>"``.
     """
 
     seed: int = 0
@@ -129,18 +133,17 @@ class TrainConfig:
     def __post_init__(self) -> None:
         _int(self, "seed", minimum=0, maximum=_MAX_SEED)
         if _int(self, "n_bars") not in (2, 4):
-            raise ValueError(f"TrainConfig.n_bars must be 2 or 4; got {self.n_bars}")
+            raise invalid("TrainConfig.n_bars", "2 or 4", self.n_bars)
         _int(self, "steps_per_beat")
         if self.n_steps_per_sample % _STAGE:
-            raise ValueError(
+            raise InvalidParameterError(
                 f"TrainConfig.steps_per_beat must make n_bars * 4 * steps_per_beat a multiple "
                 f"of {_STAGE}; got {self.n_bars} * 4 * {self.steps_per_beat} = "
                 f"{self.n_steps_per_sample}"
             )
         if self.chorale_limit is not None:
             _int(self, "chorale_limit")
-        if not isinstance(self.conditional, bool):
-            raise TypeError(f"TrainConfig.conditional must be a bool; got {self.conditional!r}")
+        check_bool("TrainConfig.conditional", self.conditional)
         for name in ("channels", "latent_channels", "n_critic", "batch_size", "n_steps"):
             _int(self, name)
         for name in ("eval_every", "sample_every", "checkpoint_every", "n_eval"):
@@ -148,17 +151,12 @@ class TrainConfig:
         _int(self, "lowest_pitch", minimum=0, maximum=127)
         n_pitches = _int(self, "n_pitches", minimum=_STAGE, maximum=128 - self.lowest_pitch)
         if n_pitches % _STAGE:
-            raise ValueError(
-                f"TrainConfig.n_pitches must be a multiple of {_STAGE}; got {n_pitches}"
-            )
-        _float(self, "lr", positive=True)
-        _float(self, "gp_weight", positive=False)
+            raise invalid("TrainConfig.n_pitches", f"a multiple of {_STAGE}", n_pitches)
+        self._set("lr", check_real("TrainConfig.lr", self.lr, minimum=0, strict=True))
+        self._set("gp_weight", check_real("TrainConfig.gp_weight", self.gp_weight, minimum=0))
         self._set("betas", _betas(self.betas))
         self._set("metrics", _metrics(self.metrics))
-        if self.device not in DEVICES:
-            raise ValueError(
-                f"TrainConfig.device must be one of {list(DEVICES)}; got {self.device!r}"
-            )
+        check_choice("TrainConfig.device", self.device, DEVICES)
 
     def _set(self, name: str, value: Any) -> None:
         object.__setattr__(self, name, value)  # normalise a field of the frozen dataclass
@@ -209,49 +207,46 @@ class TrainConfig:
 
         Raises
         ------
-        ValueError
-            An unknown field (the message lists the known ones), or a bad value.
+        musiceval.InvalidParameterError
+            ``values`` is not a mapping, names an unknown field (the message lists the known
+            ones), or holds a bad value.
         """
         if not isinstance(values, Mapping):
-            raise TypeError(f"values must be a mapping of field names; got {type(values).__name__}")
+            raise invalid("values", "a mapping of field names", values)
         known = [f.name for f in dataclasses.fields(cls)]
         unknown = sorted(set(values) - set(known))
         if unknown:
-            raise ValueError(f"unknown TrainConfig field(s) {unknown}; expected some of {known}")
+            raise InvalidParameterError(
+                f"unknown TrainConfig field(s) {unknown}; expected some of {known}"
+            )
         return cls(**values)
 
     def save(self, path: str | os.PathLike[str]) -> Path:
-        """Write the configuration as JSON, atomically; returns the path."""
-        document = {"schema": SCHEMA, "version": SCHEMA_VERSION, **self.to_dict()}
-        text = json.dumps(document, indent=2) + "\n"
-        return atomic_write(path, lambda file: file.write(text))
+        """Write the configuration as a JSON document, atomically; returns the path.
+
+        The document (``musiceval._documents``) holds ``"schema"`` (:data:`SCHEMA`),
+        ``"version"`` (:data:`SCHEMA_VERSION`), ``"musiceval_version"`` and the fields of
+        :meth:`to_dict`. The directory must exist.
+        """
+        return save(path, SCHEMA, SCHEMA_VERSION, self.to_dict())
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> TrainConfig:
-        """Read a configuration written by :meth:`save`.
+        """Read a configuration written by :meth:`save` (or by musiceval 0.1.0, whose files
+        have no ``"musiceval_version"``).
 
         Raises
         ------
-        ValueError
+        musiceval.exceptions.DocumentError
             The file is not JSON, not a TrainConfig of this schema version, or holds a bad
-            field; the message names the file.
+            field; the message names the file. (A ``ValueError``.)
         """
-        try:
-            document = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{path} is not a JSON TrainConfig: {exc}") from None
-        if not isinstance(document, dict) or document.get("schema") != SCHEMA:
-            raise ValueError(f"{path} is not a TrainConfig file (schema {SCHEMA!r} expected)")
-        if document.get("version") != SCHEMA_VERSION:
-            raise ValueError(
-                f"{path} is a TrainConfig of version {document.get('version')!r}; this musiceval "
-                f"reads version {SCHEMA_VERSION}"
-            )
-        values = {k: v for k, v in document.items() if k not in ("schema", "version")}
+        content = load(path, SCHEMA, SCHEMA_VERSION, what="TrainConfig")
+        values = {k: v for k, v in content.items() if k not in _DOCUMENT_HEAD}
         try:
             return cls.from_dict(values)
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{path}: {exc}") from None
+            raise DocumentError(f"{path} holds a bad TrainConfig: {exc}") from None
 
     def differences(self, other: TrainConfig, *, ignore: tuple[str, ...] = ()) -> dict[str, Any]:
         """Fields whose values differ: ``{name: (self's value, other's value)}``."""
@@ -263,48 +258,55 @@ class TrainConfig:
         }
 
 
-def _int(config: TrainConfig, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
-    value = getattr(config, name)
-    bounds = f">= {minimum}" if maximum is None else f"in [{minimum}, {maximum}]"
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(
-            f"TrainConfig.{name} must be an int {bounds}; got {value!r} ({type(value).__name__})"
+def resolve_device(name: str) -> torch.device:
+    """The torch device of :attr:`TrainConfig.device` (``"auto"``: CUDA if available).
+
+    Raises
+    ------
+    ValueError
+        ``"cuda"`` is requested and torch sees no CUDA device.
+    """
+    import torch
+
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device='cuda' was requested but torch {torch.__version__} sees no CUDA device "
+            f"(torch.cuda.is_available() is False); use device='cpu' or 'auto'"
         )
-    if value < minimum or (maximum is not None and value > maximum):
-        raise ValueError(f"TrainConfig.{name} must be an int {bounds}; got {value}")
-    config._set(name, int(value))
-    return int(value)
+    return torch.device(name)
 
 
-def _float(config: TrainConfig, name: str, *, positive: bool) -> float:
-    value = getattr(config, name)
-    what = "> 0" if positive else ">= 0"
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"TrainConfig.{name} must be a finite number {what}; got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        raise ValueError(f"TrainConfig.{name} must be a finite number {what}; got {value}")
+def describe_differences(differences: Mapping[str, tuple[Any, Any]]) -> str:
+    """``"lr: 0.01 -> 0.001, seed: 0 -> 1"`` for :meth:`TrainConfig.differences`'s dict."""
+    return ", ".join(f"{name}: {old!r} -> {new!r}" for name, (old, new) in differences.items())
+
+
+def _int(config: TrainConfig, name: str, *, minimum: int = 1, maximum: int | None = None) -> int:
+    value = check_int(
+        f"TrainConfig.{name}", getattr(config, name), minimum=minimum, maximum=maximum
+    )
     config._set(name, value)
     return value
 
 
 def _betas(betas: Any) -> tuple[float, float]:
-    message = f"TrainConfig.betas must be two numbers in [0, 1); got {betas!r}"
+    expected = "two numbers in [0, 1)"
     if isinstance(betas, str) or not hasattr(betas, "__len__") or len(betas) != 2:
-        raise TypeError(message)
+        raise invalid("TrainConfig.betas", expected, betas)
     if not all(isinstance(b, Real) and not isinstance(b, bool) for b in betas):
-        raise TypeError(message)
+        raise invalid("TrainConfig.betas", expected, betas)
     if not all(0.0 <= float(b) < 1.0 for b in betas):
-        raise ValueError(message)
+        raise invalid("TrainConfig.betas", expected, betas)
     return (float(betas[0]), float(betas[1]))
 
 
 def _metrics(metrics: Any) -> tuple[str, ...]:
+    expected = f"distinct names from {list(PER_TRACK)}"
     if isinstance(metrics, str) or not hasattr(metrics, "__iter__"):
-        raise TypeError(f"TrainConfig.metrics must be a list of metric names; got {metrics!r}")
+        raise invalid("TrainConfig.metrics", f"a list of {expected}", metrics)
     names = tuple(metrics)
     if not names or len(set(names)) < len(names) or not set(names) <= set(PER_TRACK):
-        raise ValueError(
-            f"TrainConfig.metrics must be distinct names from {list(PER_TRACK)}; got {list(names)}"
-        )
+        raise invalid("TrainConfig.metrics", expected, list(names))
     return names

@@ -33,7 +33,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["DEPTH", "N_MIDI_PITCHES", "Critic", "Generator", "latent_shape"]
+from musiceval.exceptions import InvalidParameterError
+from musiceval.models.config import TrainConfig
+
+__all__ = ["DEPTH", "N_MIDI_PITCHES", "Critic", "Generator", "build_networks", "latent_shape"]
 
 DEPTH = 4
 """Stride-2 stages of the encoder, the decoder and the critic: each side divides by 16."""
@@ -125,8 +128,11 @@ class Generator(nn.Module):
         window = slice(self.lowest_pitch, self.lowest_pitch + self.n_pitches)
         if self.conditional:
             if condition is None:
-                raise ValueError("condition must be a (batch, n_steps, 128) tensor; got None")
-            h = condition[:, None, :, window]  # (batch, 1, steps, pitches)
+                raise InvalidParameterError(
+                    "condition must be a (batch, n_steps, 128) tensor; got None"
+                )
+            given = condition[:, :, window]  # (batch, steps, pitches)
+            h = given[:, None]
             skips = []
             for block in self.encoder:
                 h = block(h)
@@ -140,7 +146,7 @@ class Generator(nn.Module):
                 h = block(h)
         inner = self.head(h).permute(0, 2, 3, 1)  # (batch, steps, pitches, generated tracks)
         if self.conditional:
-            inner = torch.cat([condition[:, :, window, None], inner], dim=3)
+            inner = torch.cat([given[..., None], inner], dim=3)
         batch = z.shape[0]
         below = inner.new_full((batch, self.n_steps, self.lowest_pitch, self.n_tracks), -1.0)
         above_n = N_MIDI_PITCHES - self.lowest_pitch - self.n_pitches
@@ -188,6 +194,43 @@ class Critic(nn.Module):
         window = x[:, :, self.lowest_pitch : self.lowest_pitch + self.n_pitches, :]
         h = self.features(window.permute(0, 3, 1, 2))
         return self.score(h.flatten(start_dim=1)).squeeze(1)
+
+
+def build_networks(
+    config: TrainConfig, n_tracks: int, device: torch.device
+) -> tuple[Generator, Critic]:
+    """The generator and critic of a run, on ``device``, initialised from torch's generator
+    seeded ``config.seed`` (the caller's global torch RNG is left as it was).
+
+    Parameters
+    ----------
+    config : TrainConfig
+        Sizes (``n_steps_per_sample``, ``channels``, ``latent_channels``, the pitch window),
+        ``conditional`` and ``seed``.
+    n_tracks : int
+        Tracks of the data.
+    device : torch.device
+        Where the networks live.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        generator = Generator(
+            n_steps=config.n_steps_per_sample,
+            n_tracks=n_tracks,
+            conditional=config.conditional,
+            channels=config.channels,
+            latent_channels=config.latent_channels,
+            lowest_pitch=config.lowest_pitch,
+            n_pitches=config.n_pitches,
+        ).to(device)
+        critic = Critic(
+            n_steps=config.n_steps_per_sample,
+            n_tracks=n_tracks,
+            channels=config.channels,
+            lowest_pitch=config.lowest_pitch,
+            n_pitches=config.n_pitches,
+        ).to(device)
+    return generator, critic
 
 
 def _down(width_in: int, width_out: int, *, batch_norm: bool) -> nn.Sequential:

@@ -1,8 +1,9 @@
 """The training loop: WGAN-GP on piano rolls, with hooks called at named events.
 
 One explicit loop (no framework): each *step* runs ``n_critic`` critic updates, each on a new
-batch, then one generator update. Hooks (:class:`~musiceval.models.hooks.Hook`) are called as
-``hook.on_<event>(trainer, state)`` in the order they were registered::
+batch, then one generator update (the maths: :mod:`musiceval.models.wgan`). Hooks
+(:class:`~musiceval.models.events.Hook`) are called as ``hook.on_<event>(trainer, state)`` in
+the order they were registered::
 
     on_train_start                        once, after the models are built (or restored)
     on_evaluate                           at step 0, on a fresh start only
@@ -14,49 +15,79 @@ batch, then one generator update. Hooks (:class:`~musiceval.models.hooks.Hook`) 
         on_epoch_end                      when the step ends a pass over the training data
     on_train_end                          once, after the last step or a StopTraining
 
-A hook stops training by raising :class:`~musiceval.models.hooks.StopTraining`: the other
+A hook stops training by raising :class:`~musiceval.models.events.StopTraining`: the other
 hooks still receive the current event, the step's later events are skipped, and
 ``on_train_end`` runs. Any other exception from a hook propagates (with a note naming the
 hook, the event and the step); checkpoints written before it stay intact.
 
-Checkpoints requested during a step (:meth:`Trainer.save_checkpoint`) are written when all of
-the step's events have run, so a checkpoint holds every hook's state at the end of that step,
-whatever the order of the hooks. A non-finite loss, or non-finite weights at checkpoint time,
-stop training with :class:`TrainingDiverged`; the last checkpoint on disk is the last good one.
+Checkpoints (:mod:`musiceval.models.checkpoint`) requested during a step
+(:meth:`Trainer.save_checkpoint`) are written when all of the step's events have run, so a
+checkpoint holds every hook's state at the end of that step, whatever the order of the hooks. A
+non-finite loss, or non-finite weights at checkpoint time, stop training with
+:class:`TrainingDiverged`; the last checkpoint on disk is the last good one. ``config.json`` and
+``summary.json`` are :mod:`musiceval.models.run_files`'s.
 
 Determinism: the data order of epoch ``e`` is a permutation drawn from
 ``numpy.random.default_rng([seed, e])`` (epochs are 1-based), the fixed evaluation inputs from
 ``default_rng([seed, 0])`` and a torch generator seeded ``seed``, the weights from torch's
 generator seeded ``seed`` (the caller's global torch RNG is left as it was), the training noise
-from a torch generator seeded ``seed + 1`` whose state is checkpointed. Resuming from a
-checkpoint therefore repeats, on the same device and thread count, the losses of an
-uninterrupted run.
+and the penalty's interpolation weights from a torch generator seeded ``seed + 1`` whose state
+is checkpointed. Resuming from a checkpoint therefore repeats, on the same device and thread
+count, the losses of an uninterrupted run.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
 import time
-import warnings
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 
-from musiceval._atomic import atomic_path, atomic_write
-from musiceval.models.config import TrainConfig
-from musiceval.models.data import training_data
-from musiceval.models.hooks import EVENTS, Hook, StopTraining
-from musiceval.models.networks import Critic, Generator, latent_shape
+from musiceval._checks import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_names,
+    check_path,
+    invalid,
+)
+from musiceval.exceptions import InvalidParameterError
+from musiceval.models.checkpoint import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_SCHEMA,
+    CHECKPOINT_VERSION,
+    CheckpointError,
+    describe_last_checkpoint,
+    read_checkpoint,
+    restore_hooks,
+    restore_training,
+    write_checkpoint,
+)
+from musiceval.models.config import TrainConfig, resolve_device
+from musiceval.models.data import fixed_inputs, step_batches, steps_per_epoch, training_data
+from musiceval.models.events import (
+    EVENTS,
+    Hook,
+    StopTraining,
+    TrainingDiverged,
+    TrainState,
+    check_hook,
+)
+from musiceval.models.networks import build_networks, latent_shape
+from musiceval.models.run_files import check_out_dir, open_run, run_summary, write_summary
+from musiceval.models.wgan import critic_step, generator_step
 
 __all__ = [
     "CHECKPOINT_FORMAT",
+    "CHECKPOINT_SCHEMA",
+    "CHECKPOINT_VERSION",
     "CheckpointError",
     "TrainState",
     "Trainer",
@@ -64,72 +95,7 @@ __all__ = [
     "resolve_device",
 ]
 
-CHECKPOINT_FORMAT = "musiceval.models.checkpoint"
-"""The ``"format"`` entry of a checkpoint."""
-
-CHECKPOINT_VERSION = 1
-"""The ``"version"`` entry of a checkpoint; :meth:`Trainer.fit` resumes from this one only."""
-
 _STEP_EVENTS = ("on_step_end", "on_evaluate")  # the events gated by a hook's every=
-_RESUME_MAY_CHANGE = ("n_steps", "device")  # config fields a resumed run may change
-_FRESH_MAY_CHANGE = ("device",)  # and a fresh run in the same directory
-
-
-class TrainingDiverged(RuntimeError):
-    """A loss or a weight became NaN or infinite; training stopped."""
-
-
-class CheckpointError(ValueError):
-    """A checkpoint cannot be resumed from: unreadable, of another format or configuration."""
-
-
-@dataclass
-class TrainState:
-    """What hooks read (and may annotate) at each event.
-
-    Attributes
-    ----------
-    config : TrainConfig
-        The run's configuration.
-    generator, critic : torch.nn.Module
-        The networks (in training mode, except while :meth:`Trainer.fixed_samples` runs).
-    fixed_condition : torch.Tensor of shape (n_eval, n_steps, 128), or None
-        The fixed conditioning soprano lines in -1/+1 on the training device (None when
-        unconditional).
-    fixed_noise : torch.Tensor of shape (n_eval, latent_channels, n_steps / 16, n_pitches / 16)
-        The fixed noise, on the training device.
-    step : int
-        Training steps completed (1-based: 1 after the first generator update; 0 before).
-    epoch : int
-        Epoch of the latest step (1-based; 0 before the first step).
-    losses : dict of str to float
-        The latest step's losses: ``g_loss`` (generator, ``-mean D(G(z))``), ``d_loss`` (critic,
-        ``mean D(fake) - mean D(real) + gp_weight * gp``), ``gp`` (gradient penalty, unweighted)
-        and ``wasserstein`` (``mean D(real) - mean D(fake)``, the critic's estimate of the
-        Wasserstein distance); the last three averaged over the step's critic updates.
-    metrics : dict of str to ndarray
-        The latest evaluation's mean metric value per track (filled by ``MetricsHook``).
-    metric_distance : float or None
-        The latest evaluation's mean absolute z-score of the generated tracks against the
-        training set (filled by ``MetricsHook``); lower is closer.
-    status : str
-        ``"running"``, then ``"completed"``, ``"stopped"`` (a StopTraining) or ``"diverged"``.
-    stop_reason : str or None
-        The message of the StopTraining (prefixed by the hook) or of the divergence.
-    """
-
-    config: TrainConfig
-    generator: torch.nn.Module
-    critic: torch.nn.Module
-    fixed_condition: torch.Tensor | None
-    fixed_noise: torch.Tensor
-    step: int = 0
-    epoch: int = 0
-    losses: dict[str, float] = field(default_factory=dict)
-    metrics: dict[str, np.ndarray] = field(default_factory=dict)
-    metric_distance: float | None = None
-    status: str = "running"
-    stop_reason: str | None = None
 
 
 @dataclass
@@ -138,24 +104,6 @@ class _Registration:
     every: int
     label: str
     seconds: dict[str, float]
-
-
-def resolve_device(name: str) -> torch.device:
-    """The torch device of :attr:`TrainConfig.device` (``"auto"``: CUDA if available).
-
-    Raises
-    ------
-    ValueError
-        ``"cuda"`` is requested and torch sees no CUDA device.
-    """
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError(
-            f"device='cuda' was requested but torch {torch.__version__} sees no CUDA device "
-            f"(torch.cuda.is_available() is False); use device='cpu' or 'auto'"
-        )
-    return torch.device(name)
 
 
 class Trainer:
@@ -187,10 +135,11 @@ class Trainer:
 
     Raises
     ------
+    musiceval.InvalidParameterError
+        A bad argument, or ``resume`` and ``overwrite`` both set.
     ValueError
         ``out_dir`` holds a run of a different configuration (and ``overwrite`` is False), its
-        ``config.json`` is unreadable, ``resume`` and ``overwrite`` are both set, or the device
-        is unavailable.
+        ``config.json`` is unreadable, or the device is unavailable.
     """
 
     def __init__(
@@ -205,28 +154,28 @@ class Trainer:
         overwrite: bool = False,
         progress: bool = True,
     ) -> None:
-        if not isinstance(config, TrainConfig):
-            raise TypeError(f"config must be a TrainConfig; got {type(config).__name__}")
-        if not isinstance(out_dir, str | os.PathLike):
-            raise TypeError(f"out_dir must be a str or os.PathLike; got {type(out_dir).__name__}")
-        for name, value in (("overwrite", overwrite), ("progress", progress)):
-            if not isinstance(value, bool):
-                raise TypeError(f"{name} must be a bool; got {value!r}")
+        check_instance("config", config, TrainConfig, "a TrainConfig")
+        check_bool("overwrite", overwrite)
+        check_bool("progress", progress)
         if not isinstance(resume, bool | str | os.PathLike):
-            raise TypeError(f"resume must be a bool or a checkpoint path; got {resume!r}")
+            raise invalid("resume", "True, False or a checkpoint path", resume)
         if resume is not False and overwrite:
-            raise ValueError("resume and overwrite exclude each other; choose one")
+            raise InvalidParameterError("resume and overwrite exclude each other; choose one")
         self._config = config
-        self._out_dir = Path(out_dir)
+        self._out_dir = check_path("out_dir", out_dir)
         self._progress = progress
         self._device = resolve_device(config.device)
         if resume is True:
             self._resume_from: Path | None = self.checkpoint_path
         else:
             self._resume_from = None if resume is False else Path(resume)
-        self._check_out_dir(overwrite)
+        check_out_dir(
+            self._out_dir, config, resuming=self._resume_from is not None, overwrite=overwrite
+        )
         self._data_argument = data
-        self._track_names_argument = None if track_names is None else tuple(track_names)
+        self._track_names_argument = None
+        if track_names is not None:
+            self._track_names_argument = check_names("track_names", track_names)
         self._pending_checkpoints: list[Path] = []
         self._in_step = False
         self._last_checkpoint: tuple[Path, int] | None = None
@@ -305,18 +254,23 @@ class Trainer:
         Parameters
         ----------
         hook : Hook
-            An instance of a :class:`~musiceval.models.hooks.Hook` subclass.
+            An instance of a :class:`~musiceval.models.events.Hook` subclass, whose methods
+            named ``on_*`` are all events of :data:`~musiceval.models.events.EVENTS` (a
+            misspelt event such as ``on_step_ends`` would never be called, so it is refused).
         every : int, default=1
             Call the hook's ``on_step_end`` and ``on_evaluate`` only at steps that are multiples
             of ``every`` (step 0 included); the other events always reach it.
+
+        Raises
+        ------
+        musiceval.InvalidParameterError
+            ``hook`` is not a Hook, has an ``on_*`` method that is not an event, or ``every``
+            is not an int >= 1.
+        RuntimeError
+            :meth:`fit` has started.
         """
-        if not isinstance(hook, Hook):
-            raise TypeError(
-                f"hook must be an instance of musiceval.models.Hook (subclass it and override "
-                f"the events you need); got {type(hook).__name__}"
-            )
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be an int >= 1; got {every!r}")
+        check_hook(hook)
+        every = check_int("every", every)
         if self._state is not None:
             raise RuntimeError("hooks must be registered before fit()")
         label = f"{len(self._hooks)}:{type(hook).__name__}"
@@ -386,103 +340,17 @@ class Trainer:
         return self._last_checkpoint
 
     def _write_checkpoint(self, path: Path) -> None:
-        state = self.state
-        for name, network in (("generator", state.generator), ("critic", state.critic)):
-            if not all(bool(torch.isfinite(p).all()) for p in network.state_dict().values()):
-                raise TrainingDiverged(
-                    f"the {name} holds NaN or infinite weights at step {state.step}; the "
-                    f"checkpoint {path} was not written. {self._last_good()}"
-                )
-        payload = {
-            "format": CHECKPOINT_FORMAT,
-            "version": CHECKPOINT_VERSION,
-            "config": self._config.to_dict(),
-            "step": state.step,
-            "epoch": state.epoch,
-            "generator": state.generator.state_dict(),
-            "critic": state.critic.state_dict(),
-            "g_optimizer": self._g_optimizer.state_dict(),
-            "d_optimizer": self._d_optimizer.state_dict(),
-            "noise_rng": self._noise_rng.get_state(),
-            "fixed_indices": torch.as_tensor(self._fixed_indices),
-            "fixed_noise": state.fixed_noise.cpu(),
-            "hooks": {entry.label: entry.hook.state_dict() for entry in self._hooks},
-        }
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as temporary:
-            torch.save(payload, temporary)
-        self._last_checkpoint = (path, state.step)
-
-    def _last_good(self) -> str:
-        if self._last_checkpoint is None:
-            return "No checkpoint was written by this run."
-        path, step = self._last_checkpoint
-        return f"The last good checkpoint is {path} (step {step})."
-
-    def _read_checkpoint(self, path: Path) -> dict[str, Any]:
-        """The checkpoint's contents, checked; raises CheckpointError before changing anything."""
-        if not path.is_file():
-            raise CheckpointError(
-                f"cannot resume: no checkpoint at {path}; start a fresh run (without resume)"
-            )
-        try:
-            payload = torch.load(path, map_location=self._device, weights_only=True)
-        except Exception as exc:  # any unreadable file is refused, whatever torch raises
-            raise CheckpointError(
-                f"cannot resume: {path} is not a readable checkpoint ({type(exc).__name__}: "
-                f"{exc}); it may be truncated or corrupt. Start again with overwrite=True "
-                f"(--overwrite)"
-            ) from exc
-        if not isinstance(payload, dict) or payload.get("format") != CHECKPOINT_FORMAT:
-            raise CheckpointError(f"cannot resume: {path} is not a musiceval models checkpoint")
-        if payload.get("version") != CHECKPOINT_VERSION:
-            raise CheckpointError(
-                f"cannot resume: {path} is a checkpoint of version {payload.get('version')!r}; "
-                f"this musiceval reads version {CHECKPOINT_VERSION}"
-            )
-        try:
-            saved = TrainConfig.from_dict(payload["config"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(
-                f"cannot resume: {path} holds a bad configuration: {exc}"
-            ) from exc
-        differences = saved.differences(self._config, ignore=_RESUME_MAY_CHANGE)
-        if differences:
-            raise CheckpointError(
-                f"cannot resume: {path} was written with another configuration "
-                f"({_describe(differences)}); only n_steps and device may change on resume"
-            )
-        return payload
-
-    # ------------------------------------------------------------------ output directory
-
-    def _check_out_dir(self, overwrite: bool) -> None:
-        path = self._out_dir / "config.json"
-        if path.exists() and not path.is_file():
-            raise ValueError(f"{path} exists and is not a file; choose another out_dir")
-        if not path.exists() or overwrite:
-            return
-        try:
-            previous = TrainConfig.load(path)
-        except ValueError as exc:
-            raise ValueError(
-                f"{self._out_dir} holds an unreadable config.json ({exc}); pass overwrite=True "
-                f"(--overwrite) to start a new run there, or choose another output directory"
-            ) from None
-        resuming = self._resume_from is not None
-        ignore = _RESUME_MAY_CHANGE if resuming else _FRESH_MAY_CHANGE
-        differences = previous.differences(self._config, ignore=ignore)
-        if differences:
-            advice = (
-                "a resumed run may change only n_steps and device"
-                if resuming
-                else "pass overwrite=True (--overwrite) to replace it, or choose another output "
-                "directory"
-            )
-            raise ValueError(
-                f"{self._out_dir} holds a run of a different configuration "
-                f"({_describe(differences)}); {advice}"
-            )
+        write_checkpoint(
+            path,
+            self.state,
+            g_optimizer=self._g_optimizer,
+            d_optimizer=self._d_optimizer,
+            noise_rng=self._noise_rng,
+            fixed_indices=self._fixed_indices,
+            hooks={entry.label: entry.hook for entry in self._hooks},
+            last_checkpoint=self._last_checkpoint,
+        )
+        self._last_checkpoint = (path, self.state.step)
 
     # ------------------------------------------------------------------ training
 
@@ -500,28 +368,20 @@ class Trainer:
             A loss or weight became NaN or infinite (the message names the last good
             checkpoint). ``summary.json`` records the failure.
         CheckpointError
-            The checkpoint to resume from is missing, unreadable or of another configuration.
+            The checkpoint to resume from is missing, unreadable, of another configuration or
+            past ``config.n_steps``.
         """
         if self._state is not None:
             raise RuntimeError("fit() runs once per Trainer; build a new Trainer to train again")
         started = time.perf_counter()
         self._load_data()
-        payload = None if self._resume_from is None else self._read_checkpoint(self._resume_from)
-        if payload is not None and payload["step"] > self._config.n_steps:
-            raise ValueError(
-                f"the checkpoint {self._resume_from} is at step {payload['step']}, past "
-                f"n_steps={self._config.n_steps}; resume with more steps (--steps) to continue"
-            )
-        if payload is None and self.checkpoint_path.exists():
-            warnings.warn(
-                f"{self.checkpoint_path} exists; this fresh run replaces it at its first "
-                f"checkpoint (resume=True, --resume, continues it instead)",
-                RuntimeWarning,
-                stacklevel=2,
-            )
+        payload = None
+        if self._resume_from is not None:
+            payload = read_checkpoint(self._resume_from, self._config, device=self._device)
         state = self._build(payload)
-        self._out_dir.mkdir(parents=True, exist_ok=True)
-        self._config.save(self._out_dir / "config.json")
+        open_run(
+            self._out_dir, self._config, fresh=payload is None, checkpoint=self.checkpoint_path
+        )
         bar = self._progress_bar(state.step)
         finished = False
         try:
@@ -553,7 +413,8 @@ class Trainer:
         """One step and its events; returns the stop reason, if a hook asked to stop."""
         step = state.step + 1
         epoch = (step - 1) // self._steps_per_epoch + 1
-        losses = self._train_step(self._batches(step, epoch), step, epoch)
+        batches = step_batches(self._config, len(self._data), step)
+        losses = self._train_step(torch.from_numpy(batches).to(self._device), step, epoch)
         state.step, state.epoch, state.losses = step, epoch, losses
         if bar is not None:
             bar.set_postfix(
@@ -595,41 +456,31 @@ class Trainer:
     def _train_step(self, batches: torch.Tensor, step: int, epoch: int) -> dict[str, float]:
         """``n_critic`` critic updates (one per batch), then one generator update."""
         config = self._config
-        generator, critic = self._state.generator, self._state.critic
-        d_losses, penalties, distances = [], [], []
+        generator, critic = self.state.generator, self.state.critic
+        critic_losses = []
         for indices in batches:
             real = self._data_tensor[indices].float() * 2 - 1
             condition = real[..., 0] if config.conditional else None
-            with torch.no_grad():
-                fake = generator(condition, self._noise(len(real)))
+            noise = self._noise(len(real))
             mix = torch.rand(len(real), 1, 1, 1, generator=self._noise_rng).to(self._device)
-            mixed = (mix * real + (1 - mix) * fake).requires_grad_(True)
-            (gradient,) = torch.autograd.grad(critic(mixed).sum(), mixed, create_graph=True)
-            penalty = ((gradient.flatten(start_dim=1).norm(dim=1) - 1) ** 2).mean()
-            scores = critic(torch.cat([real, fake]))  # no batch norm: one pass for both
-            distance = scores[: len(real)].mean() - scores[len(real) :].mean()
-            loss = config.gp_weight * penalty - distance
-            values = torch.stack([loss, penalty, distance]).tolist()  # one device sync
-            self._check_finite("critic loss", values[0], step, epoch)
-            self._d_optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            self._d_optimizer.step()
-            d_losses.append(values[0])
-            penalties.append(values[1])
-            distances.append(values[2])
-        critic.requires_grad_(False)
-        try:
-            fake = generator(condition, self._noise(len(real)))
-            g_loss = -critic(fake).mean()
-            g_value = g_loss.item()
-            self._check_finite("generator loss", g_value, step, epoch)
-            self._g_optimizer.zero_grad(set_to_none=True)
-            g_loss.backward()
-            self._g_optimizer.step()
-        finally:
-            critic.requires_grad_(True)
+            losses = critic_step(
+                generator,
+                critic,
+                self._d_optimizer,
+                real,
+                condition,
+                noise,
+                mix,
+                gp_weight=config.gp_weight,
+            )
+            self._check_finite("critic loss", losses.d_loss, step, epoch)
+            critic_losses.append(losses)
+        noise = self._noise(len(real))
+        g_loss = generator_step(generator, critic, self._g_optimizer, condition, noise)
+        self._check_finite("generator loss", g_loss, step, epoch)
+        d_losses, penalties, distances = zip(*critic_losses, strict=True)
         return {
-            "g_loss": g_value,
+            "g_loss": g_loss,
             "d_loss": float(np.mean(d_losses)),
             "gp": float(np.mean(penalties)),
             "wasserstein": float(np.mean(distances)),
@@ -640,7 +491,8 @@ class Trainer:
         if not math.isfinite(value):
             raise TrainingDiverged(
                 f"the {name} is {value} at step {step} (epoch {epoch}); training stopped before "
-                f"the update, and no checkpoint of this step was written. {self._last_good()} "
+                f"the update, and no checkpoint of this step was written. "
+                f"{describe_last_checkpoint(self._last_checkpoint)} "
                 f"Try a lower lr, or check the data and the hooks that change the networks."
             )
 
@@ -649,17 +501,6 @@ class Trainer:
             self._config.n_steps_per_sample, self._config.n_pitches, self._config.latent_channels
         )
         return torch.randn(n, *shape, generator=self._noise_rng).to(self._device)
-
-    def _batches(self, step: int, epoch: int) -> torch.Tensor:
-        """Indices ``(n_critic, batch_size)`` of the step's batches (a slice of the epoch's
-        permutation)."""
-        if self._permutation is None or self._permutation[0] != epoch:
-            order = np.random.default_rng([self._config.seed, epoch]).permutation(len(self._data))
-            self._permutation = (epoch, order)
-        per_step = self._config.n_critic * self._config.batch_size
-        first = ((step - 1) % self._steps_per_epoch) * per_step
-        chosen = self._permutation[1][first : first + per_step]
-        return torch.from_numpy(chosen.reshape(self._config.n_critic, -1)).to(self._device)
 
     # ------------------------------------------------------------------ set-up
 
@@ -672,50 +513,30 @@ class Trainer:
         data.flags.writeable = False
         self._data = data
         self._track_names = names
-        self._steps_per_epoch = len(data) // (config.n_critic * config.batch_size)
-        self._permutation: tuple[int, np.ndarray] | None = None
+        self._steps_per_epoch = steps_per_epoch(config, len(data))
 
     def _build(self, payload: dict[str, Any] | None) -> TrainState:
         """Networks, optimisers, RNG and fixed inputs: new, or all restored from ``payload``."""
         config = self._config
-        n_steps, n_tracks = config.n_steps_per_sample, self._data.shape[3]
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(config.seed)
-            generator = Generator(
-                n_steps=n_steps,
-                n_tracks=n_tracks,
-                conditional=config.conditional,
-                channels=config.channels,
-                latent_channels=config.latent_channels,
-                lowest_pitch=config.lowest_pitch,
-                n_pitches=config.n_pitches,
-            ).to(self._device)
-            critic = Critic(
-                n_steps=n_steps,
-                n_tracks=n_tracks,
-                channels=config.channels,
-                lowest_pitch=config.lowest_pitch,
-                n_pitches=config.n_pitches,
-            ).to(self._device)
-        adam = {"lr": config.lr, "betas": config.betas}
-        g_optimizer = torch.optim.Adam(generator.parameters(), **adam)
-        d_optimizer = torch.optim.Adam(critic.parameters(), **adam)
+        generator, critic = build_networks(config, self._data.shape[3], self._device)
+        g_optimizer = torch.optim.Adam(generator.parameters(), lr=config.lr, betas=config.betas)
+        d_optimizer = torch.optim.Adam(critic.parameters(), lr=config.lr, betas=config.betas)
         noise_rng = torch.Generator().manual_seed(config.seed + 1)
         if payload is None:
-            indices = np.sort(
-                np.random.default_rng([config.seed, 0]).choice(
-                    len(self._data), config.n_eval, replace=False
-                )
-            )
-            eval_rng = torch.Generator().manual_seed(config.seed)
-            shape = latent_shape(n_steps, config.n_pitches, config.latent_channels)
-            fixed_noise = torch.randn(config.n_eval, *shape, generator=eval_rng)
+            indices, fixed_noise = fixed_inputs(config, len(self._data))
             step = epoch = 0
         else:
-            indices, fixed_noise, step, epoch = self._restore(
-                payload, generator, critic, g_optimizer, d_optimizer, noise_rng
+            indices, fixed_noise, step, epoch = restore_training(
+                payload,
+                generator=generator,
+                critic=critic,
+                g_optimizer=g_optimizer,
+                d_optimizer=d_optimizer,
+                noise_rng=noise_rng,
+                n_eval=config.n_eval,
+                n_samples=len(self._data),
+                source=str(self._resume_from),
             )
-        fixed_noise = fixed_noise.to(self._device)
         condition = None
         if config.conditional:
             rows = torch.from_numpy(indices).to(self._device)
@@ -728,58 +549,14 @@ class Trainer:
             generator=generator,
             critic=critic,
             fixed_condition=condition,
-            fixed_noise=fixed_noise,
+            fixed_noise=fixed_noise.to(self._device),
             step=step,
             epoch=epoch,
         )
         if payload is not None:
-            self._restore_hooks(payload)
+            hooks = {entry.label: entry.hook for entry in self._hooks}
+            restore_hooks(payload, hooks, source=str(self._resume_from))
         return self._state
-
-    def _restore(
-        self,
-        payload: dict[str, Any],
-        generator: Generator,
-        critic: Critic,
-        g_optimizer: torch.optim.Optimizer,
-        d_optimizer: torch.optim.Optimizer,
-        noise_rng: torch.Generator,
-    ) -> tuple[np.ndarray, torch.Tensor, int, int]:
-        """Load the networks, optimisers and RNG (all new objects) from a checked payload."""
-        path = self._resume_from
-        try:
-            generator.load_state_dict(payload["generator"])
-            critic.load_state_dict(payload["critic"])
-            g_optimizer.load_state_dict(payload["g_optimizer"])
-            d_optimizer.load_state_dict(payload["d_optimizer"])
-            noise_rng.set_state(payload["noise_rng"].cpu())
-            indices = payload["fixed_indices"].cpu().numpy()
-            fixed_noise = payload["fixed_noise"]
-            step, epoch = int(payload["step"]), int(payload["epoch"])
-        except (KeyError, RuntimeError, ValueError, TypeError, AttributeError) as exc:
-            raise CheckpointError(
-                f"cannot resume: {path} is incomplete or mismatched: {exc}"
-            ) from exc
-        if not (0 <= step and indices.shape == (self._config.n_eval,)):
-            raise CheckpointError(f"cannot resume: {path} holds an inconsistent step or inputs")
-        if indices.max(initial=0) >= len(self._data):
-            raise CheckpointError(
-                f"cannot resume: {path} refers to training sample {int(indices.max())} but the "
-                f"data holds {len(self._data)}; resume with the same data"
-            )
-        return indices, fixed_noise, step, epoch
-
-    def _restore_hooks(self, payload: dict[str, Any]) -> None:
-        saved = payload.get("hooks", {})
-        for entry in self._hooks:
-            if entry.label in saved:
-                try:
-                    entry.hook.load_state_dict(saved[entry.label])
-                except (KeyError, TypeError, ValueError) as exc:
-                    raise CheckpointError(
-                        f"cannot resume: the state of hook {entry.label} in "
-                        f"{self._resume_from} does not fit it: {exc}"
-                    ) from exc
 
     def _progress_bar(self, initial: int) -> Any:
         if not self._progress:
@@ -796,44 +573,12 @@ class Trainer:
         )
 
     def _write_summary(self, state: TrainState) -> None:
-        seconds = self.hook_seconds
-        wall = self._wall_seconds
-        summary = {
-            "status": state.status,
-            "stop_reason": state.stop_reason,
-            "step": state.step,
-            "epoch": state.epoch,
-            "n_steps": self._config.n_steps,
-            "device": str(self._device),
-            "torch_threads": torch.get_num_threads(),
-            "wall_seconds": wall,
-            "losses": state.losses,
-            "metrics": {name: np.asarray(v).tolist() for name, v in state.metrics.items()},
-            "metric_distance": state.metric_distance,
-            "hook_seconds": seconds,
-            "hook_share": {
-                label: (sum(events.values()) / wall if wall > 0 else None)
-                for label, events in seconds.items()
-            },
-            "last_checkpoint": None
-            if self._last_checkpoint is None
-            else {"path": str(self._last_checkpoint[0]), "step": self._last_checkpoint[1]},
-        }
-        text = json.dumps(_json_safe(summary), indent=2) + "\n"
-        self._out_dir.mkdir(parents=True, exist_ok=True)
-        atomic_write(self._out_dir / "summary.json", lambda file: file.write(text))
-
-
-def _describe(differences: dict[str, Any]) -> str:
-    return ", ".join(f"{name}: {old!r} -> {new!r}" for name, (old, new) in differences.items())
-
-
-def _json_safe(value: Any) -> Any:
-    """Non-finite floats as None, so that the file is standard JSON."""
-    if isinstance(value, dict):
-        return {key: _json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(item) for item in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
+        summary = run_summary(
+            state,
+            device=str(self._device),
+            torch_threads=torch.get_num_threads(),
+            wall_seconds=self._wall_seconds,
+            hook_seconds=self.hook_seconds,
+            last_checkpoint=self._last_checkpoint,
+        )
+        write_summary(self._out_dir, summary)

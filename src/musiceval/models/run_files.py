@@ -1,0 +1,178 @@
+"""The files of an output directory that the trainer itself owns: ``config.json`` and
+``summary.json``, and the policy of when a directory may be (re)used.
+
+Both are JSON documents of ``musiceval._documents`` (``"schema"``, ``"version"``,
+``"musiceval_version"``, then their fields; non-finite numbers written as the strings
+``"nan"``, ``"inf"`` and ``"-inf"``). ``config.json`` is :meth:`TrainConfig.save`'s file;
+``summary.json`` (:data:`SUMMARY_SCHEMA`) describes a finished, stopped or diverged run.
+
+A directory whose ``config.json`` holds another configuration is refused: a fresh run may change
+only the device (or pass ``overwrite``), a resumed run only ``n_steps`` and the device.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from musiceval._documents import decode_float, decode_floats, load, save
+from musiceval.models.checkpoint import RESUME_MAY_CHANGE
+from musiceval.models.config import TrainConfig, describe_differences
+from musiceval.models.events import TrainState
+
+__all__ = [
+    "FRESH_MAY_CHANGE",
+    "SUMMARY_SCHEMA",
+    "SUMMARY_VERSION",
+    "check_out_dir",
+    "load_summary",
+    "open_run",
+    "run_summary",
+    "write_summary",
+]
+
+SUMMARY_SCHEMA = "musiceval.run_summary"
+"""The ``"schema"`` entry of ``summary.json``."""
+
+SUMMARY_VERSION = 1
+"""The ``"version"`` entry of ``summary.json``."""
+
+FRESH_MAY_CHANGE = ("device",)
+"""The configuration fields a fresh run may change in a directory holding another run."""
+
+
+def check_out_dir(
+    out_dir: str | os.PathLike[str], config: TrainConfig, *, resuming: bool, overwrite: bool
+) -> None:
+    """Refuse ``out_dir`` if its ``config.json`` holds a run that ``config`` may not continue.
+
+    Raises
+    ------
+    ValueError
+        ``config.json`` is not a file, cannot be read (unless ``overwrite``), or holds a
+        configuration that differs from ``config`` in more than the device (a fresh run, unless
+        ``overwrite``) or than ``n_steps`` and the device (``resuming``).
+    """
+    directory = Path(out_dir)
+    path = directory / "config.json"
+    if path.exists() and not path.is_file():
+        raise ValueError(f"{path} exists and is not a file; choose another out_dir")
+    if not path.exists() or overwrite:
+        return
+    try:
+        previous = TrainConfig.load(path)
+    except ValueError as exc:
+        raise ValueError(
+            f"{directory} holds an unreadable config.json ({exc}); pass overwrite=True "
+            f"(--overwrite) to start a new run there, or choose another output directory"
+        ) from None
+    ignore = RESUME_MAY_CHANGE if resuming else FRESH_MAY_CHANGE
+    differences = previous.differences(config, ignore=ignore)
+    if differences:
+        advice = (
+            "a resumed run may change only n_steps and device"
+            if resuming
+            else "pass overwrite=True (--overwrite) to replace it, or choose another output "
+            "directory"
+        )
+        raise ValueError(
+            f"{directory} holds a run of a different configuration "
+            f"({describe_differences(differences)}); {advice}"
+        )
+
+
+def open_run(
+    out_dir: str | os.PathLike[str], config: TrainConfig, *, fresh: bool, checkpoint: Path
+) -> None:
+    """Create ``out_dir`` and write ``config.json`` as training starts.
+
+    A ``fresh`` run in a directory that holds ``checkpoint`` warns (``RuntimeWarning``) that
+    its first checkpoint will replace it.
+    """
+    if fresh and checkpoint.exists():
+        warnings.warn(
+            f"{checkpoint} exists; this fresh run replaces it at its first checkpoint "
+            f"(resume=True, --resume, continues it instead)",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    config.save(directory / "config.json")
+
+
+def run_summary(
+    state: TrainState,
+    *,
+    device: str,
+    torch_threads: int,
+    wall_seconds: float,
+    hook_seconds: Mapping[str, Mapping[str, float]],
+    last_checkpoint: tuple[Path, int] | None,
+) -> dict[str, Any]:
+    """The fields of ``summary.json`` for a run that ended in ``state``.
+
+    Returns
+    -------
+    dict
+        ``status``, ``stop_reason``, ``step``, ``epoch``, ``n_steps``, ``device``,
+        ``torch_threads``, ``wall_seconds``, ``losses`` (:attr:`TrainState.losses`),
+        ``metrics`` (:attr:`TrainState.metrics`, arrays as lists), ``scores``
+        (:attr:`TrainState.scores`), ``hook_seconds`` (per hook label and event),
+        ``hook_share`` (each hook's share of the wall time; None when no time passed) and
+        ``last_checkpoint`` (``{"path", "step"}`` or None).
+    """
+    return {
+        "status": state.status,
+        "stop_reason": state.stop_reason,
+        "step": state.step,
+        "epoch": state.epoch,
+        "n_steps": state.config.n_steps,
+        "device": device,
+        "torch_threads": torch_threads,
+        "wall_seconds": wall_seconds,
+        "losses": dict(state.losses),
+        "metrics": {name: np.asarray(value) for name, value in state.metrics.items()},
+        "scores": dict(state.scores),
+        "hook_seconds": {label: dict(events) for label, events in hook_seconds.items()},
+        "hook_share": {
+            label: (sum(events.values()) / wall_seconds if wall_seconds > 0 else None)
+            for label, events in hook_seconds.items()
+        },
+        "last_checkpoint": None
+        if last_checkpoint is None
+        else {"path": str(last_checkpoint[0]), "step": last_checkpoint[1]},
+    }
+
+
+def write_summary(out_dir: str | os.PathLike[str], summary: Mapping[str, Any]) -> Path:
+    """Write ``summary`` (:func:`run_summary`'s fields) as ``out_dir / "summary.json"``,
+    atomically (the directory is created); returns the path."""
+    directory = Path(out_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    return save(directory / "summary.json", SUMMARY_SCHEMA, SUMMARY_VERSION, summary)
+
+
+def load_summary(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Read a ``summary.json`` written by :func:`write_summary`.
+
+    The numbers come back as written, with ``"nan"``, ``"inf"`` and ``"-inf"`` decoded:
+    ``losses``, ``scores`` and ``wall_seconds`` as floats, ``metrics`` as float64 arrays.
+
+    Raises
+    ------
+    musiceval.exceptions.DocumentError
+        The file is not JSON, or not a run summary of this schema version (the summaries of
+        musiceval 0.1.0 have no schema).
+    """
+    summary = load(path, SUMMARY_SCHEMA, SUMMARY_VERSION, what="musiceval run summary")
+    summary["wall_seconds"] = decode_float(summary["wall_seconds"])
+    for key in ("losses", "scores"):
+        summary[key] = {name: decode_float(value) for name, value in summary[key].items()}
+    summary["metrics"] = {name: decode_floats(v) for name, v in summary["metrics"].items()}
+    return summary
