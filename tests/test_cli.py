@@ -159,7 +159,9 @@ def test_midi_folders_fail_or_skip_unreadable_files(
         (["compare", "{d}/gen.npy", "-o", "{d}/r"], 2, "one of the arguments --profile"),
         (["evaluate", "{d}/train.npz", "--layout", "XY"], 2, "invalid choice: 'XY'"),
         (["evaluate", "{d}/missing.npz"], 1, "missing.npz' does not exist"),
-        (["evaluate", "{d}/train.npz", "--key", "rolls"], 1, "holds no array 'rolls'"),
+        (["evaluate", "{d}/train.npz", "--npz-key", "rolls"], 1, "holds no array 'rolls'"),
+        (["evaluate", "{d}/train.npz", "--mode", "blues"], 2, "invalid choice: 'blues'"),
+        (["evaluate", "{d}/train.npz", "--scale-key", "H"], 1, "key must be a note name"),
         (["evaluate", "{d}/train.npz", "--metrics", "chroma"], 1, "got ['chroma']"),
         (
             ["evaluate", "{d}/train.npz", "--steps-per-bar", "0"],
@@ -231,6 +233,83 @@ def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
         assert option in text
     assert "the array's key in an .npz file (default: pianoroll)" in text
     assert "--skip-unreadable skip MIDI files that cannot be read" in text
+
+
+def test_npz_key_names_the_array_and_key_is_its_deprecated_spelling(
+    files: Path, chorales: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    np.savez(files / "keyed.npz", samples=chorales)
+    args = ["evaluate", str(files / "keyed.npz"), "--metrics", "n_notes"]
+    status, out, err = _run([*args, "--npz-key", "samples"], capsys)
+    assert (status, err) == (0, "")
+    status, old_out, err = _run([*args, "--key", "samples"], capsys)
+    assert status == 0 and old_out == out
+    assert err == (
+        "musiceval evaluate: warning: --key is deprecated, use --npz-key (--scale-key is the "
+        "musical key)\n"
+    )
+    first = out.splitlines()[1].split()
+    assert float(first[2]) == pytest.approx(musiceval.n_notes(chorales)[:, 0].mean(), abs=1e-5)
+
+
+def test_choices_come_from_the_library_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    from musiceval.compat import TOOLS
+    from musiceval.rolls import GRANULARITIES, LAYOUTS, WEIGHTS
+
+    _, out, _ = _run(["evaluate", "--help"], capsys)
+    text = " ".join(out.split())
+    for option, choices in (
+        ("--layout", LAYOUTS),
+        ("--weight", WEIGHTS),
+        ("--per", GRANULARITIES),
+    ):
+        assert f"{option} {{{','.join(choices)}}}" in text
+    assert ", ".join(musiceval.MODES) in text and ", ".join(musiceval.METRICS) in text
+    _, out, _ = _run(["compat", "--help"], capsys)
+    assert f"--tool {{{','.join(TOOLS)}}}" in out
+    status, _, err = _run(["evaluate", "x.npy", "--mode", "blues"], capsys)
+    assert status == 2 and all(repr(mode) in err for mode in musiceval.MODES)
+
+
+def test_metric_conventions_reach_the_metrics(
+    files: Path, chorales: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, out, err = _run(
+        [
+            "evaluate",
+            str(files / "train.npz"),
+            "--metrics",
+            "in_scale_ratio",
+            "--scale-key",
+            "G",
+            "--mode",
+            "dorian",
+            "--weight",
+            "notes",
+            "--per",
+            "bar",
+        ],
+        capsys,
+    )
+    assert (status, err) == (0, "")
+    expected = np.nanmean(
+        musiceval.in_scale_ratio(chorales, key="G", mode="dorian", weight="notes", per="bar"),
+        axis=0,
+    )
+    means = [float(line.split()[2]) for line in out.splitlines()[1:5]]
+    np.testing.assert_allclose(means, expected, atol=1e-5)
+    default = musiceval.in_scale_ratio(chorales).mean(axis=0)
+    assert not np.allclose(means, default, atol=1e-3)
+
+
+def test_only_train_imports_torch(files: Path) -> None:
+    code = (
+        "import sys; from musiceval.cli import main; "
+        f"status = main(['evaluate', {str(files / 'train.npz')!r}, '--metrics', 'n_notes']); "
+        "print(status, 'torch' in sys.modules, file=sys.stderr)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.stderr.strip() == "0 False"
 
 
 def test_the_installed_script_runs(files: Path) -> None:

@@ -10,10 +10,19 @@
     musiceval train [--quick] [--out DIR]
 
 Inputs are whatever :func:`musiceval.io.load_rolls` reads: ``.npy``/``.npz`` files (with
-``--layout``, ``--lowest-pitch``, ``--key``), MIDI files and folders of MIDI files. Bad input
-ends the command with one line on stderr, ``musiceval <command>: error: ...``, and exit status
-2 (usage errors) or 1 (input the library refuses); warnings (skipped MIDI files) are printed as
-``musiceval <command>: warning: ...`` lines.
+``--layout``, ``--lowest-pitch``, ``--npz-key``), MIDI files and folders of MIDI files. Bad
+input ends the command with one line on stderr, ``musiceval <command>: error: ...``, and exit
+status 2 (usage errors, found by argparse) or 1 (input the library refuses: its
+:class:`~musiceval.exceptions.InvalidParameterError` for bad arguments,
+:class:`~musiceval.exceptions.DocumentError` for a file it cannot read back, any other
+``ValueError``, ``TypeError`` or ``OSError``); warnings (skipped MIDI files, the deprecated
+``--key``) are printed as ``musiceval <command>: warning: ...`` lines.
+
+Every choice an option offers comes from the library's own tables (:data:`musiceval.LAYOUTS`,
+:data:`musiceval.MODES`, :data:`musiceval.rolls.WEIGHTS`, :data:`musiceval.rolls.GRANULARITIES`,
+:data:`musiceval.compat.TOOLS`; metric names are checked against :data:`musiceval.METRICS` by
+the library). ``train`` hands its arguments to :mod:`musiceval.models.cli` whole, so that torch
+is imported only when it runs.
 """
 
 from __future__ import annotations
@@ -26,6 +35,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 from musiceval._cli_types import comma_names, positive_int
+from musiceval._version import __version__
+from musiceval.compat import TOOLS
+from musiceval.exceptions import InvalidParameterError
+from musiceval.registry import METRICS
+from musiceval.rolls import GRANULARITIES, LAYOUTS, WEIGHTS
+from musiceval.scales import MODES
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +49,7 @@ if TYPE_CHECKING:
 
 __all__ = ["main", "positive_int"]
 
-_FAILURES = (ValueError, TypeError, OSError)
+_FAILURES = (ValueError, TypeError, OSError)  # InvalidParameterError, DocumentError included
 
 
 class _Parser(argparse.ArgumentParser):
@@ -93,7 +108,7 @@ def _compare(args: argparse.Namespace) -> int:
         reference,
         layout=args.layout,
         threshold=args.threshold,
-        npz_key=args.key,
+        npz_key=args.npz_key,
         lowest_pitch=args.lowest_pitch,
         on_error=_on_error(args),
     )
@@ -173,7 +188,7 @@ def _read(args: argparse.Namespace, source: str, *, n_bars: int, steps_per_bar: 
     return load_rolls(
         source,
         layout=args.layout,
-        npz_key=args.key,
+        npz_key=args.npz_key,
         n_bars=n_bars,
         steps_per_bar=steps_per_bar,
         steps_per_beat=args.steps_per_beat,
@@ -191,6 +206,7 @@ def _conventions(args: argparse.Namespace) -> dict[str, Any]:
         "steps_per_beat": args.steps_per_beat,
         "key": args.scale_key,
         "mode": args.mode,
+        "weight": args.weight,
         "per": args.per,
     }
     return {name: value for name, value in options.items() if value is not None}
@@ -208,7 +224,7 @@ def _write_csv(table: pd.DataFrame, path: Path) -> None:
     from musiceval._atomic import atomic_path
 
     if path.suffix.lower() != ".csv":
-        raise ValueError(f"--output must end in .csv; got {str(path)!r}")
+        raise InvalidParameterError(f"--output must end in .csv; got {str(path)!r}")
     with atomic_path(path) as temporary:
         table.to_csv(temporary, index=False)
 
@@ -220,13 +236,32 @@ def _print_warnings(prog: str, caught: list[warnings.WarningMessage]) -> None:
 
 # ---------------------------------------------------------------------- parser
 
+_INPUT_HELP = (
+    "an .npy or .npz file of piano rolls, a MIDI file, or a folder of MIDI files (read "
+    "recursively, one track per instrument, cut into samples of --n-bars bars)"
+)
+
+
+class _NpzKey(argparse.Action):
+    """Stores ``--npz-key``; its 0.1.0 spelling ``--key`` still works, with one warning line."""
+
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
+        if option_string == "--key":
+            print(
+                f"{parser.prog}: warning: --key is deprecated, use --npz-key (--scale-key is "
+                f"the musical key)",
+                file=sys.stderr,
+            )
+        setattr(namespace, self.dest, values)
+
 
 def _build_parser() -> argparse.ArgumentParser:
-    from musiceval import __version__
-    from musiceval.compat import TOOLS
-    from musiceval.registry import METRICS
-    from musiceval.rolls import LAYOUTS
-
     parser = _Parser(
         prog="musiceval",
         description=(
@@ -236,150 +271,192 @@ def _build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"musiceval {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for add in (_add_profile, _add_compare, _add_evaluate, _add_compat, _add_train):
+        add(commands)
+    return parser
 
-    def command(name: str, run: Callable[[argparse.Namespace], int], help_text: str) -> Any:
-        sub = commands.add_parser(
-            name,
-            help=help_text,
-            description=help_text,
-            prog=f"musiceval {name}",
-            add_help=name != "train",
-        )
-        sub.set_defaults(run=run)
-        return sub
 
-    profile = command(
+def _command(
+    commands: Any,
+    name: str,
+    run: Callable[[argparse.Namespace], int],
+    help_text: str,
+    *,
+    add_help: bool = True,
+) -> argparse.ArgumentParser:
+    sub: argparse.ArgumentParser = commands.add_parser(
+        name, help=help_text, description=help_text, prog=f"musiceval {name}", add_help=add_help
+    )
+    sub.set_defaults(run=run)
+    return sub
+
+
+def _add_profile(commands: Any) -> None:
+    sub = _command(
+        commands,
         "profile",
         _profile,
         "Profile a reference (training) set: per metric and track, count, mean, std, "
         "quantiles, histogram and a sample of values, saved as JSON.",
     )
-    profile.add_argument("reference", metavar="REFERENCE", help=_INPUT_HELP)
-    profile.add_argument("-o", "--output", required=True, help="the profile file to write (.json)")
+    sub.add_argument("reference", metavar="REFERENCE", help=_INPUT_HELP)
+    sub.add_argument("-o", "--output", required=True, help="the profile file to write (.json)")
+    _add_input_options(sub, n_bars=4)
+    _add_convention_options(sub, track_names=True, metrics=True)
 
-    compare = command(
+
+def _add_compare(commands: Any) -> None:
+    sub = _command(
+        commands,
         "compare",
         _compare,
         "Compare generated samples with a reference profile: a table on stdout and a report "
         "directory (md, csv, json, html, PNG figures).",
     )
-    compare.add_argument("generated", metavar="GENERATED", help=_INPUT_HELP)
-    source = compare.add_mutually_exclusive_group(required=True)
+    sub.add_argument("generated", metavar="GENERATED", help=_INPUT_HELP)
+    source = sub.add_mutually_exclusive_group(required=True)
     source.add_argument("--profile", help="a profile written by 'musiceval profile'")
     source.add_argument(
         "--reference", help="profile this reference set on the fly instead (same input kinds)"
     )
-    compare.add_argument(
+    sub.add_argument(
         "-o", "--output", required=True, help="the report directory (created or replaced)"
     )
+    _add_input_options(sub, n_bars=4)
+    _add_convention_options(sub, track_names=True, metrics=True)
 
-    evaluate = command(
+
+def _add_evaluate(commands: Any) -> None:
+    sub = _command(
+        commands,
         "evaluate",
         _evaluate,
         "Compute metrics on a set and print their mean, std and NaN count per track.",
     )
-    evaluate.add_argument("input", metavar="INPUT", help=_INPUT_HELP)
-    evaluate.add_argument(
-        "--per-sample", action="store_true", help="print every sample's value instead"
-    )
-    evaluate.add_argument("-o", "--output", help="also write every sample's value to this .csv")
+    sub.add_argument("input", metavar="INPUT", help=_INPUT_HELP)
+    sub.add_argument("--per-sample", action="store_true", help="print every sample's value instead")
+    sub.add_argument("-o", "--output", help="also write every sample's value to this .csv")
+    _add_input_options(sub, n_bars=4)
+    _add_convention_options(sub, track_names=False, metrics=True)
 
-    compat = command(
+
+def _add_compat(commands: Any) -> None:
+    sub = _command(
+        commands,
         "compat",
         _compat,
         "Print each DeepComposer-lab or MuseGAN number for INPUT beside the correct musiceval "
         "number, with one line on why they differ (docs/compat.md).",
     )
-    # train's options live in musiceval.models.cli; listing them here would import torch for
-    # every command, so its arguments are handed over whole.
-    command(  # listed for --help; main() hands "train" to the trainer before parsing
-        "train",
-        lambda args: _train([]),
-        "Train the reference GAN on the Bach chorales while musiceval watches "
-        "(docs/training.md); 'musiceval train --help' lists its options.",
-    )
-
-    compat.add_argument("input", metavar="INPUT", help=_INPUT_HELP)
-    compat.add_argument(
+    sub.add_argument("input", metavar="INPUT", help=_INPUT_HELP)
+    sub.add_argument(
         "--tool",
-        choices=list(TOOLS),
+        choices=TOOLS,
         required=True,
         help="whose numbers to reproduce: the AWS DeepComposer GAN lab (its (n, 32, 128, 4) "
         "arrays, raw values) or MuseGAN's src/musegan/metrics.py and v2 evaluation",
     )
-
-    metric_names = ", ".join(METRICS)
-    for sub, with_reference in (
-        (profile, True),
-        (compare, True),
-        (evaluate, False),
-        (compat, False),
-    ):
-        group = sub.add_argument_group("input")
-        group.add_argument(
-            "--layout",
-            choices=list(LAYOUTS),
-            default="NTPK",
-            help="axis order of .npy/.npz arrays (default NTPK: samples, steps, pitches, tracks)",
-        )
-        group.add_argument("--key", help="the array's key in an .npz file (default: pianoroll)")
-        group.add_argument(
-            "--lowest-pitch",
-            type=int,
-            help="MIDI number of pitch index 0, for arrays cropped to fewer than 128 pitches",
-        )
-        group.add_argument(
-            "--threshold",
-            type=float,
-            default=0.0,
-            help="a cell is active when its value is above this (default 0.0)",
-        )
-        group.add_argument(
-            "--n-bars",
-            type=positive_int,
-            default=2 if sub is compat else 4,
-            help="bars per sample when cutting MIDI files (default 4, or 2 for compat, the "
-            "lab's 32 steps; generated MIDI is cut to the profile's sample length)",
-        )
-        group.add_argument(
-            "--skip-unreadable",
-            action="store_true",
-            help="skip MIDI files that cannot be read (listed in one warning) instead of failing",
-        )
-        options = sub.add_argument_group("metric conventions")
-        if with_reference:
-            options.add_argument(
-                "--track-names", type=comma_names, help="comma-separated track names, e.g. S,A,T,B"
-            )
-        if sub is not compat:  # compat's metrics are the tool's
-            options.add_argument(
-                "--metrics",
-                type=comma_names,
-                help=f"comma-separated metric names (default: every per-track metric); "
-                f"known: {metric_names}",
-            )
-        options.add_argument(
-            "--steps-per-bar", type=positive_int, default=16, help="steps per bar (default 16)"
-        )
-        options.add_argument(
-            "--steps-per-beat",
-            type=positive_int,
-            default=4,
-            help="steps per quarter note (default 4); also the grid MIDI files are read on",
-        )
-        options.add_argument(
-            "--scale-key", help="tonic of the in-scale metrics, e.g. C, F#, Bb (default C)"
-        )
-        options.add_argument("--mode", help="mode of the in-scale metrics (default major)")
-        options.add_argument(
-            "--per",
-            choices=["sample", "bar"],
-            help="average the per-bar metrics over non-empty bars (bar) or not (sample, default)",
-        )
-    return parser
+    _add_input_options(sub, n_bars=2)
+    _add_convention_options(sub, track_names=False, metrics=False)  # the tool's metrics
 
 
-_INPUT_HELP = (
-    "an .npy or .npz file of piano rolls, a MIDI file, or a folder of MIDI files (read "
-    "recursively, one track per instrument, cut into samples of --n-bars bars)"
-)
+def _add_train(commands: Any) -> None:
+    # train's options live in musiceval.models.cli; listing them here would import torch for
+    # every command, so main() hands its arguments over whole, before parsing.
+    _command(
+        commands,
+        "train",
+        lambda args: _train([]),
+        "Train the reference GAN on the Bach chorales while musiceval watches "
+        "(docs/training.md); 'musiceval train --help' lists its options.",
+        add_help=False,
+    )
+
+
+def _add_input_options(sub: argparse.ArgumentParser, *, n_bars: int) -> None:
+    """How INPUT is read: array layout and key, pitch axis, threshold, MIDI cutting."""
+    group = sub.add_argument_group("input")
+    group.add_argument(
+        "--layout",
+        choices=list(LAYOUTS),
+        default="NTPK",
+        help="axis order of .npy/.npz arrays (default NTPK: samples, steps, pitches, tracks)",
+    )
+    group.add_argument(
+        "--npz-key",
+        "--key",
+        action=_NpzKey,
+        metavar="NAME",
+        help="the array's key in an .npz file (default: pianoroll); --key is its deprecated "
+        "spelling",
+    )
+    group.add_argument(
+        "--lowest-pitch",
+        type=int,
+        help="MIDI number of pitch index 0, for arrays cropped to fewer than 128 pitches",
+    )
+    group.add_argument(
+        "--threshold",
+        type=float,
+        default=0.0,
+        help="a cell is active when its value is above this (default 0.0)",
+    )
+    group.add_argument(
+        "--n-bars",
+        type=positive_int,
+        default=n_bars,
+        help="bars per sample when cutting MIDI files (default 4, or 2 for compat, the "
+        "lab's 32 steps; generated MIDI is cut to the profile's sample length)",
+    )
+    group.add_argument(
+        "--skip-unreadable",
+        action="store_true",
+        help="skip MIDI files that cannot be read (listed in one warning) instead of failing",
+    )
+
+
+def _add_convention_options(
+    sub: argparse.ArgumentParser, *, track_names: bool, metrics: bool
+) -> None:
+    """Which metrics, and the options every metric reads (``musiceval.rolls.Conventions``)."""
+    group = sub.add_argument_group("metric conventions")
+    if track_names:
+        group.add_argument(
+            "--track-names", type=comma_names, help="comma-separated track names, e.g. S,A,T,B"
+        )
+    if metrics:
+        group.add_argument(
+            "--metrics",
+            type=comma_names,
+            help="comma-separated metric names (default: every per-track metric); known: "
+            + ", ".join(METRICS),
+        )
+    group.add_argument(
+        "--steps-per-bar", type=positive_int, default=16, help="steps per bar (default 16)"
+    )
+    group.add_argument(
+        "--steps-per-beat",
+        type=positive_int,
+        default=4,
+        help="steps per quarter note (default 4); also the grid MIDI files are read on",
+    )
+    group.add_argument(
+        "--scale-key", help="tonic of the in-scale metrics, e.g. C, F#, Bb (default C)"
+    )
+    group.add_argument(
+        "--mode",
+        choices=list(MODES),
+        metavar="MODE",
+        help=f"mode of the in-scale metrics: {', '.join(MODES)} (default major)",
+    )
+    group.add_argument(
+        "--weight",
+        choices=WEIGHTS,
+        help="what the scale and entropy metrics count: active cells (duration-weighted) or "
+        "notes (default cells)",
+    )
+    group.add_argument(
+        "--per",
+        choices=GRANULARITIES,
+        help="average the per-bar metrics over non-empty bars (bar) or not (sample, default)",
+    )
