@@ -8,6 +8,7 @@ parts, merge them in any order: the profile of the whole).
 from __future__ import annotations
 
 import json
+import os
 import warnings
 
 import numpy as np
@@ -376,7 +377,7 @@ def test_an_interrupted_save_leaves_nothing_behind(tmp_path, monkeypatch, whole,
     def fail(*args, **kwargs):
         raise error("disk full")
 
-    monkeypatch.setattr(profile_module.os, "replace" if failing == "replace" else "fsync", fail)
+    monkeypatch.setattr(os, "replace" if failing == "replace" else "fsync", fail)
     with pytest.raises(error):
         whole.save(target)
     assert list(tmp_path.iterdir()) == []

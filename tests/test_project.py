@@ -1,6 +1,7 @@
 """Project-wide rules: the documented commands, cheap import, numba flags, documented API."""
 
 import inspect
+import os
 import re
 import subprocess
 import sys
@@ -64,12 +65,20 @@ def test_per_bar_is_offered_exactly_where_the_registry_says(name):
 
 def test_docstring_examples_run():
     import doctest
+    import importlib
 
-    import musiceval.metrics
-
-    results = doctest.testmod(musiceval.metrics, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert results.attempted >= 5
-    assert results.failed == 0
+    attempted = failed = 0
+    for name in [
+        *(f"musiceval.metrics.{family}" for family in ("notes", "pitches", "rhythm", "tonality")),
+        "musiceval.evaluate",
+        "musiceval.profiles",
+        "musiceval.history",
+    ]:
+        module = importlib.import_module(name)
+        results = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        attempted, failed = attempted + results.attempted, failed + results.failed
+    assert attempted >= 5
+    assert failed == 0
 
 
 def test_torch_float_tensors_are_thresholded_on_their_device():
@@ -193,3 +202,46 @@ def test_only_the_entry_point_runs_the_engine():
         and any(module.startswith("musiceval._engine") for module, _ in _imports(path, modules))
     }
     assert users == {"musiceval.evaluate"}
+
+
+# ---- checks run as subprocesses, so that the one test command runs them all ------------------
+
+
+def test_the_kernels_agree_as_plain_python():
+    """stumpy's habit: the kernels run as Python under NUMBA_DISABLE_JIT=1 (what coverage sees,
+    and a check that the compiled and the Python semantics agree) on the hand cases and the
+    naive-reference properties."""
+    selected = ["tests/test_hand_cases.py", "tests/test_properties.py", "-k", "naive or hand"]
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selected],
+        cwd=ROOT,
+        env={**os.environ, "NUMBA_DISABLE_JIT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "failed" not in result.stdout
+
+
+def test_mypy_finds_no_error_in_src():
+    pytest.importorskip("mypy")
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--no-error-summary", "--cache-dir", os.devnull],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert result.returncode == 0, result.stdout[-4000:]
+
+
+def test_the_literal_option_types_list_the_constants():
+    from typing import get_args
+
+    from musiceval.rolls import GRANULARITIES, LAYOUTS, WEIGHTS, Layout, Per, Weight
+    from musiceval.scales import MODES, Mode
+
+    assert get_args(Layout) == tuple(LAYOUTS)
+    assert get_args(Mode) == tuple(MODES)
+    assert (get_args(Weight), get_args(Per)) == (WEIGHTS, GRANULARITIES)

@@ -7,12 +7,19 @@ A key is a pitch class (0 = C, 1 = C#/Db, ..., 11 = B) given as an int or a name
 
 import re
 from numbers import Integral
+from typing import Literal
 
 import numpy as np
 
 from musiceval._checks import check_choice, check_int, check_real, invalid
 
-__all__ = ["MODES", "key_name", "parse_key", "scale_mask", "tonal_matrix"]
+__all__ = ["MODES", "Mode", "key_name", "parse_key", "scale_mask", "tonal_matrix"]
+
+Mode = Literal[
+    "major", "ionian", "dorian", "phrygian", "lydian", "mixolydian", "minor", "natural_minor",
+    "aeolian", "locrian", "harmonic_minor", "melodic_minor",
+]  # fmt: skip
+"""The modes :data:`MODES` holds, as a type."""
 
 MODES: dict[str, tuple[int, ...]] = {
     "major": (0, 2, 4, 5, 7, 9, 11),

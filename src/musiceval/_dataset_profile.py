@@ -1,0 +1,596 @@
+"""The profile object: :class:`DatasetProfile`, the sufficient statistics of a reference set.
+
+Built by :func:`musiceval.profile` (``musiceval.profiles``), merged, saved and loaded here; the
+statistics' mathematics lives in ``musiceval._profile_stats`` and the file format in
+``musiceval._documents``. Import it as ``musiceval.DatasetProfile`` or
+``musiceval.profiles.DatasetProfile``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from musiceval import _documents
+from musiceval._atomic import atomic_write
+from musiceval._checks import (
+    check_choice,
+    check_instance,
+    check_int,
+    check_metric_names,
+    check_names,
+    check_path,
+    invalid,
+)
+from musiceval._documents import decode_floats
+from musiceval._profile_stats import (
+    FLOAT_FIELDS,
+    INT_FIELDS,
+    check_statistics,
+    describe_edges,
+    frozen,
+    merge_reservoirs,
+    merge_statistics,
+    same_array,
+)
+from musiceval.exceptions import DocumentError
+from musiceval.registry import METRICS, PER_TRACK
+from musiceval.rolls import Conventions, make_conventions
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "DatasetProfile",
+    "check_profile_metrics",
+    "conventions_dict",
+]
+
+SCHEMA = "musiceval.profile"
+"""The ``"schema"`` field of a saved profile."""
+
+SCHEMA_VERSION = 1
+"""The ``"version"`` field of a saved profile; :meth:`DatasetProfile.load` reads only this one."""
+
+_WHAT = "musiceval profile"
+_DESCRIPTION = (
+    "tracks", "conventions", "n_samples", "n_steps", "n_pitches", "lowest_pitch",
+    "reservoir_size", "seed",
+)  # fmt: skip
+
+
+class DatasetProfile:
+    """The distribution of metrics over a reference set, per metric and track.
+
+    Build one with :func:`profile` (or :meth:`load`); combine two with :meth:`merge`. A profile
+    is immutable: :meth:`merge` returns a new one and every accessor returns a copy.
+
+    It holds, per metric and track, the sufficient statistics ``count`` (defined values),
+    ``n_nan`` (undefined values), ``mean`` and ``m2`` (sum of squared deviations from the mean,
+    over the defined values), ``min``, ``max`` and a histogram with fixed edges; plus a uniform
+    random sample (the reservoir) of up to ``reservoir_size`` samples, each kept whole as its
+    ``(n_metrics, n_tracks)`` metric values (NaN included), so that multivariate comparisons
+    remain possible. Where a track has no defined value (``count`` 0), its mean, std, min, max
+    and quantiles are NaN, without a warning.
+
+    Histogram edges come from the registry bounds: integer-centred bins (``k - 0.5`` to
+    ``k + 0.5``) from the lower to the upper bound for the ``"count"`` and ``"pitch"`` kinds
+    (for ``n_notes``, whose bound is infinite, up to ``n_pitches * ceil(n_steps / 2)``, the most
+    notes a track of the data can hold), and :data:`N_RATE_BINS` equal bins over the bounds for
+    rates and entropies. Bins are closed on the left, the last one on both sides (as
+    ``numpy.histogram``); a value rounded a hair past a bound is counted in the outer bin.
+
+    Parameters
+    ----------
+    metrics : sequence of str
+        The per-track metrics, in order.
+    tracks : sequence of str
+        Distinct track names, in the data's order.
+    conventions : mapping
+        The metric options (the fields of ``musiceval.rolls.Conventions``).
+    n_samples, n_steps, n_pitches, lowest_pitch : int
+        Samples profiled, and the shape and pitch origin of each sample.
+    statistics : mapping
+        Per metric, a mapping with the arrays ``count``, ``n_nan``, ``mean``, ``m2``, ``min``,
+        ``max`` (shape ``(n_tracks,)``), ``edges`` (``(n_bins + 1,)``) and ``histogram``
+        (``(n_tracks, n_bins)``).
+    samples : array-like of shape (n_kept, n_metrics, n_tracks)
+        The reservoir, ``n_kept = min(reservoir_size, n_samples)``.
+    reservoir_size : int
+        Capacity of the reservoir.
+    seed : int
+        Seed of the reservoir sampling (merges draw from it too).
+    version : str
+        The musiceval version that computed the profile.
+
+    Raises
+    ------
+    ValueError
+        When the state is inconsistent (wrong shapes, counts that do not add up to
+        ``n_samples``, a histogram that does not add up to ``count``, ...).
+    """
+
+    __hash__ = None  # type: ignore[assignment]  # __eq__ compares arrays: not hashable
+
+    def __init__(
+        self,
+        *,
+        metrics: Sequence[str],
+        tracks: Sequence[str],
+        conventions: Mapping[str, Any],
+        n_samples: int,
+        n_steps: int,
+        n_pitches: int,
+        lowest_pitch: int,
+        statistics: Mapping[str, Mapping[str, Any]],
+        samples: Any,
+        reservoir_size: int,
+        seed: int,
+        version: str,
+    ) -> None:
+        self._metrics = check_profile_metrics(list(metrics))
+        self._tracks = check_names("tracks", tracks)
+        if not self._tracks:
+            raise invalid("tracks", "a non-empty sequence of names", tracks)
+        self._conventions = conventions_dict(make_conventions(**dict(conventions)))
+        self._n_samples = check_int("n_samples", n_samples)
+        self._n_steps = check_int("n_steps", n_steps, minimum=0)
+        self._n_pitches = check_int("n_pitches", n_pitches, maximum=128)
+        self._lowest_pitch = check_int("lowest_pitch", lowest_pitch, minimum=0)
+        if self._lowest_pitch + self._n_pitches > 128:
+            raise invalid(
+                "lowest_pitch",
+                f"at most {128 - self._n_pitches} with n_pitches={self._n_pitches} (the highest "
+                f"pitch is at most MIDI 127)",
+                received=f"{self._lowest_pitch}, which reaches MIDI "
+                f"{self._lowest_pitch + self._n_pitches - 1}",
+            )
+        self._reservoir_size = check_int("reservoir_size", reservoir_size)
+        self._seed = check_int("seed", seed, minimum=0)
+        self._version = check_instance("version", version, str, "a str")
+        if set(statistics) != set(self._metrics):
+            raise invalid(
+                "statistics", f"a mapping of exactly the metrics {list(self._metrics)}",
+                received=str(list(statistics)),
+            )  # fmt: skip
+        self._stats = {
+            name: check_statistics(name, statistics[name], len(self._tracks), self._n_samples)
+            for name in self._metrics
+        }
+        n_kept = min(self._reservoir_size, self._n_samples)
+        shape = (n_kept, len(self._metrics), len(self._tracks))
+        self._samples = frozen(np.asarray(samples, dtype=np.float64), "samples", shape)
+
+    # ---- description ---------------------------------------------------------------------
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """The profiled metrics, in order."""
+        return self._metrics
+
+    @property
+    def tracks(self) -> tuple[str, ...]:
+        """The track names, in the data's order."""
+        return self._tracks
+
+    @property
+    def n_samples(self) -> int:
+        """Number of samples profiled (with or without NaN values)."""
+        return self._n_samples
+
+    @property
+    def n_steps(self) -> int:
+        """Time steps per sample."""
+        return self._n_steps
+
+    @property
+    def n_pitches(self) -> int:
+        """Pitches per sample (the length of the pitch axis)."""
+        return self._n_pitches
+
+    @property
+    def lowest_pitch(self) -> int:
+        """MIDI number of pitch index 0."""
+        return self._lowest_pitch
+
+    @property
+    def conventions(self) -> dict[str, Any]:
+        """The metric options (a new dict; can be passed to ``evaluate(..., **conventions)``)."""
+        return {key: list(v) if isinstance(v, list) else v for key, v in self._conventions.items()}
+
+    @property
+    def reservoir_size(self) -> int:
+        """Capacity of the reservoir of per-sample values."""
+        return self._reservoir_size
+
+    @property
+    def n_kept(self) -> int:
+        """Samples in the reservoir: ``min(reservoir_size, n_samples)``."""
+        return self._samples.shape[0]
+
+    @property
+    def seed(self) -> int:
+        """Seed of the reservoir sampling."""
+        return self._seed
+
+    @property
+    def version(self) -> str:
+        """The musiceval version that computed the profile."""
+        return self._version
+
+    # ---- statistics ----------------------------------------------------------------------
+
+    def _get(self, metric: str, field: str) -> np.ndarray:
+        check_choice("metric", metric, self._metrics)
+        return self._stats[metric][field].copy()
+
+    def count(self, metric: str) -> np.ndarray:
+        """Defined (non-NaN) values of ``metric`` per track, int64 of shape ``(n_tracks,)``."""
+        return self._get(metric, "count")
+
+    def n_nan(self, metric: str) -> np.ndarray:
+        """NaN (undefined) values of ``metric`` per track, int64 of shape ``(n_tracks,)``."""
+        return self._get(metric, "n_nan")
+
+    def mean(self, metric: str) -> np.ndarray:
+        """Mean of the defined values per track, float64 ``(n_tracks,)``; NaN where none is."""
+        return self._get(metric, "mean")
+
+    def std(self, metric: str) -> np.ndarray:
+        """Population standard deviation (``ddof=0``) of the defined values per track.
+
+        Returns
+        -------
+        ndarray of float64, shape (n_tracks,)
+            ``sqrt(m2 / count)``; NaN where ``count`` is 0 (no warning).
+        """
+        check_choice("metric", metric, self._metrics)
+        stats = self._stats[metric]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.sqrt(stats["m2"] / stats["count"])
+
+    def min(self, metric: str) -> np.ndarray:
+        """Smallest defined value per track, float64 ``(n_tracks,)``; NaN where none is."""
+        return self._get(metric, "min")
+
+    def max(self, metric: str) -> np.ndarray:
+        """Largest defined value per track, float64 ``(n_tracks,)``; NaN where none is."""
+        return self._get(metric, "max")
+
+    def histogram(self, metric: str) -> tuple[np.ndarray, np.ndarray]:
+        """Histogram of the defined values of ``metric``.
+
+        Returns
+        -------
+        counts : ndarray of int64, shape (n_tracks, n_bins)
+            Values per bin and track (each row sums to ``count(metric)``).
+        edges : ndarray of float64, shape (n_bins + 1,)
+            Bin edges, as ``numpy.histogram`` returns them.
+        """
+        return self._get(metric, "histogram"), self._get(metric, "edges")
+
+    def samples(self, metric: str | None = None) -> np.ndarray:
+        """The reservoir: per-sample values of a uniform random sample of the reference set.
+
+        Parameters
+        ----------
+        metric : str, optional
+            One metric; default: all of them.
+
+        Returns
+        -------
+        ndarray of float64
+            ``(n_kept, n_tracks)`` for one metric, ``(n_kept, n_metrics, n_tracks)`` for all;
+            row ``i`` is the same sample for every metric. NaN where a value is undefined.
+            Every sample, in data order, when ``n_samples <= reservoir_size``.
+        """
+        if metric is None:
+            return self._samples.copy()
+        check_choice("metric", metric, self._metrics)
+        return self._samples[:, self._metrics.index(metric)].copy()
+
+    def quantile(self, metric: str, q: float | Sequence[float] | np.ndarray) -> np.ndarray:
+        """Quantiles of the defined values of ``metric`` per track, from the reservoir.
+
+        Exact (``numpy.quantile``'s linear interpolation of the whole set) when every sample is
+        kept (``n_samples <= reservoir_size``), an estimate from the uniform sample otherwise.
+
+        Parameters
+        ----------
+        metric : str
+            A profiled metric.
+        q : float or sequence of float
+            Probabilities in [0, 1].
+
+        Returns
+        -------
+        ndarray of float64
+            Shape ``(n_tracks,)`` for a scalar ``q``, ``(len(q), n_tracks)`` otherwise; NaN for
+            a track with no defined value in the reservoir (no warning).
+        """
+        probabilities = np.asarray(q, dtype=np.float64)
+        if probabilities.ndim > 1 or not np.all((probabilities >= 0) & (probabilities <= 1)):
+            raise invalid("q", "a probability or a 1-d sequence of them in [0, 1]", q)
+        values = self.samples(metric)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN tracks give NaN
+            return np.nanquantile(values, probabilities, axis=0)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per metric and track (metric order, then track order).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``metric``, ``track`` (the track name), ``count``, ``n_nan``, ``mean``,
+            ``std`` (``ddof=0``), ``min``, ``max`` and the quantiles ``q05``, ``q50``, ``q95``
+            (from the reservoir, see :meth:`quantile`). Statistics ignore NaN values; they are
+            NaN where a track has no defined value.
+        """
+        import pandas as pd
+
+        n_tracks = len(self._tracks)
+        columns: dict[str, list[Any]] = {
+            "metric": [name for name in self._metrics for _ in range(n_tracks)],
+            "track": list(self._tracks) * len(self._metrics),
+        }
+        parts: dict[str, list[np.ndarray]] = {
+            key: [] for key in ("count", "n_nan", "mean", "std", "min", "max", "q05", "q50", "q95")
+        }
+        for name in self._metrics:
+            for key in ("count", "n_nan", "mean", "min", "max"):
+                parts[key].append(self._stats[name][key])
+            parts["std"].append(self.std(name))
+            quantiles = self.quantile(name, [0.05, 0.5, 0.95])
+            for key, row in zip(("q05", "q50", "q95"), quantiles, strict=True):
+                parts[key].append(row)
+        frame = {**columns, **{key: np.concatenate(arrays) for key, arrays in parts.items()}}
+        return pd.DataFrame(frame)
+
+    # ---- merge ---------------------------------------------------------------------------
+
+    def merge(self, other: DatasetProfile) -> DatasetProfile:
+        """The profile of this set followed by ``other``'s, as a new profile.
+
+        Counts, minima, maxima and histograms equal those of the concatenated data exactly;
+        means and standard deviations up to float rounding (Chan et al.'s parallel update of
+        ``mean`` and ``m2``). The reservoir is a uniform sample of the union (a hypergeometric
+        draw of how many come from each side, then a uniform subset of each side's reservoir),
+        of capacity ``min(self.reservoir_size, other.reservoir_size)``, drawn with a generator
+        seeded by both seeds and both sizes: merging is deterministic. The result keeps this
+        profile's seed and version. Neither profile is changed.
+
+        Raises
+        ------
+        ValueError
+            When the profiles differ in metrics, track names or counts, pitch axis, ``n_steps``,
+            conventions or histogram edges; the message names what differs and both values.
+        TypeError
+            When ``other`` is not a :class:`DatasetProfile`.
+        """
+        check_instance("other", other, DatasetProfile, "a DatasetProfile")
+        self._check_compatible(other)
+        stats = {
+            name: merge_statistics(self._stats[name], other._stats[name]) for name in self._metrics
+        }
+        capacity = min(self._reservoir_size, other._reservoir_size)
+        rng = np.random.default_rng([self._seed, other._seed, self._n_samples, other._n_samples])
+        samples = merge_reservoirs(
+            self._samples, self._n_samples, other._samples, other._n_samples, capacity, rng
+        )
+        return DatasetProfile(
+            metrics=self._metrics,
+            tracks=self._tracks,
+            conventions=self._conventions,
+            n_samples=self._n_samples + other._n_samples,
+            n_steps=self._n_steps,
+            n_pitches=self._n_pitches,
+            lowest_pitch=self._lowest_pitch,
+            statistics=stats,
+            samples=samples,
+            reservoir_size=capacity,
+            seed=self._seed,
+            version=self._version,
+        )
+
+    def _check_compatible(self, other: DatasetProfile) -> None:
+        def differ(what: str, mine: Any, theirs: Any) -> ValueError:
+            return invalid(
+                "other", f"a profile of the same {what} (cannot merge profiles with different "
+                f"{what}: {mine} != {theirs})", other,
+            )  # fmt: skip
+
+        if self._metrics != other._metrics:
+            raise differ("metrics", list(self._metrics), list(other._metrics))
+        if len(self._tracks) != len(other._tracks):
+            raise differ(
+                "numbers of tracks",
+                f"{len(self._tracks)} {list(self._tracks)}",
+                f"{len(other._tracks)} {list(other._tracks)}",
+            )
+        if self._tracks != other._tracks:
+            raise differ("track names", list(self._tracks), list(other._tracks))
+        mine = (self._n_pitches, self._lowest_pitch)
+        theirs = (other._n_pitches, other._lowest_pitch)
+        if mine != theirs:
+            raise differ(
+                "pitch axes (n_pitches, lowest_pitch)",
+                f"n_pitches={mine[0]}, lowest_pitch={mine[1]}",
+                f"n_pitches={theirs[0]}, lowest_pitch={theirs[1]}",
+            )
+        if self._n_steps != other._n_steps:
+            raise differ("n_steps", f"n_steps={self._n_steps}", f"n_steps={other._n_steps}")
+        if self._conventions != other._conventions:
+            keys = [k for k in self._conventions if self._conventions[k] != other._conventions[k]]
+            raise differ(
+                "conventions",
+                ", ".join(f"{k}={self._conventions[k]!r}" for k in keys),
+                ", ".join(f"{k}={other._conventions[k]!r}" for k in keys),
+            )
+        for name in self._metrics:
+            mine_edges, theirs_edges = self._stats[name]["edges"], other._stats[name]["edges"]
+            if not np.array_equal(mine_edges, theirs_edges):
+                raise differ(
+                    f"histogram edges for {name}",
+                    describe_edges(mine_edges),
+                    describe_edges(theirs_edges),
+                )
+
+    # ---- save / load ---------------------------------------------------------------------
+
+    def to_json_dict(self) -> dict[str, Any]:
+        """The profile as a JSON-ready dict (the content of :meth:`save`'s file).
+
+        Non-finite floats are the strings ``"nan"``, ``"inf"`` and ``"-inf"``.
+        """
+        statistics = {}
+        for name in self._metrics:
+            stats = self._stats[name]
+            entry: dict[str, Any] = {field: stats[field] for field in (*INT_FIELDS, *FLOAT_FIELDS)}
+            entry["histogram"] = {"edges": stats["edges"], "counts": stats["histogram"]}
+            statistics[name] = entry
+        return _documents.document(
+            SCHEMA,
+            SCHEMA_VERSION,
+            {
+                "musiceval_version": self._version,
+                "metrics": list(self._metrics),
+                "tracks": list(self._tracks),
+                "conventions": self.conventions,
+                "n_samples": self._n_samples,
+                "n_steps": self._n_steps,
+                "n_pitches": self._n_pitches,
+                "lowest_pitch": self._lowest_pitch,
+                "reservoir_size": self._reservoir_size,
+                "seed": self._seed,
+                "statistics": statistics,
+                "samples": {name: self._samples[:, m] for m, name in enumerate(self._metrics)},
+            },
+        )
+
+    @classmethod
+    def from_json_dict(
+        cls, document: Mapping[str, Any], *, source: str = "document"
+    ) -> DatasetProfile:
+        """Rebuild a profile from :meth:`to_json_dict`'s dict, checking schema and version.
+
+        Raises
+        ------
+        musiceval.exceptions.DocumentError
+            A ``ValueError``: ``document`` is not a musiceval profile, has another schema
+            version, or is malformed; the message names ``source``.
+        """
+        document = _documents.check(document, SCHEMA, SCHEMA_VERSION, what=_WHAT, source=source)
+        try:
+            return cls(**_fields(document))
+        except (KeyError, TypeError, ValueError) as exc:
+            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise DocumentError(f"{source} is a malformed {_WHAT}: {what}") from exc
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write the profile as human-readable, versioned JSON, atomically.
+
+        The file is ``{"schema": "musiceval.profile", "version": 1, ...}`` (see
+        :meth:`to_json_dict`). It is written to a temporary file in the same directory, then
+        renamed over ``path``: an interrupted save leaves no file behind and an existing file
+        intact. The directory must exist.
+        """
+        text = _documents.dumps(self.to_json_dict()) + "\n"
+        atomic_write(check_path("path", path), lambda file: file.write(text))
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> DatasetProfile:
+        """Read a profile written by :meth:`save` (plain JSON; nothing is unpickled).
+
+        Raises
+        ------
+        musiceval.exceptions.DocumentError
+            A ``ValueError``: the file is not JSON, not a musiceval profile, of another schema
+            version, or malformed.
+        """
+        path = check_path("path", path)
+        try:
+            content = json.loads(path.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise DocumentError(f"{path} is not a JSON {_WHAT}: {exc}") from exc
+        return cls.from_json_dict(content, source=str(path))
+
+    # ---- dunder --------------------------------------------------------------------------
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when every statistic, the reservoir and the description are (NaN == NaN)."""
+        if not isinstance(other, DatasetProfile):
+            return NotImplemented
+        same = (
+            self._metrics == other._metrics
+            and self._tracks == other._tracks
+            and self._conventions == other._conventions
+            and (self._n_samples, self._n_steps, self._n_pitches, self._lowest_pitch)
+            == (other._n_samples, other._n_steps, other._n_pitches, other._lowest_pitch)
+            and (self._reservoir_size, self._seed, self._version)
+            == (other._reservoir_size, other._seed, other._version)
+            and same_array(self._samples, other._samples)
+        )
+        return same and all(
+            same_array(self._stats[name][field], other._stats[name][field])
+            for name in self._metrics
+            for field in self._stats[name]
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"DatasetProfile({self._n_samples} samples of {self._n_steps} steps, "
+            f"{len(self._metrics)} metrics, tracks {list(self._tracks)}, "
+            f"{self.n_kept} kept)"
+        )
+
+
+# ---- helpers ---------------------------------------------------------------------------------
+
+
+def check_profile_metrics(metrics: Any) -> tuple[str, ...]:
+    if isinstance(metrics, Sequence) and not isinstance(metrics, str):
+        pairwise = [name for name in metrics if name in METRICS and METRICS[name].pairwise]
+        if pairwise:
+            raise invalid(
+                "metrics",
+                f"per-track metrics (profiles do not hold track-pair metrics yet) from "
+                f"{list(PER_TRACK)}",
+                received=f"the pairwise {pairwise}",
+            )
+    return check_metric_names("metrics", metrics, PER_TRACK, default=PER_TRACK)
+
+
+def _fields(document: Mapping[str, Any]) -> dict[str, Any]:
+    """The constructor's arguments from a checked profile document (KeyError if one lacks)."""
+    metrics = list(document["metrics"])
+    statistics = {}
+    for name in metrics:
+        entry = document["statistics"][name]
+        stats: dict[str, Any] = {field: entry[field] for field in INT_FIELDS}
+        stats.update({field: decode_floats(entry[field]) for field in FLOAT_FIELDS})
+        stats["edges"] = decode_floats(entry["histogram"]["edges"])
+        stats["histogram"] = entry["histogram"]["counts"]
+        statistics[name] = stats
+    samples = [decode_floats(document["samples"][name]) for name in metrics]
+    return {
+        "metrics": metrics,
+        "statistics": statistics,
+        "samples": np.stack(samples, axis=1),
+        "version": document["musiceval_version"],
+        **{key: document[key] for key in _DESCRIPTION},
+    }
+
+
+def conventions_dict(conventions: Conventions) -> dict[str, Any]:
+    values = dataclasses.asdict(conventions)
+    values["radii"] = [float(r) for r in conventions.radii]
+    return values
