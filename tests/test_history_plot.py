@@ -22,7 +22,9 @@ from musiceval.history import COLUMNS, MetricHistory
 matplotlib = pytest.importorskip("matplotlib")
 from matplotlib.image import imread  # noqa: E402
 
-from musiceval import _plot_distributions, _plot_history, plot  # noqa: E402
+from musiceval import plot  # noqa: E402
+from musiceval.plot import _distributions as _plot_distributions  # noqa: E402
+from musiceval.plot import _history as _plot_history  # noqa: E402
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 METRICS = ["n_notes", "in_scale_ratio", "empty_bar_rate"]

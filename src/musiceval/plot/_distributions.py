@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from musiceval._checks import nanmean
-from musiceval._plot_base import (
+from musiceval.plot._base import (
     GENERATED_COLOR,
     REFERENCE_COLOR,
     REFERENCE_LINE,

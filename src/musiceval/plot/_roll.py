@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from musiceval._plot_base import new_figure, note
+from musiceval.plot._base import new_figure, note
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from musiceval._plot_base import new_figure, track_label
+from musiceval.plot._base import new_figure, track_label
 
 if TYPE_CHECKING:
     import pandas as pd

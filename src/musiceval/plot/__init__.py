@@ -21,7 +21,7 @@ Where a figure is drawn and what comes back, the same for every function:
   atomically (temporary file, then rename) and the :class:`pathlib.Path` is returned, as in
   musiceval 0.1.0. Without ``path``, nothing is written and the Figure is returned.
 
-What to draw is computed apart from the drawing (modules ``musiceval._plot_*``), so the same
+What to draw is computed apart from the drawing (the private modules of this package), so the same
 call draws the same artists on a figure of its own or on the caller's Axes. Bad arguments raise
 :class:`~musiceval.exceptions.InvalidParameterError` before anything is drawn. matplotlib is
 imported inside each function (``pip install musiceval[plot]``).
@@ -37,7 +37,8 @@ from typing import TYPE_CHECKING, Any, overload
 import numpy as np
 
 from musiceval._checks import check_instance, check_int, check_real, invalid
-from musiceval._plot_base import (
+from musiceval.exceptions import InvalidParameterError
+from musiceval.plot._base import (
     DPI,
     PANEL_SIZE,
     check_png_path,
@@ -46,12 +47,11 @@ from musiceval._plot_base import (
     panels,
     samples,
 )
-from musiceval._plot_distributions import distribution_data, distribution_figure, draw_distribution
-from musiceval._plot_history import draw_history, history_data, history_figure
-from musiceval._plot_losses import draw_loss, loss_curves, loss_figure
-from musiceval._plot_roll import draw_roll_track, roll_figure, roll_image
-from musiceval._plot_z_scores import draw_z_scores, z_score_bars, z_score_figure
-from musiceval.exceptions import InvalidParameterError
+from musiceval.plot._distributions import distribution_data, distribution_figure, draw_distribution
+from musiceval.plot._history import draw_history, history_data, history_figure
+from musiceval.plot._losses import draw_loss, loss_curves, loss_figure
+from musiceval.plot._roll import draw_roll_track, roll_figure, roll_image
+from musiceval.plot._z_scores import draw_z_scores, z_score_bars, z_score_figure
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -1,7 +1,7 @@
 """The figure of :func:`musiceval.plot.plot_history`: metric trajectories over training steps.
 
 :func:`history_data` computes what to draw from a checked history; :func:`draw_history` draws
-it on :class:`~musiceval._plot_base.Panels`, one per (metric, track), row-major.
+it on :class:`~musiceval.plot._base.Panels`, one per (metric, track), row-major.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musiceval._plot_base import (
+from musiceval.plot._base import (
     GENERATED_COLOR,
     REFERENCE_COLOR,
     REFERENCE_LINE,

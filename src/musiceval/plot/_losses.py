@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from musiceval._plot_base import GENERATED_COLOR, new_figure
+from musiceval.plot._base import GENERATED_COLOR, new_figure
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
