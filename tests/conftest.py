@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+HISTORY_METRICS = ["n_notes", "in_scale_ratio", "empty_bar_rate"]
+
 
 @pytest.fixture(scope="session")
 def chorales(tmp_path_factory: pytest.TempPathFactory) -> np.ndarray:
@@ -26,3 +28,28 @@ def one_numba_thread():
         yield
     finally:
         numba.set_num_threads(before)
+
+
+def sparse_rolls(seed: int, n_samples: int = 6, n_tracks: int = 3) -> np.ndarray:
+    """Sparse random rolls; track 1 is silent in the first two samples, track 2 in all."""
+    rng = np.random.default_rng(seed)
+    x = rng.random((n_samples, 32, 128, n_tracks)) > 0.97
+    x[:2, :, :, 1] = False
+    x[:, :, :, 2] = False
+    return x
+
+
+@pytest.fixture(scope="module")
+def history():
+    """A MetricHistory of five steps (0 to 5000) of three metrics and three tracks, with a
+    reference for two metrics."""
+    import musiceval
+    from musiceval.history import MetricHistory
+
+    result = MetricHistory(track_names=["soprano", "alto", "bass"])
+    for seed, step in enumerate([0, 10, 100, 1000, 5000]):
+        x = sparse_rolls(seed)
+        result.record(step, musiceval.evaluate(x, HISTORY_METRICS, steps_per_bar=16))
+    result.set_reference("in_scale_ratio", [0.9, 0.95, np.nan], [0.05, 0.02, np.nan])
+    result.set_reference("n_notes", [30.0, 20.0, 0.0], None)
+    return result

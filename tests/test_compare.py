@@ -178,7 +178,8 @@ def test_mismatches_are_refused() -> None:
         musiceval.compare(_rolls(1)[:, :16], profile)
     with pytest.raises(ValueError, match=r"lowest_pitch=10.*lowest_pitch=0"):
         musiceval.compare(_rolls(1), profile, lowest_pitch=10)
-    with pytest.raises(ValueError, match=r"x is empty: got canonical shape \(0, 32, 128, 2\)"):
+    empty = r"generated is empty: got canonical shape \(0, 32, 128, 2\)"
+    with pytest.raises(ValueError, match=empty):
         musiceval.compare(_rolls(1, tracks=2)[:0], profile)
     short = musiceval.profile(_rolls(0), ["n_notes"])
     assert musiceval.compare(_rolls(1)[:, :16], short).n_generated == 12  # no bar metric

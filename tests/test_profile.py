@@ -458,7 +458,7 @@ def test_bad_arguments_are_refused(rolls):
         profile(rolls, track_names=["a", "b"])
     with pytest.raises(ValueError, match="distinct"):
         profile(rolls, track_names=["a", "b", "a"])
-    with pytest.raises(ValueError, match="x is empty"):
+    with pytest.raises(ValueError, match="reference is empty"):
         profile(rolls[:0])
     with pytest.raises(ValueError, match="steps_per_bar=12 does not divide n_steps=32"):
         profile(rolls, steps_per_bar=12)

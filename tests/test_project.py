@@ -182,6 +182,33 @@ def test_no_import_cycles():
     assert cycles == []
 
 
+def _private_attributes(path: Path) -> list[str]:
+    """``alias._name`` uses, where ``alias`` is a musiceval module this file imports."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    aliases = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+        if alias.name.startswith("musiceval")
+    } | {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("musiceval")
+        for alias in node.names
+    }
+    return [
+        f"{node.value.id}.{node.attr}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id in aliases
+        and re.match(r"_[a-z]", node.attr)
+    ]
+
+
 def test_no_module_imports_another_s_private_names():
     modules = _modules()
     private = [
@@ -189,8 +216,28 @@ def test_no_module_imports_another_s_private_names():
         for name, path in modules.items()
         for module, imported in _imports(path, modules)
         if imported.startswith("_") and not imported.startswith("__") and module != name
+    ] + [
+        f"{name} uses {use}" for name, path in modules.items() for use in _private_attributes(path)
     ]
     assert private == []
+
+
+def test_the_core_never_imports_the_models_and_hooks_never_import_the_loop():
+    modules = _modules()
+
+    def targets(name: str) -> set[str]:
+        return {module for module, _ in _imports(modules[name], modules)}
+
+    core = [name for name in modules if not name.startswith("musiceval.models")]
+    assert [n for n in core if any(t.startswith("musiceval.models") for t in targets(n))] == [
+        "musiceval.cli"  # hands `musiceval train` to musiceval.models.cli, lazily
+    ]
+    for hooks in (
+        "musiceval.models.events",
+        "musiceval.models.hooks",
+        "musiceval.models.evaluation",
+    ):
+        assert "musiceval.models.trainer" not in targets(hooks)
 
 
 def test_only_the_entry_point_runs_the_engine():

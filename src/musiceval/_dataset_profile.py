@@ -316,7 +316,10 @@ class DatasetProfile:
             Shape ``(n_tracks,)`` for a scalar ``q``, ``(len(q), n_tracks)`` otherwise; NaN for
             a track with no defined value in the reservoir (no warning).
         """
-        probabilities = np.asarray(q, dtype=np.float64)
+        try:
+            probabilities = np.asarray(q, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise invalid("q", "a probability or a 1-d sequence of them in [0, 1]", q) from None
         if probabilities.ndim > 1 or not np.all((probabilities >= 0) & (probabilities <= 1)):
             raise invalid("q", "a probability or a 1-d sequence of them in [0, 1]", q)
         values = self.samples(metric)

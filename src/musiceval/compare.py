@@ -27,7 +27,7 @@ import numpy as np
 from musiceval import _documents, distances
 from musiceval._atomic import atomic_directory
 from musiceval._batches import iter_batches
-from musiceval._checks import check_choice, check_instance, check_path, invalid
+from musiceval._checks import check_choice, check_instance, check_int, check_path, invalid
 from musiceval.evaluate import compute
 from musiceval.exceptions import InvalidParameterError
 from musiceval.io import load_rolls
@@ -126,7 +126,9 @@ def compare(
     """
     check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
     check_choice("layout", layout, LAYOUTS)
-    if lowest_pitch is not None and lowest_pitch != profile.lowest_pitch:
+    if lowest_pitch is not None and check_int("lowest_pitch", lowest_pitch, minimum=0) != (
+        profile.lowest_pitch
+    ):
         raise InvalidParameterError(
             f"generated lowest_pitch={lowest_pitch} differs from the profile's "
             f"lowest_pitch={profile.lowest_pitch}; the pitch axes must match"
@@ -146,11 +148,14 @@ def compare(
     names = list(profile.metrics)
     parts: list[np.ndarray] = []
     for batch in iter_batches(x, layout, _CHUNK_SIZE, name="generated"):
-        roll = as_roll(batch, layout=layout, threshold=threshold, lowest_pitch=profile.lowest_pitch)
-        del batch  # one batch in memory at a time
+        roll = as_roll(
+            batch, layout=layout, threshold=threshold, lowest_pitch=profile.lowest_pitch,
+            name="generated",
+        )  # fmt: skip
         _check_roll(roll.n_steps, roll.n_pitches, roll.n_tracks, profile, conventions["per"])
         values = compute(roll, names, **conventions)  # an NBSPK input must agree on bars
         parts.append(np.stack([values[name] for name in names], axis=1))
+        del batch, roll  # one batch in memory at a time
     return Report(profile, np.concatenate(parts, axis=0))
 
 

@@ -95,7 +95,7 @@ def compute(
 def _compute(
     x: Any,
     metrics: Sequence[str] | None,
-    layout: str,
+    layout: Layout,
     threshold: float,
     lowest_pitch: int | None,
     pairs: Sequence[tuple[int, int]] | None,

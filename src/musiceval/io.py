@@ -166,6 +166,6 @@ def _load_file(path: Path, npz_key: str | None, length: int, steps_per_beat: int
         if key not in data.files:
             raise InvalidParameterError(
                 f"{str(path)!r} holds no array {key!r}; it holds {data.files} "
-                f"(name another with npz_key=, or --key on the command line)"
+                f"(name another with npz_key=, or --npz-key on the command line)"
             )
         return data[key]

@@ -145,8 +145,11 @@ def profile(
         steps_per_beat=builder.options.steps_per_beat,
     )
     for batch in iter_batches(x, layout, chunk_size, name="reference"):
-        builder.add(as_roll(batch, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch))
-        del batch  # one batch in memory at a time
+        roll = as_roll(
+            batch, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, name="reference"
+        )
+        builder.add(roll)
+        del batch, roll  # one batch in memory at a time
     return builder.result()
 
 

@@ -109,18 +109,6 @@ class Roll:
         cells = self.cells.reshape(self.n_samples * n_bars, steps_per_bar, *self.cells.shape[2:])
         return Roll(cells, self.lowest_pitch, self.layout, steps_per_bar)
 
-    def shape_result(self, values: np.ndarray) -> np.ndarray | float:
-        """Give ``(n_samples, n_tracks)`` values back in the caller's layout.
-
-        ``TP`` gives a float, ``KTP`` an array of shape ``(n_tracks,)``, the others
-        ``(n_samples, n_tracks)``.
-        """
-        if self.layout == "TP":
-            return float(values[0, 0])
-        if self.layout == "KTP":
-            return values[0]
-        return values
-
 
 def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
     """Return ``value`` as an int, or raise naming ``name`` if it is not an int >= minimum.
@@ -139,13 +127,13 @@ def check_divides(name: str, value: int, n_steps: int, what: str = "n_steps") ->
         )
 
 
-def _check_lowest_pitch(lowest_pitch: Any, n_pitches: int) -> int:
+def _check_lowest_pitch(lowest_pitch: Any, n_pitches: int, name: str) -> int:
     if lowest_pitch is None:
         if n_pitches != N_MIDI_PITCHES:
             raise InvalidParameterError(
-                f"x has {n_pitches} pitches, not 128: pass lowest_pitch=, the MIDI number of pitch "
-                f"index 0 (e.g. lowest_pitch=24 for the DeepComposer crop 24..107), so that pitch "
-                f"classes are right"
+                f"{name} has {n_pitches} pitches, not 128: pass lowest_pitch=, the MIDI number of "
+                f"pitch index 0 (e.g. lowest_pitch=24 for the DeepComposer crop 24..107), so that "
+                f"pitch classes are right"
             )
         return 0
     lowest = check_int("lowest_pitch", lowest_pitch, minimum=0)
@@ -162,23 +150,23 @@ def is_torch_tensor(x: Any) -> bool:
     return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach")
 
 
-def _not_finite() -> Exception:
+def _not_finite(name: str) -> Exception:
     return InvalidParameterError(
-        "x holds NaN or inf; expected finite values (a cell is active when > threshold)"
+        f"{name} holds NaN or inf; expected finite values (a cell is active when > threshold)"
     )
 
 
-def _torch_to_numpy(x: Any, threshold: float) -> np.ndarray:
+def _torch_to_numpy(x: Any, threshold: float, name: str) -> np.ndarray:
     """Threshold a tensor on its own device, then bring the mask to the host once."""
     import torch
 
     x = x.detach()
     if x.is_complex():
         raise InvalidParameterError(
-            f"x must hold bool, integer or real values; got a tensor of {x.dtype}"
+            f"{name} must hold bool, integer or real values; got a tensor of {x.dtype}"
         )
     if x.is_floating_point() and not bool(torch.isfinite(x).all()):
-        raise _not_finite()
+        raise _not_finite(name)
     if (
         x.device.type == "cpu"
         and x.dtype in (torch.bool, torch.uint8)
@@ -193,7 +181,7 @@ def _reads_in_place(is_bool: bool, threshold: float) -> bool:
     return (0.0 <= threshold < 1.0) if is_bool else threshold == 0.0
 
 
-def _binarise(x: np.ndarray, threshold: float) -> np.ndarray:
+def _binarise(x: np.ndarray, threshold: float, name: str) -> np.ndarray:
     if x.dtype == np.bool_:
         return (
             x.view(np.uint8) if _reads_in_place(True, threshold) else (x > threshold).view(np.uint8)
@@ -202,15 +190,17 @@ def _binarise(x: np.ndarray, threshold: float) -> np.ndarray:
         return x
     if x.dtype.kind not in "uif":
         raise InvalidParameterError(
-            f"x must hold bool, integer or real values; got dtype {x.dtype} "
+            f"{name} must hold bool, integer or real values; got dtype {x.dtype} "
             f"(convert with x.astype(bool) or x.astype(np.float32))"
         )
     if x.dtype.kind == "f" and not np.isfinite(x).all():
-        raise _not_finite()
+        raise _not_finite(name)
     return (x > threshold).view(np.uint8)
 
 
-def to_canonical_axes(cells: np.ndarray, layout: str) -> tuple[np.ndarray, int | None]:
+def to_canonical_axes(
+    cells: np.ndarray, layout: str, name: str = "x"
+) -> tuple[np.ndarray, int | None]:
     """``cells`` (any dtype) with its axes in the canonical order, and the ``NBSPK`` bar length.
 
     Raises when ``cells`` has the wrong number of dimensions for ``layout``; a view, no copy.
@@ -221,7 +211,7 @@ def to_canonical_axes(cells: np.ndarray, layout: str) -> tuple[np.ndarray, int |
             " (for a single (n_steps, n_pitches) roll pass layout='TP')" if cells.ndim == 2 else ""
         )
         raise InvalidParameterError(
-            f"x must have {expected_ndim} dimensions {LAYOUTS[layout]} for layout={layout!r}; "
+            f"{name} must have {expected_ndim} dimensions {LAYOUTS[layout]} for layout={layout!r}; "
             f"got shape {cells.shape}{hint}"
         )
     if layout == "TP":
@@ -235,7 +225,12 @@ def to_canonical_axes(cells: np.ndarray, layout: str) -> tuple[np.ndarray, int |
 
 
 def as_roll(
-    x: Any, *, layout: str = "NTPK", threshold: float = 0.0, lowest_pitch: int | None = None
+    x: Any,
+    *,
+    layout: Layout = "NTPK",
+    threshold: float = 0.0,
+    lowest_pitch: int | None = None,
+    name: str = "x",
 ) -> Roll:
     """Validate ``x`` and return it as a read-only canonical :class:`Roll`.
 
@@ -250,28 +245,30 @@ def as_roll(
         A cell is active when ``value > threshold``.
     lowest_pitch : int, optional
         MIDI number of pitch index 0; required when the pitch axis is not 128 long.
+    name : str, default="x"
+        What error messages call ``x`` (the caller's argument: ``reference``, ``generated``).
     """
     check_choice("layout", layout, LAYOUTS)
     threshold = check_real("threshold", threshold)
     if is_torch_tensor(x):
-        cells = _torch_to_numpy(x, threshold)
+        cells = _torch_to_numpy(x, threshold, name)
         if cells.dtype == np.bool_:
             cells = cells.view(np.uint8)
     elif isinstance(x, np.ndarray):
-        cells = _binarise(x, threshold)
+        cells = _binarise(x, threshold, name)
     else:
         raise InvalidParameterError(
-            f"x must be a numpy.ndarray or torch.Tensor; got {type(x).__name__} "
+            f"{name} must be a numpy.ndarray or torch.Tensor; got {type(x).__name__} "
             f"(wrap lists with numpy.asarray first)"
         )
-    cells, bar_steps = to_canonical_axes(cells, layout)
+    cells, bar_steps = to_canonical_axes(cells, layout, name)
     n_samples, _, n_pitches, n_tracks = cells.shape
     if n_samples == 0 or n_pitches == 0 or n_tracks == 0:
         raise InvalidParameterError(
-            f"x is empty: got canonical shape {cells.shape} {LAYOUTS['NTPK']}; expected at least "
-            f"one sample, one pitch and one track"
+            f"{name} is empty: got canonical shape {cells.shape} {LAYOUTS['NTPK']}; expected at "
+            f"least one sample, one pitch and one track"
         )
-    lowest = _check_lowest_pitch(lowest_pitch, n_pitches)
+    lowest = _check_lowest_pitch(lowest_pitch, n_pitches, name)
     cells = np.ascontiguousarray(cells)
     view = cells.view()
     view.flags.writeable = False

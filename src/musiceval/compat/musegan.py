@@ -429,6 +429,9 @@ def harmonicity(x: Any, *, beat_resolution: int) -> np.ndarray:
 def _check_pairs(pairs: Sequence[tuple[int, int]] | None, n_tracks: int) -> list[tuple[int, int]]:
     if pairs is None:
         return list(combinations(range(n_tracks), 2))
+    expected = f"(track_a, track_b) pairs of track indices below n_tracks={n_tracks}"
+    if isinstance(pairs, str) or not isinstance(pairs, Sequence):
+        raise invalid("pairs", expected, pairs)
     checked = []
     for pair in pairs:
         if not (
@@ -439,11 +442,7 @@ def _check_pairs(pairs: Sequence[tuple[int, int]] | None, n_tracks: int) -> list
                 for t in pair
             )
         ):
-            raise invalid(
-                "pairs",
-                f"(track_a, track_b) pairs of track indices below n_tracks={n_tracks}",
-                pairs,
-            )
+            raise invalid("pairs", expected, pairs)
         checked.append((int(pair[0]), int(pair[1])))
     return checked
 

@@ -166,11 +166,13 @@ def tonal_distance(
     C. Harte, M. Sandler and M. Gasser, "Detecting harmonic change in musical audio", 2006.
     """
     check_choice("layout", layout, LAYOUTS)
-    shape = getattr(x, "shape", ())
-    n_tracks = shape[layout.index("K")] if "K" in layout and len(shape) == len(layout) else 1
+    shape = getattr(x, "shape", None)
+    n_tracks = None  # unknown until x is checked, by compute
+    if shape is not None and len(shape) == len(layout):  # the layout's letters are its axes
+        n_tracks = shape[layout.index("K")] if "K" in layout else 1
     for name, track in (("track_a", track_a), ("track_b", track_b)):
         check_int(name, track, minimum=0)
-        if track >= n_tracks:
+        if n_tracks is not None and track >= n_tracks:
             raise invalid(name, f"a track index below n_tracks={n_tracks}", track)
     result = compute(
         x, ["tonal_distance"], layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,

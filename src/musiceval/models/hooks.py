@@ -28,7 +28,7 @@ import csv
 import math
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import torch
@@ -39,7 +39,17 @@ from musiceval.models.evaluation import MAX_EFFECT, MetricsHook, SampleWriter
 from musiceval.models.events import EVENTS, LOSSES, Hook, StopTraining, TrainerView, TrainState
 
 if TYPE_CHECKING:
-    from musiceval.models.trainer import Trainer
+    from musiceval.models.config import TrainConfig
+
+
+class HookRegistry(Protocol):
+    """What :func:`add_default_hooks` needs of a trainer (a
+    :class:`~musiceval.models.trainer.Trainer` has it): its configuration and ``add_hook``."""
+
+    @property
+    def config(self) -> TrainConfig: ...
+
+    def add_hook(self, hook: Hook, *, every: int = 1) -> Hook: ...
 
 __all__ = [
     "EVENTS",
@@ -47,6 +57,7 @@ __all__ = [
     "MAX_EFFECT",
     "Checkpointer",
     "Hook",
+    "HookRegistry",
     "LossLogger",
     "MetricsHook",
     "PlateauStopper",
@@ -307,7 +318,7 @@ class Checkpointer(Hook):
         return {"checkpoint": self._path}
 
 
-def add_default_hooks(trainer: Trainer, *, patience: int | None = None) -> None:
+def add_default_hooks(trainer: HookRegistry, *, patience: int | None = None) -> None:
     """Register the command line's hooks: LossLogger, MetricsHook, an optional PlateauStopper
     on the metric distance (``patience`` evaluations), SampleWriter every
     ``config.sample_every`` steps and Checkpointer every ``config.checkpoint_every`` steps."""

@@ -30,9 +30,12 @@ WGAN-GP is defined per sample), then one linear unit.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 from torch import nn
 
+from musiceval._checks import check_bool, check_int, invalid
 from musiceval.exceptions import InvalidParameterError
 from musiceval.models.config import TrainConfig
 
@@ -46,6 +49,20 @@ N_MIDI_PITCHES = 128
 
 _SLOPE = 0.2  # LeakyReLU negative slope
 _BN_MOMENTUM = 0.2  # Keras' momentum 0.8 of the lab, in torch's convention (1 - 0.8)
+
+
+def _check_window(
+    n_steps: Any, n_tracks: Any, channels: Any, lowest_pitch: Any, n_pitches: Any
+) -> None:
+    """The sizes both networks share: whole multiples of the 16x down-sampling, a pitch window
+    inside MIDI 0..127."""
+    scale = 2**DEPTH
+    for name, value in (("n_steps", n_steps), ("n_pitches", n_pitches)):
+        if check_int(name, value) % scale:
+            raise invalid(name, f"a multiple of {scale} (halved {DEPTH} times)", value)
+    check_int("n_tracks", n_tracks)
+    check_int("channels", channels)
+    check_int("lowest_pitch", lowest_pitch, minimum=0, maximum=128 - n_pitches)
 
 
 def latent_shape(n_steps: int, n_pitches: int, latent_channels: int) -> tuple[int, int, int]:
@@ -87,6 +104,10 @@ class Generator(nn.Module):
         n_pitches: int = 64,
     ) -> None:
         super().__init__()
+        _check_window(n_steps, n_tracks, channels, lowest_pitch, n_pitches)
+        if check_bool("conditional", conditional):
+            check_int("n_tracks", n_tracks, minimum=2)  # the condition and a generated track
+        check_int("latent_channels", latent_channels)
         self.n_steps = n_steps
         self.n_tracks = n_tracks
         self.conditional = conditional
@@ -179,6 +200,7 @@ class Critic(nn.Module):
         n_pitches: int = 64,
     ) -> None:
         super().__init__()
+        _check_window(n_steps, n_tracks, channels, lowest_pitch, n_pitches)
         self.lowest_pitch = lowest_pitch
         self.n_pitches = n_pitches
         widths = [channels * 2**i for i in range(DEPTH)]

@@ -83,6 +83,7 @@ from musiceval.models.events import (
 from musiceval.models.networks import build_networks, latent_shape
 from musiceval.models.run_files import check_out_dir, open_run, run_summary, write_summary
 from musiceval.models.wgan import critic_step, generator_step
+from musiceval.rolls import is_torch_tensor
 
 __all__ = [
     "CHECKPOINT_FORMAT",
@@ -172,6 +173,8 @@ class Trainer:
         check_out_dir(
             self._out_dir, config, resuming=self._resume_from is not None, overwrite=overwrite
         )
+        if not (data is None or isinstance(data, np.ndarray | Sequence) or is_torch_tensor(data)):
+            raise invalid("data", "an array or tensor (n_samples, n_steps, 128, n_tracks)", data)
         self._data_argument = data
         self._track_names_argument = None
         if track_names is not None:
@@ -183,6 +186,8 @@ class Trainer:
         self._state: TrainState | None = None
         self._wall_seconds = 0.0
         self._hooks: list[_Registration] = []
+        if isinstance(hooks, str) or not isinstance(hooks, Iterable):
+            raise invalid("hooks", "an iterable of Hook instances", hooks)
         for hook in hooks:
             self.add_hook(hook)
 

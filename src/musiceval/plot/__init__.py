@@ -279,7 +279,10 @@ def plot_z_scores(
     pathlib.Path or matplotlib.figure.Figure
         ``path`` when given (the figure written as a PNG at :data:`DPI`), else the Figure.
     """
-    missing = [c for c in ("metric", "track", "z_score") if c not in getattr(frame, "columns", ())]
+    import pandas as pd
+
+    check_instance("frame", frame, pd.DataFrame, "a pandas.DataFrame (Report.to_frame())")
+    missing = [c for c in ("metric", "track", "z_score") if c not in frame.columns]
     if missing:
         raise InvalidParameterError(
             f"frame must have the columns metric, track, z_score; lacks {missing}"

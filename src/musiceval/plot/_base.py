@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from musiceval._atomic import atomic_path
-from musiceval._checks import check_path, invalid
+from musiceval._checks import check_path, describe, invalid
 from musiceval.exceptions import InvalidParameterError
 from musiceval.registry import METRICS
 
@@ -180,7 +180,9 @@ def check_track_names(names: Sequence[Any] | None, n_tracks: int) -> list[str]:
     if names is None:
         return [f"track {index}" for index in range(n_tracks)]
     if isinstance(names, str) or not isinstance(names, Sequence) or len(names) != n_tracks:
-        raise InvalidParameterError(f"track_names must give {n_tracks} names; got {names!r}")
+        raise InvalidParameterError(
+            f"track_names must give {n_tracks} names; got {describe(names)}"
+        )
     return [str(name) for name in names]
 
 
