@@ -51,6 +51,7 @@ class HookRegistry(Protocol):
 
     def add_hook(self, hook: Hook, *, every: int = 1) -> Hook: ...
 
+
 __all__ = [
     "EVENTS",
     "LOSSES",
