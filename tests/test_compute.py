@@ -67,7 +67,10 @@ def test_compute_defaults_to_every_per_track_metric_and_takes_pairs():
     np.testing.assert_array_equal(pairs[:, 0], me.tonal_distance(x, 2, 0))
     itself = np.where(me.n_notes(x)[:, 1] > 0, 0.0, np.nan)  # NaN: a silent track has no beat
     np.testing.assert_array_equal(pairs[:, 1], itself)
-    with pytest.raises(me.InvalidParameterError, match=r"pairs must be an int in \[0, 2\]; got 3"):
+    with pytest.raises(
+        me.InvalidParameterError,
+        match=r"pairs must be \(track_a, track_b\) pairs .* below n_tracks=3; got \[\(0, 3\)\]",
+    ):
         me.compute(x, ["tonal_distance"], pairs=[(0, 3)])
 
 

@@ -26,6 +26,7 @@ __all__ = [
     "check_int",
     "check_metric_names",
     "check_names",
+    "check_pairs",
     "check_path",
     "check_real",
     "describe",
@@ -132,6 +133,30 @@ def check_names(
     if (distinct and len(set(values)) != len(values)) or (n is not None and len(values) != n):
         raise invalid(name, expected, list(values))
     return values
+
+
+def check_pairs(name: str, pairs: Any, n_tracks: int) -> list[tuple[int, int]]:
+    """Pairs of track indices ``(a, b)`` below ``n_tracks``; None: every pair with ``a < b``."""
+    if pairs is None:
+        return [(a, b) for a in range(n_tracks) for b in range(a + 1, n_tracks)]
+    expected = f"(track_a, track_b) pairs of track indices below n_tracks={n_tracks}"
+    if isinstance(pairs, str) or not isinstance(pairs, Sequence):
+        raise invalid(name, expected, pairs)
+    checked = []
+    for pair in pairs:
+        if (
+            isinstance(pair, str)
+            or not isinstance(pair, Sequence)
+            or len(pair) != 2
+            or not all(_is_index(track, n_tracks) for track in pair)
+        ):
+            raise invalid(name, expected, list(pairs))
+        checked.append((int(pair[0]), int(pair[1])))
+    return checked
+
+
+def _is_index(value: Any, n: int) -> bool:
+    return isinstance(value, Integral) and not isinstance(value, bool) and 0 <= int(value) < n
 
 
 def check_metric_names(

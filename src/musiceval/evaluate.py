@@ -10,12 +10,11 @@ data once however many metrics are asked for.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musiceval._checks import check_int, check_metric_names, invalid
+from musiceval._checks import check_metric_names, check_pairs, invalid
 from musiceval._engine.compute import compute_roll
 from musiceval.registry import METRICS, PER_TRACK
 from musiceval.rolls import Layout, Roll, as_roll, make_conventions
@@ -112,25 +111,10 @@ def _compute(
                 received=f"layout={layout!r}, threshold={threshold!r}, "
                 f"lowest_pitch={lowest_pitch!r}",
             )
-        return x, compute_roll(x, options, names, _check_pairs(pairs, x.n_tracks))
+        return x, compute_roll(x, options, names, check_pairs("pairs", pairs, x.n_tracks))
     roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
-    track_pairs = _check_pairs(pairs, roll.n_tracks)
+    track_pairs = check_pairs("pairs", pairs, roll.n_tracks)
     return roll, compute_roll(roll, options, names, track_pairs)
-
-
-def _check_pairs(pairs: Any, n_tracks: int) -> list[tuple[int, int]]:
-    if pairs is None:
-        return list(combinations(range(n_tracks), 2))
-    expected = f"a sequence of (track_a, track_b) pairs of track indices below {n_tracks}"
-    if isinstance(pairs, str) or not isinstance(pairs, Sequence):
-        raise invalid("pairs", expected, pairs)
-    checked = []
-    for pair in pairs:
-        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
-            raise invalid("pairs", expected, list(pairs))
-        a, b = (check_int("pairs", track, minimum=0, maximum=n_tracks - 1) for track in pair)
-        checked.append((a, b))
-    return checked
 
 
 def evaluate(
@@ -174,7 +158,7 @@ def evaluate(
     import pandas as pd
 
     roll, values = _compute(x, metrics, layout, threshold, lowest_pitch, None, conventions)
-    pairs = list(combinations(range(roll.n_tracks), 2))
+    pairs = check_pairs("pairs", None, roll.n_tracks)
     n = roll.n_samples
     labels = [_track_labels(METRICS[name].pairwise, roll.n_tracks, pairs) for name in values]
     columns = {

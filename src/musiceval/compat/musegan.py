@@ -38,12 +38,11 @@ What differs from the correct metrics
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import combinations
 from typing import Any
 
 import numpy as np
 
-from musiceval._checks import check_int, invalid, nanmean
+from musiceval._checks import check_int, check_pairs, invalid, nanmean
 from musiceval.compat._common import C_MAJOR_MASK, TONAL_MATRIX, as_values, block_chroma
 from musiceval.exceptions import InvalidParameterError
 
@@ -426,27 +425,6 @@ def harmonicity(x: Any, *, beat_resolution: int) -> np.ndarray:
     return distances.mean(axis=0)
 
 
-def _check_pairs(pairs: Sequence[tuple[int, int]] | None, n_tracks: int) -> list[tuple[int, int]]:
-    if pairs is None:
-        return list(combinations(range(n_tracks), 2))
-    expected = f"(track_a, track_b) pairs of track indices below n_tracks={n_tracks}"
-    if isinstance(pairs, str) or not isinstance(pairs, Sequence):
-        raise invalid("pairs", expected, pairs)
-    checked = []
-    for pair in pairs:
-        if not (
-            isinstance(pair, tuple | list)
-            and len(pair) == 2
-            and all(
-                isinstance(t, int | np.integer) and not isinstance(t, bool) and 0 <= t < n_tracks
-                for t in pair
-            )
-        ):
-            raise invalid("pairs", expected, pairs)
-        checked.append((int(pair[0]), int(pair[1])))
-    return checked
-
-
 def _check_drum_filter(drum_filter: Any, steps_per_bar: int) -> np.ndarray | None:
     if drum_filter is None:
         return _V2_DRUM_FILTER if steps_per_bar == _V2_DRUM_FILTER.size else None
@@ -547,7 +525,7 @@ def evaluate_v2(
     values = _values(x)
     n_samples, n_bars, steps_per_bar, n_pitches, n_tracks = values.shape
     resolution = _check_beat_resolution(beat_resolution, steps_per_bar)
-    checked_pairs = _check_pairs(pairs, n_tracks)
+    checked_pairs = check_pairs("pairs", pairs, n_tracks)
     weights = _check_drum_filter(drum_filter, steps_per_bar)
     bars = values.reshape(n_samples * n_bars, steps_per_bar, n_pitches, n_tracks) > 0
     empty = ~bars.any(axis=(1, 2))
