@@ -28,10 +28,13 @@ from musiceval._checks import (
     check_path,
     invalid,
 )
-from musiceval._documents import decode_floats
+from musiceval._profile_codec import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    document_from_fields,
+    fields_from_document,
+)
 from musiceval._profile_stats import (
-    FLOAT_FIELDS,
-    INT_FIELDS,
     check_statistics,
     describe_edges,
     frozen,
@@ -54,17 +57,7 @@ __all__ = [
     "conventions_dict",
 ]
 
-SCHEMA = "musiceval.profile"
-"""The ``"schema"`` field of a saved profile."""
-
-SCHEMA_VERSION = 1
-"""The ``"version"`` field of a saved profile; :meth:`DatasetProfile.load` reads only this one."""
-
 _WHAT = "musiceval profile"
-_DESCRIPTION = (
-    "tracks", "conventions", "n_samples", "n_steps", "n_pitches", "lowest_pitch",
-    "reservoir_size", "seed",
-)  # fmt: skip
 
 
 class DatasetProfile:
@@ -389,20 +382,13 @@ class DatasetProfile:
         samples = merge_reservoirs(
             self._samples, self._n_samples, other._samples, other._n_samples, capacity, rng
         )
-        return DatasetProfile(
-            metrics=self._metrics,
-            tracks=self._tracks,
-            conventions=self._conventions,
-            n_samples=self._n_samples + other._n_samples,
-            n_steps=self._n_steps,
-            n_pitches=self._n_pitches,
-            lowest_pitch=self._lowest_pitch,
-            statistics=stats,
-            samples=samples,
-            reservoir_size=capacity,
-            seed=self._seed,
-            version=self._version,
-        )
+        return DatasetProfile(**{
+            **self._fields(),
+            "n_samples": self._n_samples + other._n_samples,
+            "statistics": stats,
+            "samples": samples,
+            "reservoir_size": capacity,
+        })  # fmt: skip
 
     def _check_compatible(self, other: DatasetProfile) -> None:
         def differ(what: str, mine: Any, theirs: Any) -> ValueError:
@@ -454,30 +440,35 @@ class DatasetProfile:
 
         Non-finite floats are the strings ``"nan"``, ``"inf"`` and ``"-inf"``.
         """
-        statistics = {}
-        for name in self._metrics:
-            stats = self._stats[name]
-            entry: dict[str, Any] = {field: stats[field] for field in (*INT_FIELDS, *FLOAT_FIELDS)}
-            entry["histogram"] = {"edges": stats["edges"], "counts": stats["histogram"]}
-            statistics[name] = entry
-        return _documents.document(
-            SCHEMA,
-            SCHEMA_VERSION,
-            {
-                "musiceval_version": self._version,
-                "metrics": list(self._metrics),
-                "tracks": list(self._tracks),
-                "conventions": self.conventions,
-                "n_samples": self._n_samples,
-                "n_steps": self._n_steps,
-                "n_pitches": self._n_pitches,
-                "lowest_pitch": self._lowest_pitch,
-                "reservoir_size": self._reservoir_size,
-                "seed": self._seed,
-                "statistics": statistics,
-                "samples": {name: self._samples[:, m] for m, name in enumerate(self._metrics)},
-            },
-        )
+        return document_from_fields(self._fields())
+
+    def _fields(self) -> dict[str, Any]:
+        """The constructor's arguments that rebuild this profile."""
+        return {
+            "metrics": self._metrics,
+            "tracks": self._tracks,
+            "conventions": self.conventions,
+            "n_samples": self._n_samples,
+            "n_steps": self._n_steps,
+            "n_pitches": self._n_pitches,
+            "lowest_pitch": self._lowest_pitch,
+            "statistics": self._stats,
+            "samples": self._samples,
+            "reservoir_size": self._reservoir_size,
+            "seed": self._seed,
+            "version": self._version,
+        }
+
+    def select(self, metrics: Sequence[str]) -> DatasetProfile:
+        """The profile of ``metrics`` only (a subset of :attr:`metrics`, in any order)."""
+        names = check_metric_names("metrics", metrics, self._metrics)
+        columns = [self._metrics.index(name) for name in names]
+        return DatasetProfile(**{
+            **self._fields(),
+            "metrics": names,
+            "statistics": {name: self._stats[name] for name in names},
+            "samples": self._samples[:, columns],
+        })  # fmt: skip
 
     @classmethod
     def from_json_dict(
@@ -493,7 +484,7 @@ class DatasetProfile:
         """
         document = _documents.check(document, SCHEMA, SCHEMA_VERSION, what=_WHAT, source=source)
         try:
-            return cls(**_fields(document))
+            return cls(**fields_from_document(document))
         except (KeyError, TypeError, ValueError) as exc:
             what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
             raise DocumentError(f"{source} is a malformed {_WHAT}: {what}") from exc
@@ -570,27 +561,6 @@ def check_profile_metrics(metrics: Any) -> tuple[str, ...]:
                 received=f"the pairwise {pairwise}",
             )
     return check_metric_names("metrics", metrics, PER_TRACK, default=PER_TRACK)
-
-
-def _fields(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The constructor's arguments from a checked profile document (KeyError if one lacks)."""
-    metrics = list(document["metrics"])
-    statistics = {}
-    for name in metrics:
-        entry = document["statistics"][name]
-        stats: dict[str, Any] = {field: entry[field] for field in INT_FIELDS}
-        stats.update({field: decode_floats(entry[field]) for field in FLOAT_FIELDS})
-        stats["edges"] = decode_floats(entry["histogram"]["edges"])
-        stats["histogram"] = entry["histogram"]["counts"]
-        statistics[name] = stats
-    samples = [decode_floats(document["samples"][name]) for name in metrics]
-    return {
-        "metrics": metrics,
-        "statistics": statistics,
-        "samples": np.stack(samples, axis=1),
-        "version": document["musiceval_version"],
-        **{key: document[key] for key in _DESCRIPTION},
-    }
 
 
 def conventions_dict(conventions: Conventions) -> dict[str, Any]:

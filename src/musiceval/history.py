@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from importlib.metadata import version
 from numbers import Integral
 from pathlib import Path
@@ -36,11 +35,16 @@ from musiceval._atomic import atomic_path
 from musiceval._checks import (
     check_choice,
     check_instance,
-    check_int,
     check_names,
     check_path,
     invalid,
-    nanmean,
+)
+from musiceval._history_entries import (
+    Entry,
+    check_step,
+    entries_from_frame,
+    entries_from_mapping,
+    track_vector,
 )
 from musiceval.exceptions import DocumentError, InvalidParameterError
 
@@ -57,16 +61,6 @@ COLUMNS: tuple[str, ...] = ("step", "metric", "track", "value", "count")
 # pandas < 3.1 reads floats exactly only with the round-trip converter (3.1 has only that one).
 _PANDAS_VERSION = tuple(int(part) for part in version("pandas").split(".")[:2])
 _EXACT_FLOATS = {"float_precision": "round_trip"} if _PANDAS_VERSION < (3, 1) else {}
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """The values of one metric at one step: per-track means and defined-sample counts."""
-
-    step: int
-    metric: str
-    values: np.ndarray  # float64 (n_tracks,)
-    counts: np.ndarray | None  # int64 (n_tracks,), None when recorded as already-aggregated
 
 
 class MetricHistory:
@@ -93,7 +87,7 @@ class MetricHistory:
     """
 
     def __init__(self, *, track_names: Sequence[str] | None = None) -> None:
-        self._entries: list[_Entry] = []
+        self._entries: list[Entry] = []
         self._n_tracks: int | None = None
         self._track_names: list[str] | None = None
         self._reference: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
@@ -125,11 +119,11 @@ class MetricHistory:
             repeats a (step, metric) pair; ``values`` is empty, has the wrong columns or shape,
             or a number of tracks different from the history's. Nothing is recorded then.
         """
-        step = _check_step(step, self._last_step())
+        step = check_step(step, self._last_step())
         if isinstance(values, Mapping):
-            new = _entries_from_mapping(step, values)
+            new = entries_from_mapping(step, values)
         elif hasattr(values, "columns"):
-            new = _entries_from_frame(step, values)
+            new = entries_from_frame(step, values)
         else:
             raise invalid(
                 "values",
@@ -138,7 +132,7 @@ class MetricHistory:
             )
         self._add(new)
 
-    def _add(self, new: list[_Entry]) -> None:
+    def _add(self, new: list[Entry]) -> None:
         """Check ``new`` (same step) against the history, then append all of it or nothing."""
         if not new:
             raise InvalidParameterError("values must hold at least one metric; got none")
@@ -187,10 +181,10 @@ class MetricHistory:
         """
         if not isinstance(metric, str) or not metric:
             raise invalid("metric", "a non-empty str", metric)
-        mean_array = _track_vector(mean, "mean", self._n_tracks)
+        mean_array = track_vector(mean, "mean", self._n_tracks)
         std_array = None
         if std is not None:
-            std_array = _track_vector(std, "std", mean_array.size)
+            std_array = track_vector(std, "std", mean_array.size)
             if np.any(std_array < 0):
                 raise invalid("std", ">= 0 (or NaN)", std_array.tolist())
         if self._n_tracks is None:
@@ -299,6 +293,42 @@ class MetricHistory:
         if isinstance(track, bool) or not isinstance(track, Integral) or track not in self.tracks:
             raise invalid("track", f"one of {self.tracks}", track)
         return int(track)
+
+    def copy(self) -> MetricHistory:
+        """A copy that later records and references of this history leave as it is."""
+        twin = MetricHistory()
+        twin._entries = list(self._entries)  # entries are immutable: sharing them is safe
+        twin._n_tracks = self._n_tracks
+        twin._track_names = None if self._track_names is None else list(self._track_names)
+        twin._reference = dict(self._reference)
+        return twin
+
+    def state_dict(self) -> dict[str, Any]:
+        """The records as plain lists (for checkpoints: ``torch.load(weights_only=True)`` reads
+        them back); the reference and track names are not included."""
+        entries = self._entries
+        counts = [[-1] * e.values.size if e.counts is None else e.counts.tolist() for e in entries]
+        return {
+            "steps": [entry.step for entry in entries],
+            "metrics": [entry.metric for entry in entries],
+            "values": [entry.values.tolist() for entry in entries],
+            "counts": counts,  # -1: recorded already aggregated
+        }
+
+    def load_state_dict(self, state: Mapping[str, Any]) -> None:
+        """Replace the records by those of :meth:`state_dict` (checked as :meth:`record` does)."""
+        restored = MetricHistory(track_names=self._track_names)
+        try:
+            rows = zip(
+                state["steps"], state["metrics"], state["values"], state["counts"], strict=True
+            )
+            for step, metric, values, counts in rows:
+                kept = None if min(counts, default=-1) < 0 else np.asarray(counts, np.int64)
+                step = check_step(step, restored._last_step())
+                restored._add([Entry(step, metric, np.asarray(values, np.float64), kept)])
+        except (KeyError, TypeError, ValueError) as exc:
+            raise invalid("state", "a MetricHistory.state_dict()", received=str(exc)) from exc
+        self._entries, self._n_tracks = restored._entries, restored._n_tracks
 
     def __len__(self) -> int:
         """Number of (step, metric) records."""
@@ -443,8 +473,8 @@ class MetricHistory:
                 raise ValueError(f"step {step}, metric {metric!r} has a count on some tracks only")
             else:
                 kept = counts.astype(np.int64)
-            step = _check_step(step, history._last_step())
-            history._add([_Entry(step, metric, value[order].copy(), kept)])
+            step = check_step(step, history._last_step())
+            history._add([Entry(step, metric, value[order].copy(), kept)])
         return history
 
     def _last_step(self) -> int | None:
@@ -452,35 +482,6 @@ class MetricHistory:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _check_step(step: Any, last: int | None) -> int:
-    """``step`` as an int ``>= 0`` and ``>= last``, or an InvalidParameterError naming it."""
-    step = check_int("step", step, minimum=None)
-    if step < 0:
-        raise invalid("step", ">= 0", step)
-    if last is not None and step < last:
-        raise InvalidParameterError(
-            f"step {step} comes before the last recorded step {last}; steps must not decrease"
-        )
-    return step
-
-
-def _track_vector(values: Any, name: str, n_tracks: int | None) -> np.ndarray:
-    """A float64 vector of one value per track, or an InvalidParameterError naming ``name``."""
-    try:
-        array = np.array(values, dtype=np.float64).reshape(-1 if np.ndim(values) else 1)
-    except (TypeError, ValueError):
-        raise invalid(name, "numbers, one per track", values) from None
-    if np.ndim(values) > 1 or array.size == 0:
-        raise InvalidParameterError(
-            f"{name} must have shape (n_tracks,); got shape {np.shape(values)}"
-        )
-    if n_tracks is not None and array.size != n_tracks:
-        raise InvalidParameterError(
-            f"{name} must have one value per track ({n_tracks}); got {array.size}"
-        )
-    return array
 
 
 def _metric_names(metrics: Any, known: list[str]) -> list[str]:
@@ -491,99 +492,3 @@ def _metric_names(metrics: Any, known: list[str]) -> list[str]:
     if names is None or not all(isinstance(name, str) and name in known for name in names):
         raise invalid("metrics", f"names among the profile's {known}", metrics)
     return names
-
-
-def _entries_from_mapping(step: int, values: Mapping[str, Any]) -> list[_Entry]:
-    entries = []
-    for metric, raw in values.items():
-        if not isinstance(metric, str) or not metric:
-            raise invalid("values", "keyed by metric names", received=f"the key {metric!r}")
-        try:
-            array = np.array(raw, dtype=np.float64)
-        except (TypeError, ValueError):
-            raise invalid(f"values[{metric!r}]", "numbers", raw) from None
-        if array.ndim == 1 and array.size:
-            entries.append(_Entry(step, metric, array, None))
-        elif array.ndim == 2 and array.shape[1]:
-            entries.append(_aggregate(step, metric, array))
-        else:
-            raise InvalidParameterError(
-                f"values[{metric!r}] must have shape (n_samples, n_tracks) or (n_tracks,); got "
-                f"shape {array.shape}"
-            )
-    return entries
-
-
-def _aggregate(step: int, metric: str, array: np.ndarray) -> _Entry:
-    """The entry of per-sample values ``(n_samples, n_tracks)``: nanmean and non-NaN count."""
-    mean = nanmean(array, axis=0)  # all-NaN or no sample -> NaN
-    return _Entry(step, metric, mean, np.count_nonzero(~np.isnan(array), axis=0).astype(np.int64))
-
-
-def _entries_from_frame(step: int, frame: pd.DataFrame) -> list[_Entry]:
-    """Entries of a tidy table: per metric, its values as ``(n_samples, n_tracks)``, aggregated.
-
-    Each metric's values are laid out as a dense array in sample order before the nanmean,
-    so a table and the arrays of the metric functions give bit-identical means.
-    """
-    import pandas as pd
-
-    _check_table(frame)
-    if frame.empty:
-        return []
-    if not pd.api.types.is_integer_dtype(frame["track"]):
-        raise invalid("values['track']", "track numbers >= 0", received=str(frame["track"].dtype))
-    if frame["track"].min() < 0:
-        raise invalid("values['track']", "track numbers >= 0", frame["track"].min())
-    try:
-        value = frame["value"].to_numpy(np.float64)
-    except (TypeError, ValueError):
-        raise InvalidParameterError(
-            f"values['value'] must hold numbers; got {frame['value'].dtype}"
-        ) from None
-    # metrics in the table's category order (evaluate's: as requested), else as they appear
-    ordered = isinstance(frame["metric"].dtype, pd.CategoricalDtype)
-    metric_codes, metric_names = pd.factorize(frame["metric"], sort=ordered)
-    if np.any(metric_codes < 0):
-        raise InvalidParameterError(
-            "values['metric'] must name a metric on every row; some are missing"
-        )
-    sample_codes, _ = pd.factorize(frame["sample"], sort=True)
-    track = frame["track"].to_numpy(np.int64)
-    n_tracks = int(track.max()) + 1
-    entries = []
-    for code, name in enumerate(metric_names):
-        rows = metric_codes == code
-        tracks = np.unique(track[rows])
-        if tracks.size != n_tracks:
-            raise InvalidParameterError(
-                f"values has no rows for some tracks of {name!r}: tracks {tracks.tolist()}, "
-                f"expected 0..{n_tracks - 1}"
-            )
-        used, samples = np.unique(sample_codes[rows], return_inverse=True)
-        cells = samples * n_tracks + track[rows]
-        if np.unique(cells).size < cells.size:
-            raise InvalidParameterError(
-                f"values has several rows for one sample and track of {name!r}"
-            )
-        dense = np.full(used.size * n_tracks, np.nan)
-        dense[cells] = value[rows]
-        entries.append(_aggregate(step, str(name), dense.reshape(used.size, n_tracks)))
-    return entries
-
-
-def _check_table(frame: pd.DataFrame) -> None:
-    """Refuse a table without evaluate's columns, or with pairwise rows."""
-    needed = ("sample", "track", "metric", "value")
-    missing = [column for column in needed if column not in frame.columns]
-    if missing:
-        raise InvalidParameterError(
-            f"values lacks the columns {missing}; expected a table from musiceval.evaluate "
-            "(sample, track, metric, value)"
-        )
-    if "track_b" in frame.columns and frame["track_b"].notna().any():
-        pairwise = sorted(set(frame.loc[frame["track_b"].notna(), "metric"].astype(str)))
-        raise InvalidParameterError(
-            f"values holds pairwise metrics {pairwise} (rows with a track_b); MetricHistory "
-            "records per-track metrics: evaluate them separately"
-        )

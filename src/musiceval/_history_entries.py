@@ -1,0 +1,165 @@
+"""The entries of a :class:`~musiceval.history.MetricHistory` and how records become entries:
+from a mapping of per-sample or aggregated arrays, or from a tidy table of ``evaluate``.
+
+Each entry is one metric at one step: per-track means and the number of defined samples each
+averages. Nothing here imports pandas at module level.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from musiceval._checks import check_int, invalid, nanmean
+from musiceval.exceptions import InvalidParameterError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "Entry",
+    "aggregate",
+    "check_step",
+    "check_table",
+    "entries_from_frame",
+    "entries_from_mapping",
+    "track_vector",
+]
+
+
+@dataclass(frozen=True)
+class Entry:
+    """The values of one metric at one step: per-track means and defined-sample counts."""
+
+    step: int
+    metric: str
+    values: np.ndarray  # float64 (n_tracks,)
+    counts: np.ndarray | None  # int64 (n_tracks,), None when recorded as already-aggregated
+
+
+def check_step(step: Any, last: int | None) -> int:
+    """``step`` as an int ``>= 0`` and ``>= last``, or an InvalidParameterError naming it."""
+    step = check_int("step", step, minimum=None)
+    if step < 0:
+        raise invalid("step", ">= 0", step)
+    if last is not None and step < last:
+        raise InvalidParameterError(
+            f"step {step} comes before the last recorded step {last}; steps must not decrease"
+        )
+    return step
+
+
+def track_vector(values: Any, name: str, n_tracks: int | None) -> np.ndarray:
+    """A float64 vector of one value per track, or an InvalidParameterError naming ``name``."""
+    try:
+        array = np.array(values, dtype=np.float64).reshape(-1 if np.ndim(values) else 1)
+    except (TypeError, ValueError):
+        raise invalid(name, "numbers, one per track", values) from None
+    if np.ndim(values) > 1 or array.size == 0:
+        raise InvalidParameterError(
+            f"{name} must have shape (n_tracks,); got shape {np.shape(values)}"
+        )
+    if n_tracks is not None and array.size != n_tracks:
+        raise InvalidParameterError(
+            f"{name} must have one value per track ({n_tracks}); got {array.size}"
+        )
+    return array
+
+
+def entries_from_mapping(step: int, values: Mapping[str, Any]) -> list[Entry]:
+    entries = []
+    for metric, raw in values.items():
+        if not isinstance(metric, str) or not metric:
+            raise invalid("values", "keyed by metric names", received=f"the key {metric!r}")
+        try:
+            array = np.array(raw, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise invalid(f"values[{metric!r}]", "numbers", raw) from None
+        if array.ndim == 1 and array.size:
+            entries.append(Entry(step, metric, array, None))
+        elif array.ndim == 2 and array.shape[1]:
+            entries.append(aggregate(step, metric, array))
+        else:
+            raise InvalidParameterError(
+                f"values[{metric!r}] must have shape (n_samples, n_tracks) or (n_tracks,); got "
+                f"shape {array.shape}"
+            )
+    return entries
+
+
+def aggregate(step: int, metric: str, array: np.ndarray) -> Entry:
+    """The entry of per-sample values ``(n_samples, n_tracks)``: nanmean and non-NaN count."""
+    mean = nanmean(array, axis=0)  # all-NaN or no sample -> NaN
+    return Entry(step, metric, mean, np.count_nonzero(~np.isnan(array), axis=0).astype(np.int64))
+
+
+def entries_from_frame(step: int, frame: pd.DataFrame) -> list[Entry]:
+    """Entries of a tidy table: per metric, its values as ``(n_samples, n_tracks)``, aggregated.
+
+    Each metric's values are laid out as a dense array in sample order before the nanmean,
+    so a table and the arrays of the metric functions give bit-identical means.
+    """
+    import pandas as pd
+
+    check_table(frame)
+    if frame.empty:
+        return []
+    if not pd.api.types.is_integer_dtype(frame["track"]):
+        raise invalid("values['track']", "track numbers >= 0", received=str(frame["track"].dtype))
+    if frame["track"].min() < 0:
+        raise invalid("values['track']", "track numbers >= 0", frame["track"].min())
+    try:
+        value = frame["value"].to_numpy(np.float64)
+    except (TypeError, ValueError):
+        raise InvalidParameterError(
+            f"values['value'] must hold numbers; got {frame['value'].dtype}"
+        ) from None
+    # metrics in the table's category order (evaluate's: as requested), else as they appear
+    ordered = isinstance(frame["metric"].dtype, pd.CategoricalDtype)
+    metric_codes, metric_names = pd.factorize(frame["metric"], sort=ordered)
+    if np.any(metric_codes < 0):
+        raise InvalidParameterError(
+            "values['metric'] must name a metric on every row; some are missing"
+        )
+    sample_codes, _ = pd.factorize(frame["sample"], sort=True)
+    track = frame["track"].to_numpy(np.int64)
+    n_tracks = int(track.max()) + 1
+    entries = []
+    for code, name in enumerate(metric_names):
+        rows = metric_codes == code
+        tracks = np.unique(track[rows])
+        if tracks.size != n_tracks:
+            raise InvalidParameterError(
+                f"values has no rows for some tracks of {name!r}: tracks {tracks.tolist()}, "
+                f"expected 0..{n_tracks - 1}"
+            )
+        used, samples = np.unique(sample_codes[rows], return_inverse=True)
+        cells = samples * n_tracks + track[rows]
+        if np.unique(cells).size < cells.size:
+            raise InvalidParameterError(
+                f"values has several rows for one sample and track of {name!r}"
+            )
+        dense = np.full(used.size * n_tracks, np.nan)
+        dense[cells] = value[rows]
+        entries.append(aggregate(step, str(name), dense.reshape(used.size, n_tracks)))
+    return entries
+
+
+def check_table(frame: pd.DataFrame) -> None:
+    """Refuse a table without evaluate's columns, or with pairwise rows."""
+    needed = ("sample", "track", "metric", "value")
+    missing = [column for column in needed if column not in frame.columns]
+    if missing:
+        raise InvalidParameterError(
+            f"values lacks the columns {missing}; expected a table from musiceval.evaluate "
+            "(sample, track, metric, value)"
+        )
+    if "track_b" in frame.columns and frame["track_b"].notna().any():
+        pairwise = sorted(set(frame.loc[frame["track_b"].notna(), "metric"].astype(str)))
+        raise InvalidParameterError(
+            f"values holds pairwise metrics {pairwise} (rows with a track_b); MetricHistory "
+            "records per-track metrics: evaluate them separately"
+        )
