@@ -12,6 +12,7 @@ from musiceval.compare import Report, compare
 from musiceval.evaluate import compute, evaluate
 from musiceval.exceptions import InvalidParameterError
 from musiceval.metrics import *  # noqa: F403 (the metric functions, listed in metrics.__all__)
+from musiceval.monitor import Evaluation, Monitor
 from musiceval.profiles import DatasetProfile, profile
 from musiceval.registry import METRICS
 from musiceval.rolls import LAYOUTS
@@ -22,7 +23,9 @@ __all__ = [
     "METRICS",
     "MODES",
     "DatasetProfile",
+    "Evaluation",
     "InvalidParameterError",
+    "Monitor",
     "Report",
     "__version__",
     "compare",

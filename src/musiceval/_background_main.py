@@ -1,0 +1,161 @@
+"""The background writer's process: ``python -m musiceval._background_main``.
+
+It reads commands from its stdin (see :mod:`musiceval._background`), keeps its own copy of the
+metric history, and writes the Monitor's files: ``metrics.csv`` and ``metrics.png`` (once per
+batch of waiting commands, so a writer that falls behind draws the newest history once, not
+every stale one), the listening files of each step, the final report; and feeds the sinks. It
+answers with the files written, the time spent, flush markers and failures (with their
+traceback), and exits at the end of its input: when the Monitor closes, or its process dies.
+"""
+
+from __future__ import annotations
+
+import os
+import select
+import sys
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+
+from musiceval._background import WriterSpec, read_message, write_message
+
+__all__ = ["main"]
+
+
+class _Writer:
+    """The child's state: a history replica, what is due, the sinks."""
+
+    def __init__(self, spec: WriterSpec) -> None:
+        from musiceval.history import MetricHistory
+
+        self.spec = spec
+        self.history = MetricHistory(track_names=list(spec.profile.tracks))
+        self.history.set_reference_from(spec.profile, spec.metrics)
+        self.outputs: dict[str, Path] = {}
+        self.csv_due = self.draw_due = False
+
+    def record(self, evaluation: Any) -> None:
+        self.history.record(evaluation.step, evaluation.values)
+        self.csv_due = True
+        for sink in self.spec.sinks:
+            sink.add_evaluation(evaluation)
+
+    def draw(self, _: Any) -> None:
+        self.draw_due = True
+
+    def listen(self, payload: tuple[int, np.ndarray]) -> None:
+        from musiceval._listening import write_listening_files
+
+        step, rolls = payload
+        files: dict[str, Path] = {}
+        if self.spec.out_dir is not None:
+            folder = self.spec.out_dir / "samples"
+            folder.mkdir(parents=True, exist_ok=True)
+            files = write_listening_files(folder / f"step_{step:06d}", rolls, **self.spec.listening)
+            self.outputs.update(files)
+            self.outputs["all samples (folder)"] = folder
+        for sink in self.spec.sinks:
+            sink.add_samples(step, rolls, files)
+
+    def report(self, values: np.ndarray) -> None:
+        from musiceval.compare import Report
+
+        self.catch_up()
+        reference = self.spec.profile
+        if self.spec.metrics != reference.metrics:
+            reference = reference.select(self.spec.metrics)
+        if self.spec.out_dir is not None:
+            folder = Report(reference, values).save(self.spec.out_dir / "report")
+            self.outputs["comparison report (folder)"] = folder
+
+    def catch_up(self) -> None:
+        """Write what is due: the CSV and the figure of the newest history."""
+        out = self.spec.out_dir
+        if out is not None and self.csv_due:
+            self.outputs["metric history (CSV)"] = self.history.save(out / "metrics.csv")
+        if out is not None and self.draw_due:
+            from musiceval.plot import plot_history
+
+            self.outputs["metric trajectories (PNG)"] = plot_history(
+                self.history, out / "metrics.png"
+            )
+        self.csv_due = self.draw_due = False
+
+    def close(self) -> None:
+        self.catch_up()
+        for sink in self.spec.sinks:
+            sink.close()
+
+
+def _waiting(stream: IO[bytes]) -> bool:
+    """Whether another message is already there (without blocking)."""
+    return bool(select.select([stream], [], [], 0)[0])
+
+
+def main() -> None:
+    """Serve commands until the end of stdin."""
+    commands = os.fdopen(sys.stdin.fileno(), "rb", buffering=0)
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    sys.stdout = sys.stderr  # a library's print must not corrupt the answers
+    writer: _Writer | None = None
+    busy = 0.0
+    while True:
+        batch: list[tuple[str, Any]] = []
+        try:
+            batch.append(read_message(commands))
+            while _waiting(commands):
+                batch.append(read_message(commands))
+        except EOFError:  # the Monitor closed, or its process died: finish and stop
+            batch.append(("close", None))
+        started = time.perf_counter()
+        flushed, closing = None, False
+        for command, payload in batch:
+            if command == "flush":
+                flushed = payload
+                continue
+            closing = closing or command == "close"
+            writer = _run(writer, command, payload, answers)
+        if writer is not None and not closing:
+            _attempt(writer.catch_up, "writing the history", answers)
+        busy += time.perf_counter() - started
+        if writer is not None:
+            write_message(answers, ("outputs", writer.outputs))
+        write_message(answers, ("seconds", busy))
+        if flushed is not None:
+            write_message(answers, ("flushed", flushed))
+        if closing:
+            return
+
+
+def _run(writer: _Writer | None, command: str, payload: Any, answers: IO[bytes]) -> Any:
+    """Carry out one command; a failure is answered, and the writer goes on."""
+    if command == "start":
+        return _attempt(lambda: _Writer(payload), "starting", answers) or writer
+    if writer is None:
+        return None  # the start failed and was reported
+    actions: dict[str, Callable[[Any], Any]] = {
+        "record": writer.record, "draw": writer.draw, "listen": writer.listen,
+        "report": writer.report, "close": lambda _: writer.close(),
+    }  # fmt: skip
+    action = actions[command]
+    _attempt(lambda: action(payload), command, answers)
+    return writer
+
+
+def _attempt(task: Any, label: str, answers: IO[bytes]) -> Any:
+    try:
+        return task()
+    except Exception as exc:
+        trace = "".join(traceback.format_exception(exc))
+        write_message(
+            answers, ("failed", f"the background writer failed in {label}: {exc!r}\n{trace}")
+        )
+        return None
+
+
+if __name__ == "__main__":
+    main()
