@@ -77,11 +77,9 @@ class BackgroundWriter:
     """
 
     def __init__(self, start: Any) -> None:
-        import musiceval
-
         # The child finds musiceval, and the modules the sinks' classes come from, where this
         # process does (a sink's class must live in a module, not in the __main__ script).
-        root = str(Path(musiceval.__file__).resolve().parents[1])
+        root = str(Path(__file__).resolve().parents[1])
         paths = [root, *(path for path in sys.path if path)]
         self._process = subprocess.Popen(
             [sys.executable, "-m", "musiceval._background_main"],
