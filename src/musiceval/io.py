@@ -17,8 +17,11 @@ Writing takes rolls in any accepted layout (see ``docs/conventions.md``), sample
 the other in time:
 
 * :func:`write_midi`: a standard MIDI file, one instrument per track.
-* :func:`write_wav`: the same notes synthesised with pretty_midi's built-in sine waves
-  (no soundfont), 16-bit mono.
+* :func:`write_wav`: the same notes as a 16-bit mono WAV, played by FluidSynth with the General
+  MIDI SoundFont that pretty_midi ships when pyfluidsynth and the FluidSynth library are
+  installed (``pip install "musiceval[audio]"`` and ``apt-get install fluidsynth``), otherwise
+  by pretty_midi's sine waves; ``synth=`` chooses.
+* :func:`synthesizer`: which of the two :func:`write_wav` uses, in words, to print.
 
 Conventions (``docs/io.md``): a note is a run of consecutive active steps of one pitch, so two
 repeated notes with no gap between them become one long note; note boundaries are rounded to
@@ -48,17 +51,19 @@ from musiceval._midi_read import (
     load_midi_folder,
     read_midi,
 )
-from musiceval._midi_write import write_midi, write_wav
+from musiceval._midi_write import Synth, synthesizer, write_midi, write_wav
 from musiceval.exceptions import InvalidParameterError
 from musiceval.rolls import LAYOUTS, Layout
 
 __all__ = [
     "MIDI_SUFFIXES",
     "NPZ_KEY",
+    "Synth",
     "from_multitrack",
     "load_midi_folder",
     "load_rolls",
     "read_midi",
+    "synthesizer",
     "write_midi",
     "write_wav",
 ]
