@@ -252,8 +252,9 @@ def test_metrics_hook_publishes_means_and_distance_in_the_state(tmp_path, rolls)
     values = musiceval.compute(run.fixed_samples(), ["n_pitches_used", "polyphonic_rate"])
     for name, array in values.items():
         assert np.array_equal(state.metrics[name], np.nanmean(array, axis=0))
-    recorded = hook.state_dict()["values"][-1].numpy()  # the last evaluation's, step 4
-    assert np.array_equal(recorded, np.stack(list(values.values())))
+    last = hook.state_dict()["last"]  # the last evaluation's, step 4: (sample, metric, track)
+    assert last["step"] == 4
+    assert np.array_equal(np.array(last["values"]), np.stack(list(values.values()), axis=1))
     distance = state.scores["metric_distance"]
     assert 0 <= distance <= 10
     with pytest.deprecated_call(match="state.scores"):

@@ -162,7 +162,7 @@ def test_a_stale_lock_is_taken_over_with_a_warning(reference, tmp_path):
     monitor.close()
 
 
-def test_a_resumed_monitor_continues_the_same_history(reference):
+def test_a_resumed_monitor_continues_the_same_history(reference, tmp_path):
     batches = [rolls(seed, 5) for seed in range(10, 16)]
     whole = me.Monitor(reference)
     for step, batch in enumerate(batches):
@@ -171,11 +171,13 @@ def test_a_resumed_monitor_continues_the_same_history(reference):
     for step, batch in enumerate(batches[:3]):
         first.update(step, batch)
     state = first.state_dict()
-    resumed = me.Monitor(reference)
-    resumed.load_state_dict(state)
-    for step, batch in list(enumerate(batches))[3:]:
-        resumed.update(step, batch)
+    with me.Monitor(reference, out_dir=tmp_path) as resumed:
+        resumed.load_state_dict(state)
+        for step, batch in list(enumerate(batches))[3:]:
+            resumed.update(step, batch)
     assert resumed.history.to_frame().equals(whole.history.to_frame())
+    saved = MetricHistory.load(tmp_path / "metrics.csv")  # the writer's copy was restored too
+    assert saved.to_frame().equals(whole.history.to_frame())
 
 
 def test_bad_samples_and_options_are_named(reference):

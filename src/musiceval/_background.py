@@ -30,13 +30,16 @@ _HEADER = struct.Struct("!Q")
 
 @dataclass(frozen=True)
 class WriterSpec:
-    """What the child needs: where to write, the reference, the options of the files."""
+    """What the child needs: where to write (``samples_dir`` defaults to ``out_dir/samples``),
+    the reference and metrics of the history it keeps (none without a profile), the options of
+    the listening files, the sinks."""
 
     out_dir: Path | None
-    profile: Any  # DatasetProfile
-    metrics: tuple[str, ...]
+    profile: Any = None  # DatasetProfile
+    metrics: tuple[str, ...] = ()
     listening: dict[str, Any] = field(default_factory=dict)
     sinks: tuple[Any, ...] = ()
+    samples_dir: Path | None = None
 
 
 class BackgroundError(RuntimeError):

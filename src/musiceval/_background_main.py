@@ -16,6 +16,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,16 +34,28 @@ class _Writer:
         from musiceval.history import MetricHistory
 
         self.spec = spec
-        self.history = MetricHistory(track_names=list(spec.profile.tracks))
-        self.history.set_reference_from(spec.profile, spec.metrics)
+        self.history: MetricHistory | None = None
+        if spec.profile is not None:
+            self.history = MetricHistory(track_names=list(spec.profile.tracks))
+            self.history.set_reference_from(spec.profile, spec.metrics)
+        self.samples_dir = spec.samples_dir
+        if self.samples_dir is None and spec.out_dir is not None:
+            self.samples_dir = spec.out_dir / "samples"
         self.outputs: dict[str, Path] = {}
         self.csv_due = self.draw_due = False
+        self.tables_due: dict[tuple[Path, str], Any] = {}
 
     def record(self, evaluation: Any) -> None:
+        assert self.history is not None, "a writer without a profile keeps no history"
         self.history.record(evaluation.step, evaluation.values)
         self.csv_due = True
         for sink in self.spec.sinks:
             sink.add_evaluation(evaluation)
+
+    def restore(self, history: Any) -> None:
+        assert self.history is not None, "a writer without a profile keeps no history"
+        self.history.load_state_dict(history)
+        self.csv_due = True
 
     def draw(self, _: Any) -> None:
         self.draw_due = True
@@ -52,14 +65,22 @@ class _Writer:
 
         step, rolls = payload
         files: dict[str, Path] = {}
-        if self.spec.out_dir is not None:
-            folder = self.spec.out_dir / "samples"
+        folder = self.samples_dir
+        if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
             files = write_listening_files(folder / f"step_{step:06d}", rolls, **self.spec.listening)
             self.outputs.update(files)
             self.outputs["all samples (folder)"] = folder
         for sink in self.spec.sinks:
             sink.add_samples(step, rolls, files)
+
+    def scalars(self, table: Any) -> None:
+        """Due: the newest table of each file wins (a writer that fell behind writes it once)."""
+        key = (table.directory, table.name)
+        previous = self.tables_due.get(key)
+        if previous is not None and previous.figure:  # a figure skipped is drawn with the newest
+            table = replace(table, figure=True)
+        self.tables_due[key] = table
 
     def report(self, values: np.ndarray) -> None:
         from musiceval.compare import Report
@@ -73,11 +94,18 @@ class _Writer:
             self.outputs["comparison report (folder)"] = folder
 
     def catch_up(self) -> None:
-        """Write what is due: the CSV and the figure of the newest history."""
+        """Write what is due: scalar tables, the CSV and the figure of the newest history."""
+        from musiceval._scalars import write_scalar_table
+
+        for table in self.tables_due.values():
+            self.outputs.update(write_scalar_table(table))
+        self.tables_due.clear()
         out = self.spec.out_dir
-        if out is not None and self.csv_due:
+        if out is None or self.history is None:
+            return
+        if self.csv_due:
             self.outputs["metric history (CSV)"] = self.history.save(out / "metrics.csv")
-        if out is not None and self.draw_due:
+        if self.draw_due:
             from musiceval.plot import plot_history
 
             self.outputs["metric trajectories (PNG)"] = plot_history(
@@ -139,7 +167,8 @@ def _run(writer: _Writer | None, command: str, payload: Any, answers: IO[bytes])
         return None  # the start failed and was reported
     actions: dict[str, Callable[[Any], Any]] = {
         "record": writer.record, "draw": writer.draw, "listen": writer.listen,
-        "report": writer.report, "close": lambda _: writer.close(),
+        "scalars": writer.scalars, "report": writer.report, "restore": writer.restore,
+        "close": lambda _: writer.close(),
     }  # fmt: skip
     action = actions[command]
     _attempt(lambda: action(payload), command, answers)

@@ -420,6 +420,8 @@ class Monitor:
                 received=f"metrics {list(state.get('metrics', ()))}",
             )  # fmt: skip
         self._history.load_state_dict(state["history"])
+        if self._writer is not None:  # the writer's copy of the history too
+            self._writer.submit("restore", self._history.state_dict())
         self._updates = check_int("updates", state["updates"], minimum=0)
         last = state.get("last")
         self._last = None if last is None else (int(last["step"]), np.array(last["values"]))

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     directory or checkpoint, and a diverged run are reported on stderr with status 1.
     """
     from musiceval.models.config import TrainConfig
-    from musiceval.models.hooks import add_default_hooks
+    from musiceval.models.hooks import SampleWriter, add_default_hooks
     from musiceval.models.trainer import Trainer, TrainingDiverged
 
     changes = {"seed": args.seed, "device": args.device, "conditional": not args.unconditional}
@@ -108,6 +108,9 @@ def run(args: argparse.Namespace) -> int:
     print("files:")
     for name, path in _files(trainer).items():
         print(f"  {name:<30} {path}")
+    for hook in trainer.hooks:
+        if isinstance(hook, SampleWriter):
+            print(f"WAV samples rendered with {hook.synthesizer}")
     return 0
 
 

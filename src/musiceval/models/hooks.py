@@ -24,7 +24,6 @@ also re-exports the names hooks were imported from in musiceval 0.1.0 (``EVENTS`
 
 from __future__ import annotations
 
-import csv
 import math
 import os
 from pathlib import Path
@@ -33,8 +32,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 import torch
 
-from musiceval._atomic import atomic_write
+from musiceval._background import BackgroundWriter, WriterSpec
 from musiceval._checks import check_choice, check_int, check_path, check_real, invalid
+from musiceval._scalars import ScalarTable, write_scalar_table
 from musiceval.models.evaluation import MAX_EFFECT, MetricsHook, SampleWriter
 from musiceval.models.events import EVENTS, LOSSES, Hook, StopTraining, TrainerView, TrainState
 
@@ -85,7 +85,9 @@ class LossLogger(Hook):
     ``step, epoch, g_loss, d_loss, gp, wasserstein``), rewritten at every evaluation and at
     the end, and ``losses.png`` (one panel per loss: the raw values, thin, and a trailing moving
     average over ``smoothing`` steps, default 1/25 of the steps so far), redrawn every
-    ``plot_every`` evaluations and at the end.
+    ``plot_every`` evaluations and at the end. The files are written by a background process
+    (the Monitor's writer), never inside a training step; ``on_train_end`` waits for it, and a
+    failure there is raised at the next evaluation or at the end.
 
     Parameters
     ----------
@@ -116,6 +118,7 @@ class LossLogger(Hook):
         self._evaluations = 0
         self._rows: list[list[float]] = []
         self._written: dict[str, Path] = {}
+        self._writer: BackgroundWriter | None = None
 
     @property
     def rows(self) -> np.ndarray:
@@ -126,46 +129,41 @@ class LossLogger(Hook):
         if self._directory is None:
             self._directory = trainer.out_dir
         self._rows = [row for row in self._rows if row[0] <= state.step]
+        self._writer = BackgroundWriter(WriterSpec(out_dir=None))
 
     def on_step_end(self, trainer: TrainerView, state: TrainState) -> None:
         self._rows.append([state.step, state.epoch, *(state.losses[n] for n in LOSSES)])
 
     def on_evaluate(self, trainer: TrainerView, state: TrainState) -> None:
-        self.write(plot=self._evaluations % self._plot_every == 0)
+        assert self._writer is not None
+        self._writer.submit("scalars", self._table(plot=self._evaluations % self._plot_every == 0))
         self._evaluations += 1
 
     def on_train_end(self, trainer: TrainerView, state: TrainState) -> None:
-        self.write(plot=True)
+        assert self._writer is not None
+        self._writer.submit("scalars", self._table(plot=True))
+        self._writer.close()
+        self._written.update(self._writer.outputs)
 
     def write(self, *, plot: bool = True) -> None:
-        """Write ``losses.csv`` and, with ``plot`` (once there is a step), ``losses.png``."""
-        directory = self._directory
-        if directory is None:
+        """Write ``losses.csv`` and, with ``plot`` (once there is a step), ``losses.png``, now
+        (the events have them written by a background process instead)."""
+        self._written.update(write_scalar_table(self._table(plot=plot)))
+
+    def _table(self, *, plot: bool) -> ScalarTable:
+        if self._directory is None:
             raise RuntimeError("LossLogger.write() needs a directory; it is set at train start")
-        directory.mkdir(parents=True, exist_ok=True)
-        rows = self._rows
-
-        def write_csv(file: Any) -> None:
-            writer = csv.writer(file)
-            writer.writerow(self.columns)
-            for row in rows:
-                writer.writerow([int(row[0]), int(row[1]), *(repr(float(v)) for v in row[2:])])
-
-        self._written["losses (CSV)"] = atomic_write(
-            directory / "losses.csv", write_csv, newline=""
+        return ScalarTable(
+            directory=self._directory,
+            name="losses",
+            columns=self.columns,
+            rows=self.rows,
+            plotted=("g_loss", "d_loss", "wasserstein", "gp"),
+            titles=_LOSS_TITLES,
+            smoothing=self._smoothing,
+            figure=plot,
+            labels=("losses (CSV)", "loss curves (PNG)"),
         )
-        if plot and rows:
-            from musiceval.plot import plot_losses
-
-            table = self.rows
-            names = ("g_loss", "d_loss", "wasserstein", "gp")
-            self._written["loss curves (PNG)"] = plot_losses(
-                table[:, 0],
-                {name: table[:, 2 + LOSSES.index(name)] for name in names},
-                directory / "losses.png",
-                titles=_LOSS_TITLES,
-                smoothing=self._smoothing,
-            )
 
     def state_dict(self) -> dict[str, Any]:
         return {"rows": torch.tensor(self.rows)}
