@@ -221,6 +221,7 @@ while True:
     time.sleep(2.0)  # let the writer work on the queued steps
     process.send_signal(signal.SIGKILL)
     process.wait()
+    process.stdout.close()
     time.sleep(1.0)  # the writer process sees the end of its input and exits
     run = tmp_path / "run"
     MetricHistory.load(run / "metrics.csv")  # a whole CSV

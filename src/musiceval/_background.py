@@ -147,6 +147,8 @@ class BackgroundWriter:
             self._sender.join()
             self._process.wait()
             self._receiver.join()
+            assert self._process.stdout is not None
+            self._process.stdout.close()
             self._ended = True
             if self._process.returncode and self._failure is None:
                 self._failure = f"the writer process exited with code {self._process.returncode}"

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import select
+import shutil
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -41,6 +43,9 @@ class _Writer:
         self.samples_dir = spec.samples_dir
         if self.samples_dir is None and spec.out_dir is not None:
             self.samples_dir = spec.out_dir / "samples"
+        self.temporary = self.samples_dir is None and bool(spec.sinks)
+        if self.temporary:  # sinks get listening files even when the Monitor writes none
+            self.samples_dir = Path(tempfile.mkdtemp(prefix="musiceval-samples-"))
         self.outputs: dict[str, Path] = {}
         self.csv_due = self.draw_due = False
         self.tables_due: dict[tuple[Path, str], Any] = {}
@@ -69,8 +74,9 @@ class _Writer:
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
             files = write_listening_files(folder / f"step_{step:06d}", rolls, **self.spec.listening)
-            self.outputs.update(files)
-            self.outputs["all samples (folder)"] = folder
+            if not self.temporary:
+                self.outputs.update(files)
+                self.outputs["all samples (folder)"] = folder
         for sink in self.spec.sinks:
             sink.add_samples(step, rolls, files)
 
@@ -117,6 +123,8 @@ class _Writer:
         self.catch_up()
         for sink in self.spec.sinks:
             sink.close()
+        if self.temporary and self.samples_dir is not None:
+            shutil.rmtree(self.samples_dir, ignore_errors=True)
 
 
 def _waiting(stream: IO[bytes]) -> bool:
@@ -125,7 +133,14 @@ def _waiting(stream: IO[bytes]) -> bool:
 
 
 def main() -> None:
-    """Serve commands until the end of stdin."""
+    """Serve commands until the end of stdin; stop quietly if the Monitor's process is gone."""
+    try:
+        _serve()
+    except BrokenPipeError:  # nobody reads the answers any more: the training process died
+        pass
+
+
+def _serve() -> None:
     commands = os.fdopen(sys.stdin.fileno(), "rb", buffering=0)
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     sys.stdout = sys.stderr  # a library's print must not corrupt the answers

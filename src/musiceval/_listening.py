@@ -10,7 +10,14 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["write_listening_files"]
+__all__ = ["SAMPLE_MIDI", "SAMPLE_PNG", "SAMPLE_WAV", "write_listening_files"]
+
+SAMPLE_MIDI = "samples (MIDI)"
+"""The key of the MIDI file among the files written (``outputs``, a sink's ``files``)."""
+SAMPLE_WAV = "samples (WAV)"
+"""The key of the WAV file."""
+SAMPLE_PNG = "samples (piano-roll PNG)"
+"""The key of the piano-roll PNG."""
 
 
 def write_listening_files(
@@ -42,4 +49,4 @@ def write_listening_files(
         rolls, stem.with_suffix(".png"), track_names=names, steps_per_bar=steps_per_bar,
         lowest_pitch=lowest_pitch,
     )  # fmt: skip
-    return {"samples (MIDI)": midi, "samples (WAV)": wav, "samples (piano-roll PNG)": png}
+    return {SAMPLE_MIDI: midi, SAMPLE_WAV: wav, SAMPLE_PNG: png}

@@ -6,7 +6,7 @@ computes musiceval's metrics on them (on the tensor's own device for torch), rec
 :class:`~musiceval.history.MetricHistory` against the training set's mean, and returns the
 values and one distance to the reference, within milliseconds. Everything slow (the CSV, the
 trajectory figure, MIDI/WAV/PNG samples to listen to, sinks such as TensorBoard) is done by a
-background thread, never inside the training step; a failure there is raised, with its cause,
+background process, never inside the training step; a failure there is raised, with its cause,
 by the next ``update`` or ``close``. ``close()`` waits for it and writes the final comparison
 report. Every file is replaced atomically, so a killed process leaves whole files.
 
@@ -40,6 +40,7 @@ from musiceval._checks import (
     invalid,
     nanmean,
 )
+from musiceval._listening import SAMPLE_MIDI, SAMPLE_PNG, SAMPLE_WAV
 from musiceval._lock import DirectoryLock, lock_directory
 from musiceval.evaluate import compute
 from musiceval.exceptions import InvalidParameterError
@@ -50,7 +51,16 @@ from musiceval.rolls import Layout, as_roll
 if TYPE_CHECKING:
     from musiceval.rolls import Roll
 
-__all__ = ["MAX_EFFECT", "Evaluation", "Monitor", "Sink", "distance_to_reference"]
+__all__ = [
+    "MAX_EFFECT",
+    "SAMPLE_MIDI",
+    "SAMPLE_PNG",
+    "SAMPLE_WAV",
+    "Evaluation",
+    "Monitor",
+    "Sink",
+    "distance_to_reference",
+]
 
 MAX_EFFECT = 10.0
 """The cap of each term of the distance: a difference of more than 10 pooled standard
@@ -71,12 +81,15 @@ class Evaluation:
         Each metric's mean over the samples, NaN ignored.
     distance : float
         :func:`distance_to_reference` of the values; lower is closer.
+    tracks : tuple of str
+        The track names (the reference's), in the order of the values' last axis.
     """
 
     step: int
     values: dict[str, np.ndarray]
     means: dict[str, np.ndarray]
     distance: float
+    tracks: tuple[str, ...] = ()
 
     @property
     def n_samples(self) -> int:
@@ -85,8 +98,11 @@ class Evaluation:
 
 
 class Sink(Protocol):
-    """Where a Monitor also sends what it records (e.g. TensorBoard); called on the background
-    thread, in step order."""
+    """Where a Monitor also sends what it records (e.g. TensorBoard); called in the background
+    writer's process, in step order. A sink is pickled to that process, so its class must live in
+    an importable module (not the ``__main__`` script) and it should open files lazily. The
+    files of :meth:`add_samples` are keyed :data:`SAMPLE_MIDI`, :data:`SAMPLE_WAV` and
+    :data:`SAMPLE_PNG` (in a temporary folder when the Monitor has no ``out_dir``)."""
 
     def add_evaluation(self, evaluation: Evaluation) -> None: ...
 
@@ -218,7 +234,9 @@ class Monitor:
         self._tempo = check_real("tempo", tempo, minimum=0, strict=True)
         self._report = check_bool("report", report)
         self._sinks = tuple(sinks)
-        self._distributed = _check_distributed(distributed)
+        self._wanted_distributed = None if distributed is None else check_bool(
+            "distributed", distributed)  # fmt: skip
+        self._distributed: bool | None = None  # known at the first update: DDP starts later
         self._history = MetricHistory(track_names=list(self._profile.tracks))
         self._history.set_reference_from(self._profile, self._metrics)
         self._updates, self._seconds = 0, 0.0
@@ -226,11 +244,23 @@ class Monitor:
         self._out = None if out_dir is None else check_path("out_dir", out_dir)
         self._lock: DirectoryLock | None = None
         self._writer: BackgroundWriter | None = None
+        self._closed = False
+        if not _launched_with_several_processes():
+            self._start()  # now, so that a locked directory is refused at once
+
+    def _start(self) -> None:
+        """Decide whether this process gathers and writes, lock the directory, start the writer:
+        at construction, or at the first update in a job launched with several processes
+        (torchrun, Lightning DDP), whose process group may not exist yet when it is built."""
+        if self._distributed is not None:
+            return
+        self._distributed = _check_distributed(self._wanted_distributed)
         if (self._out is not None or self._sinks) and self.writes_files:
             if self._out is not None:
                 self._lock = lock_directory(self._out)
             self._writer = BackgroundWriter(self._spec())
-        self._closed = False
+            if len(self._history):  # restored before the start
+                self._writer.submit("restore", self._history.state_dict())
 
     def _spec(self) -> WriterSpec:
         conventions = self._profile.conventions
@@ -262,8 +292,12 @@ class Monitor:
 
     @property
     def writes_files(self) -> bool:
-        """Whether this process writes (rank 0, or not distributed)."""
-        return not self._distributed or _rank() == 0
+        """Whether this process writes (rank 0, or not distributed; decided at the first
+        update)."""
+        distributed = self._distributed
+        if distributed is None:
+            distributed = _check_distributed(self._wanted_distributed)
+        return not distributed or _rank() == 0
 
     @property
     def outputs(self) -> dict[str, Path]:
@@ -305,6 +339,7 @@ class Monitor:
         """
         started = time.perf_counter()
         self._check_open()
+        self._start()
         if self._writer is not None:
             self._writer.check()
         step = check_int("step", step, minimum=0)
@@ -322,6 +357,7 @@ class Monitor:
             values=by_name,
             means={name: nanmean(v, axis=0) for name, v in by_name.items()},
             distance=distance_to_reference(by_name, self._profile, self._tracks),
+            tracks=self._profile.tracks,
         )
         self._updates += 1
         self._last = (step, stacked)
@@ -470,7 +506,7 @@ def _check_tracks(tracks: Any, n_tracks: int) -> list[int] | None:
 def _check_distributed(distributed: bool | None) -> bool:
     """Whether to gather across ranks: as asked, or when torch.distributed runs several."""
     if distributed is not None:
-        wanted = check_bool("distributed", distributed)
+        wanted = distributed
         if wanted and not _distributed_running():
             raise invalid(
                 "distributed", "False unless torch.distributed is initialised",
@@ -478,6 +514,14 @@ def _check_distributed(distributed: bool | None) -> bool:
             )  # fmt: skip
         return wanted
     return _distributed_running()
+
+
+def _launched_with_several_processes() -> bool:
+    """Whether torchrun (or a launcher like it) started this process among several."""
+    try:
+        return int(os.environ.get("WORLD_SIZE", "1")) > 1
+    except ValueError:
+        return False
 
 
 def _distributed_running() -> bool:
