@@ -16,9 +16,9 @@ __all__ = ["MonitorSource", "check_callback_options", "check_prefix", "draw_samp
 class MonitorSource:
     """A callback's Monitor: given, or built by a function when training starts.
 
-    A Monitor decides at construction whether it runs under torch.distributed (and so whether
-    it writes files) at construction unless torchrun launched it; a function lets a callback
-    build it once the processes have joined (Lightning starts them inside ``fit``).
+    A Monitor decides whether it runs under torch.distributed (and so whether it writes files)
+    at construction, unless torchrun launched it; a function lets a callback build it once the
+    processes have joined (Lightning starts them inside ``fit``).
     """
 
     def __init__(self, monitor: Monitor | Callable[[], Monitor]) -> None:
