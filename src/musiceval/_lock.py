@@ -73,8 +73,7 @@ def _take_over_if_stale(path: Path, directory: Path) -> None:
     holder = "an unreadable lock" if owner is None else f"process {owner[0]} on {owner[1]}"
     raise invalid(
         "out_dir",
-        f"a directory no other musiceval process writes to (delete {path} if {holder} is "
-        f"gone)",
+        f"a directory no other musiceval process writes to (delete {path} if {holder} is gone)",
         received=f"{str(directory)!r}, locked by {holder}",
     )
 

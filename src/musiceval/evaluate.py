@@ -3,8 +3,8 @@ tidy table (:func:`evaluate`).
 
 :func:`compute` is the one public entry point to the engine: every metric function,
 :func:`evaluate`, :func:`musiceval.profile`, :func:`musiceval.compare` and the training hooks
-call it, so the input is validated and thresholded once (``rolls``) and the kernel reads the
-data once however many metrics are asked for.
+call it, so the input is validated once (``rolls``) and the data are read once, and
+thresholded as they are read, however many metrics are asked for.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musiceval._checks import check_metric_names, check_pairs, invalid
-from musiceval._engine.compute import compute_roll
+from musiceval._checks import check_choice, check_metric_names, check_pairs, invalid
+from musiceval._engine.compute import choose_backend, compute_roll
 from musiceval.registry import METRICS, PER_TRACK
-from musiceval.rolls import Layout, Roll, as_roll, make_conventions
+from musiceval.rolls import BACKENDS, Backend, Layout, RawRoll, Roll, make_conventions, read_roll
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,6 +30,13 @@ _CONVENTIONS = """**conventions
         ``radii`` (see the metric functions and ``docs/conventions.md``). With ``per="bar"``
         the metrics that allow it are averaged over non-empty bars; ``empty_bar_rate``,
         ``best_key``, ``groove_consistency`` and ``tonal_distance`` stay per sample."""
+_BACKEND = """backend : {"auto", "numba", "torch"}, default="auto"
+        Who gathers the statistics the metrics are reduced from: ``"numba"``, the compiled
+        kernel on the host (a tensor on another device is thresholded there and its one-byte
+        mask copied to the host a chunk at a time); ``"torch"``, torch on the tensor's own
+        device (numpy input on the CPU), a chunk of samples at a time, only per-sample
+        statistics coming back to the host; ``"auto"``, torch for a tensor on a non-CPU device
+        (CUDA), numba otherwise. Both give the same values (tested equal)."""
 
 
 def compute(
@@ -40,30 +47,34 @@ def compute(
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
     pairs: Sequence[tuple[int, int]] | None = None,
+    backend: Backend = "auto",
     **conventions: Any,
 ) -> dict[str, np.ndarray]:
     """Compute several metrics over a batch with one pass, as arrays.
 
     Parameters
     ----------
-    x : ndarray, torch.Tensor or musiceval.rolls.Roll
+    x : ndarray, torch.Tensor, musiceval.rolls.Roll or musiceval.rolls.RawRoll
         Piano rolls of shape (n_samples, n_steps, n_pitches, n_tracks), as for every metric
         (other axis orders through ``layout``): bool, integer (velocity) or real
         (probabilities, {0, 1}, {-1, +1}, raw tanh). Never modified. A ``Roll``
-        (:func:`musiceval.rolls.as_roll`) is already validated and canonical: give no
-        ``layout``, ``threshold`` or ``lowest_pitch`` with it; results are then canonical.
+        (:func:`musiceval.rolls.as_roll`) or ``RawRoll`` (:func:`musiceval.rolls.read_roll`:
+        validated, thresholded as it is read) already holds its layout, threshold and lowest
+        pitch: give none of them with it; results are then canonical.
     metrics : sequence of str, optional
         Names of metric functions (see ``musiceval.METRICS``); default: every per-track metric
         (all but ``tonal_distance``).
     layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
         Axis order of ``x``.
     threshold : float, default=0.0
-        A cell is active when ``value > threshold``.
+        A cell is active when ``value > threshold``, compared exactly whatever the dtype (the
+        threshold is never rounded to it; ``docs/conventions.md``).
     lowest_pitch : int, optional
         MIDI number of pitch index 0 (required when n_pitches != 128).
     pairs : sequence of (int, int), optional
         The track pairs of the pairwise metrics (``tonal_distance``); default every pair
         ``(a, b)`` with ``a < b``, in order.
+    {backend}
     {conventions}
 
     Returns
@@ -83,7 +94,7 @@ def compute(
     >>> values["n_notes"].tolist(), values["empty_bar_rate"].tolist()
     ([[1.0], [0.0]], [[0.5], [1.0]])
     """
-    _, values = _compute(x, metrics, layout, threshold, lowest_pitch, pairs, conventions)
+    _, values = _compute(x, metrics, (layout, threshold, lowest_pitch), pairs, backend, conventions)
     if layout == "TP":
         return {name: v[0] if METRICS[name].pairwise else v[0, 0] for name, v in values.items()}
     if layout == "KTP":
@@ -94,27 +105,31 @@ def compute(
 def _compute(
     x: Any,
     metrics: Sequence[str] | None,
-    layout: Layout,
-    threshold: float,
-    lowest_pitch: int | None,
+    reading: tuple[Layout, float, int | None],
     pairs: Sequence[tuple[int, int]] | None,
+    backend: str,
     conventions: dict[str, Any],
-) -> tuple[Roll, dict[str, np.ndarray]]:
-    """Validate everything, run the engine; values in the canonical ``(n_samples, ...)``."""
+) -> tuple[Roll | RawRoll, dict[str, np.ndarray]]:
+    """Validate everything, run the engine; values in the canonical ``(n_samples, ...)``.
+
+    ``reading``: the layout, threshold and lowest pitch of ``x``."""
     names = check_metric_names("metrics", metrics, list(METRICS), default=PER_TRACK)
     options = make_conventions(**conventions)
-    if isinstance(x, Roll):
-        if (layout, threshold, lowest_pitch) != ("NTPK", 0.0, None):
+    check_choice("backend", backend, BACKENDS)
+    layout, threshold, lowest_pitch = reading
+    if isinstance(x, Roll | RawRoll):
+        if reading != ("NTPK", 0.0, None):
             raise invalid(
                 "layout, threshold and lowest_pitch",
-                "left out for x given as a validated Roll (it holds them)",
+                "left out for x given as a validated Roll or RawRoll (it holds them)",
                 received=f"layout={layout!r}, threshold={threshold!r}, "
                 f"lowest_pitch={lowest_pitch!r}",
             )
-        return x, compute_roll(x, options, names, check_pairs("pairs", pairs, x.n_tracks))
-    roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
+        roll: Roll | RawRoll = x
+    else:
+        roll = read_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
     track_pairs = check_pairs("pairs", pairs, roll.n_tracks)
-    return roll, compute_roll(roll, options, names, track_pairs)
+    return roll, compute_roll(roll, options, names, track_pairs, choose_backend(roll, backend))
 
 
 def evaluate(
@@ -124,6 +139,7 @@ def evaluate(
     layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
+    backend: Backend = "auto",
     **conventions: Any,
 ) -> pd.DataFrame:
     """Compute several metrics over a batch with one pass over the data, as a tidy table.
@@ -141,9 +157,10 @@ def evaluate(
     layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
         Axis order of ``x``.
     threshold : float, default=0.0
-        A cell is active when ``value > threshold``.
+        A cell is active when ``value > threshold``, compared exactly (as for :func:`compute`).
     lowest_pitch : int, optional
         MIDI number of pitch index 0 (required when n_pitches != 128).
+    {backend}
     {conventions}
 
     Returns
@@ -157,7 +174,8 @@ def evaluate(
     """
     import pandas as pd
 
-    roll, values = _compute(x, metrics, layout, threshold, lowest_pitch, None, conventions)
+    reading = (layout, threshold, lowest_pitch)
+    roll, values = _compute(x, metrics, reading, None, backend, conventions)
     pairs = check_pairs("pairs", None, roll.n_tracks)
     n = roll.n_samples
     labels = [_track_labels(METRICS[name].pairwise, roll.n_tracks, pairs) for name in values]
@@ -185,5 +203,9 @@ def _track_labels(
     return np.arange(n_tracks), np.full(n_tracks, -1)
 
 
-compute.__doc__ = (compute.__doc__ or "").replace("{conventions}", _CONVENTIONS)
-evaluate.__doc__ = (evaluate.__doc__ or "").replace("{conventions}", _CONVENTIONS)
+def _fill(doc: str | None) -> str:
+    return (doc or "").replace("{conventions}", _CONVENTIONS).replace("{backend}", _BACKEND)
+
+
+compute.__doc__ = _fill(compute.__doc__)
+evaluate.__doc__ = _fill(evaluate.__doc__)

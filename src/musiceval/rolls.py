@@ -11,42 +11,55 @@ was expected and what was received.
 Conventions
 -----------
 * A cell is *active* when ``value > threshold`` (``threshold=0`` by default), which is right for
-  bool rolls, MIDI velocities, {0, 1} and {-1, +1} encodings and raw ``tanh`` output.
+  bool rolls, MIDI velocities, {0, 1} and {-1, +1} encodings and raw ``tanh`` output. The
+  comparison is exact for every dtype (:class:`Threshold`): the threshold is never rounded to
+  the input's precision.
 * ``lowest_pitch`` is the MIDI number of pitch index 0. A roll with 128 pitches starts at MIDI 0;
   a cropped roll (say 84 pitches from MIDI 24, the DeepComposer crop) must say where it starts.
-* The caller's array is never written to. bool and ``uint8`` input with the default threshold is
-  read in place (no copy); anything else is binarised into one new ``uint8`` array.
-* torch tensors are accepted without importing torch here: CPU bool/``uint8`` tensors are read in
-  place, other tensors are thresholded on their own device (CUDA included) and the resulting
-  one-byte-per-cell mask is copied to the host once.
+* The caller's array is never written to. bool and ``uint8`` input (numpy or CPU tensor) with a
+  threshold in [0, 1) is read in place. Other input is validated by :func:`read_roll` into a
+  :class:`RawRoll` that the engine thresholds chunk by chunk (tensors on their own device), or
+  by :func:`as_roll` into one new ``uint8`` array. torch is imported only for a tensor.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from numbers import Real
+import math
+from dataclasses import dataclass, replace
+from fractions import Fraction
+from numbers import Rational, Real
 from typing import Any, Literal, get_args
 
 import numpy as np
 
-from musiceval._checks import check_choice, check_int, check_real, invalid
+from musiceval._checks import check_choice, check_int, invalid
 from musiceval.exceptions import InvalidParameterError
 
 __all__ = [
+    "BACKENDS",
     "GRANULARITIES",
     "LAYOUTS",
     "WEIGHTS",
+    "Backend",
     "Conventions",
     "Layout",
     "Per",
+    "RawRoll",
     "Roll",
+    "Threshold",
     "Weight",
     "as_roll",
+    "canonical_shape",
     "check_choice",
     "check_divides",
     "check_positive_int",
+    "exact_threshold",
     "is_torch_tensor",
     "make_conventions",
+    "read_roll",
+    "threshold_array",
+    "threshold_tensor",
+    "threshold_value",
     "to_canonical_axes",
 ]
 
@@ -60,10 +73,39 @@ LAYOUTS: dict[str, str] = {
     "NBSPK": "(n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)",
 }
 N_MIDI_PITCHES = 128
+_CHUNK_CELLS = 1 << 24  # cells thresholded at a time by as_roll
+
+
+class _Shape:
+    """The canonical shape's names, for a roll of ``shape`` (n_samples, n_steps, n_pitches,
+    n_tracks) whose pitch index 0 is MIDI ``lowest_pitch``."""
+
+    shape: tuple[int, ...]
+    lowest_pitch: int
+
+    @property
+    def n_samples(self) -> int:
+        return self.shape[0]
+
+    @property
+    def n_steps(self) -> int:
+        return self.shape[1]
+
+    @property
+    def n_pitches(self) -> int:
+        return self.shape[2]
+
+    @property
+    def n_tracks(self) -> int:
+        return self.shape[3]
+
+    def pitch_classes(self) -> np.ndarray:
+        """The pitch class of every pitch index, shape ``(n_pitches,)``, int64."""
+        return (self.lowest_pitch + np.arange(self.n_pitches, dtype=np.int64)) % 12
 
 
 @dataclass(frozen=True)
-class Roll:
+class Roll(_Shape):
     """A validated piano roll in the canonical layout.
 
     Attributes
@@ -84,24 +126,8 @@ class Roll:
     bar_steps: int | None = None
 
     @property
-    def n_samples(self) -> int:
-        return self.cells.shape[0]
-
-    @property
-    def n_steps(self) -> int:
-        return self.cells.shape[1]
-
-    @property
-    def n_pitches(self) -> int:
-        return self.cells.shape[2]
-
-    @property
-    def n_tracks(self) -> int:
-        return self.cells.shape[3]
-
-    def pitch_classes(self) -> np.ndarray:
-        """The pitch class of every pitch index, shape ``(n_pitches,)``, int64."""
-        return (self.lowest_pitch + np.arange(self.n_pitches, dtype=np.int64)) % 12
+    def shape(self) -> tuple[int, ...]:  # type: ignore[override]
+        return self.cells.shape
 
     def split_bars(self, steps_per_bar: int) -> Roll:
         """Each bar as a sample of its own: ``(n_samples * n_bars, steps_per_bar, ...)``."""
@@ -111,10 +137,7 @@ class Roll:
 
 
 def check_positive_int(name: str, value: Any, *, minimum: int = 1) -> int:
-    """Return ``value`` as an int, or raise naming ``name`` if it is not an int >= minimum.
-
-    Kept for 0.1.0 callers: the check is ``musiceval._checks.check_int``.
-    """
+    """``value`` as an int >= minimum, else raise (for 0.1.0 callers: ``_checks.check_int``)."""
     return check_int(name, value, minimum=minimum)
 
 
@@ -150,78 +173,306 @@ def is_torch_tensor(x: Any) -> bool:
     return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach")
 
 
-def _not_finite(name: str) -> Exception:
-    return InvalidParameterError(
-        f"{name} holds NaN or inf; expected finite values (a cell is active when > threshold)"
-    )
+# ---- the threshold, exactly ----------------------------------------------------------------
 
 
-def _torch_to_numpy(x: Any, threshold: float, name: str) -> np.ndarray:
-    """Threshold a tensor on its own device, then bring the mask to the host once."""
+def threshold_value(threshold: Any) -> Fraction:
+    """``threshold`` as an exact fraction (ints are not rounded, floats of any width give their
+    binary value); raises unless it is a finite real number (not a bool)."""
+    if isinstance(threshold, bool) or not isinstance(threshold, Real):
+        raise invalid("threshold", "a finite number", threshold)
+    if isinstance(threshold, Rational):  # ints included
+        return Fraction(int(threshold.numerator), int(threshold.denominator))
+    ratio = getattr(threshold, "as_integer_ratio", None)
+    try:
+        return Fraction(*ratio()) if ratio is not None else Fraction(float(threshold))
+    except (ValueError, OverflowError):  # NaN, inf
+        raise invalid("threshold", "a finite number", threshold) from None
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """``value > threshold`` for one dtype, exactly, as a comparison within that dtype.
+
+    A value is active when ``> bound``, or always when ``everything``. ``bound`` (an int, float
+    or longdouble that the dtype holds exactly) is, for a float dtype, its largest value <= the
+    threshold (-inf below every finite value); for an integer dtype (bool: 0 and 1), the
+    threshold's floor clipped to the dtype's range, ``everything`` when the floor is below it.
+    """
+
+    bound: Any
+    everything: bool = False
+
+
+def _number_format(dtype: Any) -> tuple[bool, int, int, Any]:
+    """``(False, lowest, highest, None)`` of an integer numpy or torch dtype (bool: 0, 1), or
+    ``(True, mantissa bits, lowest normal exponent, largest finite value)`` of a float one."""
+    if dtype is np.bool_ or str(dtype) in ("bool", "torch.bool"):
+        return False, 0, 1, None
+    if type(dtype).__module__.split(".")[0] == "torch":
+        import torch
+
+        if not dtype.is_floating_point:
+            return False, torch.iinfo(dtype).min, torch.iinfo(dtype).max, None
+        limits = torch.finfo(dtype)
+        return True, 1 - math.frexp(limits.eps)[1], math.frexp(limits.tiny)[1] - 1, limits.max
+    if np.dtype(dtype).kind != "f":
+        return False, int(np.iinfo(dtype).min), int(np.iinfo(dtype).max), None
+    info = np.finfo(dtype)
+    return True, int(info.nmant), int(info.minexp), info.max
+
+
+def _float_value(value: Fraction, mantissa: int) -> Any:
+    """``value``, exactly representable with ``mantissa`` bits, as a float (a longdouble when
+    wider than float64)."""
+    if mantissa <= 52:
+        return float(value)
+    excess = max(0, value.numerator.bit_length() - 64)  # an integer's trailing zeros
+    high, low = divmod(value.numerator >> excess, 1 << 32)
+    significand = np.longdouble(high) * (1 << 32) + low
+    return np.ldexp(significand, excess + 1 - value.denominator.bit_length())
+
+
+def exact_threshold(threshold: Fraction, dtype: Any) -> Threshold:
+    """The :class:`Threshold` of ``threshold`` (see :func:`threshold_value`) for ``dtype``."""
+    is_float, first, second, largest = _number_format(dtype)
+    if not is_float:
+        floor = math.floor(threshold)
+        return Threshold(first, True) if floor < first else Threshold(min(floor, second))
+    largest = Fraction(*largest.as_integer_ratio())
+    if threshold >= largest:
+        return Threshold(_float_value(largest, first))
+    if threshold < -largest:
+        return Threshold(-math.inf)
+    size = abs(threshold)
+    exponent = size.numerator.bit_length() - size.denominator.bit_length()
+    exponent -= size < Fraction(2) ** exponent  # now 2**exponent <= |threshold| < 2**(exponent+1)
+    spacing = Fraction(2) ** (max(exponent, second) - first)
+    return Threshold(_float_value(math.floor(threshold / spacing) * spacing, first))
+
+
+def threshold_array(cells: np.ndarray, threshold: Threshold) -> np.ndarray:
+    """``cells > threshold`` of a numpy array, exactly, as a bool array (no finiteness check)."""
+    if threshold.everything:
+        return np.ones(cells.shape, np.bool_)
+    return np.greater(cells, np.asarray(threshold.bound, dtype=cells.dtype))
+
+
+def threshold_tensor(cells: Any, threshold: Threshold) -> tuple[Any, Any]:
+    """``(cells > threshold, non_finite)`` of a tensor, on its device, exactly; ``non_finite``: a
+    0-dim bool tensor there (NaN or inf found; no synchronisation), None for integers."""
+    import torch
+
+    bad = None
+    if cells.dtype.is_floating_point and cells.numel():
+        low, high = torch.aminmax(cells)  # NaN propagates
+        bad = ~(torch.isfinite(low) & torch.isfinite(high))
+    if threshold.everything:
+        return torch.ones(cells.shape, dtype=torch.bool, device=cells.device), bad
+    bound = threshold.bound
+    if cells.dtype == torch.bool:
+        cells = cells.view(torch.uint8)
+    elif cells.dtype in (torch.uint16, torch.uint32):  # no comparison kernels: widen, exactly
+        cells = cells.to(torch.int64)
+    elif cells.dtype == torch.uint64:  # the same order as signed integers, sign bit flipped
+        cells, bound = cells.view(torch.int64) ^ -(1 << 63), bound - (1 << 63)
+    return cells > torch.tensor(bound, dtype=cells.dtype, device=cells.device), bad
+
+
+# ---- reading the input -----------------------------------------------------------------------
+
+_TORCH_DTYPES = (
+    "bool", "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64", "float16",
+    "bfloat16", "float32", "float64",
+)  # fmt: skip
+
+
+def _tensor(x: Any, name: str) -> Any:
+    """``x`` detached, if it is a dense tensor holding data of a supported dtype, else raise."""
     import torch
 
     x = x.detach()
-    if x.is_complex():
+    if x.is_complex() or str(x.dtype).removeprefix("torch.") not in _TORCH_DTYPES:
         raise InvalidParameterError(
-            f"{name} must hold bool, integer or real values; got a tensor of {x.dtype}"
+            f"{name} must hold bool, integer or real values; got a tensor of {x.dtype} "
+            f"(convert with x.float())"
         )
-    if x.is_floating_point() and not bool(torch.isfinite(x).all()):
-        raise _not_finite(name)
-    if (
-        x.device.type == "cpu"
-        and x.dtype in (torch.bool, torch.uint8)
-        and _reads_in_place(x.dtype == torch.bool, threshold)
-    ):
-        return x.numpy()
-    return (x > threshold).cpu().numpy()
-
-
-def _reads_in_place(is_bool: bool, threshold: float) -> bool:
-    """bool with 0 <= threshold < 1 and uint8 with threshold 0 need no thresholding pass."""
-    return (0.0 <= threshold < 1.0) if is_bool else threshold == 0.0
-
-
-def _binarise(x: np.ndarray, threshold: float, name: str) -> np.ndarray:
-    if x.dtype == np.bool_:
-        return (
-            x.view(np.uint8) if _reads_in_place(True, threshold) else (x > threshold).view(np.uint8)
+    if x.layout != torch.strided or x.is_nested or x.is_meta:
+        kind = "nested" if x.is_nested else "meta" if x.is_meta else str(x.layout)
+        raise InvalidParameterError(
+            f"{name} must be a dense tensor holding data; got a {kind} tensor "
+            f"(convert with x.to_dense(), or compute its values first)"
         )
-    if x.dtype == np.uint8 and _reads_in_place(False, threshold):
+    return x
+
+
+def _source(x: Any, name: str) -> Any:
+    """``x`` as an ndarray or a detached dense tensor of a supported dtype, else raise."""
+    if is_torch_tensor(x):
+        return _tensor(x, name)
+    if isinstance(x, np.ndarray):
+        if x.dtype.kind not in "biuf":
+            raise InvalidParameterError(
+                f"{name} must hold bool, integer or real values; got dtype {x.dtype} "
+                f"(convert with x.astype(bool) or x.astype(np.float32))"
+            )
         return x
-    if x.dtype.kind not in "uif":
-        raise InvalidParameterError(
-            f"{name} must hold bool, integer or real values; got dtype {x.dtype} "
-            f"(convert with x.astype(bool) or x.astype(np.float32))"
-        )
-    if x.dtype.kind == "f" and not np.isfinite(x).all():
-        raise _not_finite(name)
-    return (x > threshold).view(np.uint8)
+    raise InvalidParameterError(
+        f"{name} must be a numpy.ndarray or torch.Tensor; got {type(x).__name__} "
+        f"(wrap lists with numpy.asarray first)"
+    )
 
 
-def to_canonical_axes(
-    cells: np.ndarray, layout: str, name: str = "x"
-) -> tuple[np.ndarray, int | None]:
-    """``cells`` (any dtype) with its axes in the canonical order, and the ``NBSPK`` bar length.
+def _host_bytes(source: Any) -> np.ndarray | None:
+    """A bool/uint8 ndarray or CPU tensor as a uint8 ndarray (no copy), else None."""
+    if is_torch_tensor(source):
+        if source.device.type != "cpu" or str(source.dtype) not in ("torch.bool", "torch.uint8"):
+            return None
+        source = source.numpy()
+    if source.dtype not in (np.bool_, np.uint8):
+        return None
+    return source.view(np.uint8)
 
-    Raises when ``cells`` has the wrong number of dimensions for ``layout``; a view, no copy.
-    """
+
+def canonical_shape(
+    shape: tuple[int, ...], layout: str, name: str = "x"
+) -> tuple[tuple[int, int, int, int], int | None]:
+    """The canonical ``(n_samples, n_steps, n_pitches, n_tracks)`` of an input of ``shape`` in
+    ``layout``, and the ``NBSPK`` bar length; raises on the wrong number of dimensions."""
     expected_ndim = len(layout) if layout != "NBSPK" else 5
-    if cells.ndim != expected_ndim:
-        hint = (
-            " (for a single (n_steps, n_pitches) roll pass layout='TP')" if cells.ndim == 2 else ""
-        )
+    if len(shape) != expected_ndim:
+        hint = " (for a single (n_steps, n_pitches) roll pass layout='TP')" * (len(shape) == 2)
         raise InvalidParameterError(
             f"{name} must have {expected_ndim} dimensions {LAYOUTS[layout]} for layout={layout!r}; "
-            f"got shape {cells.shape}{hint}"
+            f"got shape {tuple(shape)}{hint}"
         )
+    if layout == "TP":
+        return (1, shape[0], shape[1], 1), None
+    if layout == "KTP":
+        return (1, shape[1], shape[2], shape[0]), None
+    if layout == "NBSPK":
+        n, b, s, p, k = shape
+        return (n, b * s, p, k), s
+    return (shape[0], shape[1], shape[2], shape[3]), None
+
+
+def to_canonical_axes(cells: Any, layout: str, name: str = "x") -> tuple[Any, int | None]:
+    """``cells`` (an ndarray or tensor, any dtype) with its axes in the canonical order, and the
+    ``NBSPK`` bar length.
+
+    Raises when ``cells`` has the wrong number of dimensions for ``layout``; a view, except for
+    an ``NBSPK`` input whose bar and step axes cannot merge without a copy.
+    """
+    shape, bar_steps = canonical_shape(tuple(cells.shape), layout, name)
     if layout == "TP":
         return cells[None, :, :, None], None
     if layout == "KTP":
-        return cells.transpose(1, 2, 0)[None], None
-    if layout == "NBSPK":
-        n, b, s, p, k = cells.shape
-        return cells.reshape(n, b * s, p, k), s
-    return cells, None
+        moved = cells.permute(1, 2, 0) if is_torch_tensor(cells) else cells.transpose(1, 2, 0)
+        return moved[None], None
+    return cells.reshape(shape), bar_steps
+
+
+def _read_only(cells: np.ndarray) -> np.ndarray:
+    view = np.ascontiguousarray(cells).view()
+    view.flags.writeable = False
+    return view
+
+
+@dataclass(frozen=True)
+class RawRoll(_Shape):
+    """A validated roll not thresholded yet (:func:`read_roll`), read chunk by chunk.
+
+    ``source`` is the caller's array or detached tensor (on its device) in ``layout``, never
+    written to; ``shape`` the canonical ``(n_samples, n_steps, n_pitches, n_tracks)``, in which
+    each source sample gives ``bars`` samples (more than one after :meth:`split_bars`);
+    ``threshold`` the exact rule for the source's dtype; ``name`` what errors call the input;
+    ``lowest_pitch`` and ``bar_steps`` as in :class:`Roll`.
+    """
+
+    source: Any
+    layout: str
+    shape: tuple[int, int, int, int]
+    lowest_pitch: int
+    threshold: Threshold
+    name: str
+    bar_steps: int | None = None
+    bars: int = 1
+
+    @property
+    def n_sources(self) -> int:  # samples of the source
+        return self.n_samples // self.bars
+
+    def split_bars(self, steps_per_bar: int) -> RawRoll | Roll:
+        """Each bar as a sample of its own, as :meth:`Roll.split_bars` (a roll without a bar has
+        nothing to threshold: an empty :class:`Roll`)."""
+        n_bars = self.n_steps // steps_per_bar
+        shape = (self.n_samples * n_bars, steps_per_bar, self.n_pitches, self.n_tracks)
+        if n_bars == 0:
+            cells = _read_only(np.zeros(shape, np.uint8))
+            return Roll(cells, self.lowest_pitch, self.layout, steps_per_bar)
+        return replace(self, shape=shape, bar_steps=steps_per_bar, bars=self.bars * n_bars)
+
+    def chunk(self, start: int, stop: int) -> Any:
+        """Source samples ``[start, stop)`` (all for ``TP``/``KTP``), canonical, unthresholded:
+        ``(bars * (stop - start), n_steps, n_pitches, n_tracks)``, a view where one is possible."""
+        part = self.source if self.layout in ("TP", "KTP") else self.source[start:stop]
+        cells = to_canonical_axes(part, self.layout, self.name)[0]
+        return cells.reshape(cells.shape[0] * self.bars, *self.shape[1:])
+
+    def sources_per_chunk(self, cells: int) -> int:
+        """How many source samples hold about ``cells`` cells (at least one)."""
+        return max(1, cells // max(1, self.bars * math.prod(self.shape[1:])))
+
+    def mask(self, start: int, stop: int) -> np.ndarray:
+        """:meth:`chunk` thresholded: uint8 on the host, 1 = active; raises on NaN or inf."""
+        cells = self.chunk(start, stop)
+        if is_torch_tensor(cells):
+            active, bad = threshold_tensor(cells, self.threshold)
+            if bad is not None and bool(bad):
+                raise self.non_finite()
+            return active.cpu().numpy().view(np.uint8)
+        if cells.dtype.kind == "f" and not np.isfinite(cells).all():
+            raise self.non_finite()
+        return threshold_array(cells, self.threshold).view(np.uint8)
+
+    def non_finite(self) -> InvalidParameterError:
+        """The error for a source holding NaN or inf."""
+        return InvalidParameterError(
+            f"{self.name} holds NaN or inf; expected finite values (a cell is active when > "
+            f"threshold)"
+        )
+
+
+def read_roll(
+    x: Any,
+    *,
+    layout: Layout = "NTPK",
+    threshold: float = 0.0,
+    lowest_pitch: int | None = None,
+    name: str = "x",
+) -> Roll | RawRoll:
+    """Validate ``x`` as :func:`as_roll` does, without thresholding it.
+
+    Returns a :class:`Roll` when ``x`` can be read in place (bool or ``uint8`` on the host, with a
+    threshold in [0, 1)), else a :class:`RawRoll`, which the engine thresholds chunk by chunk.
+    Values are checked for NaN and inf when they are thresholded.
+    """
+    check_choice("layout", layout, LAYOUTS)
+    exact = threshold_value(threshold)
+    source = _source(x, name)
+    shape, bar_steps = canonical_shape(tuple(source.shape), layout, name)
+    if shape[0] == 0 or shape[2] == 0 or shape[3] == 0:
+        raise InvalidParameterError(
+            f"{name} is empty: got canonical shape {shape} {LAYOUTS['NTPK']}; expected at "
+            f"least one sample, one pitch and one track"
+        )
+    lowest = _check_lowest_pitch(lowest_pitch, shape[2], name)
+    rule = exact_threshold(exact, source.dtype)
+    host = _host_bytes(source) if rule == Threshold(0) else None
+    if host is not None:
+        cells = to_canonical_axes(host, layout, name)[0]
+        return Roll(_read_only(cells), lowest, layout, bar_steps)
+    return RawRoll(source, layout, shape, lowest, rule, name, bar_steps)
 
 
 def as_roll(
@@ -234,6 +485,10 @@ def as_roll(
 ) -> Roll:
     """Validate ``x`` and return it as a read-only canonical :class:`Roll`.
 
+    bool and ``uint8`` input on the host with a threshold in [0, 1) is read in place; other input
+    is thresholded in chunks of about 16 M cells (tensors on their own device) into one new
+    ``uint8`` array: the extra memory is that array and one chunk.
+
     Parameters
     ----------
     x : ndarray or torch.Tensor
@@ -242,37 +497,26 @@ def as_roll(
     layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
         Axis order; see :data:`LAYOUTS`.
     threshold : float, default=0.0
-        A cell is active when ``value > threshold``.
+        A cell is active when ``value > threshold``, exactly (see :class:`Threshold`).
     lowest_pitch : int, optional
         MIDI number of pitch index 0; required when the pitch axis is not 128 long.
     name : str, default="x"
         What error messages call ``x`` (the caller's argument: ``reference``, ``generated``).
     """
-    check_choice("layout", layout, LAYOUTS)
-    threshold = check_real("threshold", threshold)
-    if is_torch_tensor(x):
-        cells = _torch_to_numpy(x, threshold, name)
-        if cells.dtype == np.bool_:
-            cells = cells.view(np.uint8)
-    elif isinstance(x, np.ndarray):
-        cells = _binarise(x, threshold, name)
-    else:
-        raise InvalidParameterError(
-            f"{name} must be a numpy.ndarray or torch.Tensor; got {type(x).__name__} "
-            f"(wrap lists with numpy.asarray first)"
-        )
-    cells, bar_steps = to_canonical_axes(cells, layout, name)
-    n_samples, _, n_pitches, n_tracks = cells.shape
-    if n_samples == 0 or n_pitches == 0 or n_tracks == 0:
-        raise InvalidParameterError(
-            f"{name} is empty: got canonical shape {cells.shape} {LAYOUTS['NTPK']}; expected at "
-            f"least one sample, one pitch and one track"
-        )
-    lowest = _check_lowest_pitch(lowest_pitch, n_pitches, name)
-    cells = np.ascontiguousarray(cells)
-    view = cells.view()
-    view.flags.writeable = False
-    return Roll(view, lowest, layout, bar_steps)
+    roll = read_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, name=name)
+    if isinstance(roll, Roll):
+        return roll
+    cells = np.empty(roll.shape, np.uint8)
+    step = roll.sources_per_chunk(_CHUNK_CELLS)
+    for start in range(0, roll.n_sources, step):
+        stop = min(start + step, roll.n_sources)
+        cells[start:stop] = roll.mask(start, stop)
+    return Roll(_read_only(cells), roll.lowest_pitch, layout, roll.bar_steps)
+
+
+Backend = Literal["auto", "numba", "torch"]
+"""Who gathers the statistics (``evaluate.compute``): the host kernel, torch, or either."""
+BACKENDS: tuple[str, ...] = get_args(Backend)
 
 
 Weight = Literal["cells", "notes"]
@@ -310,7 +554,7 @@ class Conventions:
                 f"has grid positions per beat"
             )
 
-    def bar_length(self, roll: Roll) -> int:
+    def bar_length(self, roll: Roll | RawRoll) -> int:
         """Steps per bar for ``roll``: explicit, from the ``NBSPK`` layout, or 16."""
         if roll.bar_steps is not None:
             if self.steps_per_bar not in (None, roll.bar_steps):

@@ -1,9 +1,12 @@
-"""The private engine: numba kernels, sufficient statistics and the reductions that turn them
-into metrics.
+"""The private engine: numba kernels, torch statistics and the reductions that turn them into
+metrics.
 
-``config`` (numba flags) -> ``kernels`` (one fused pass, no validation) -> ``stats`` (prepare a
-validated roll, allocate, run the kernel: ``RollStats``) -> ``reducers`` (each metric as a numpy
-reduction of ``RollStats``) -> ``compute`` (which statistics a set of metrics needs, the
-``per="bar"`` rule). Only :mod:`musiceval.arrays`, the public entry point, imports it. Nothing is
-imported here, so importing a submodule costs only that submodule.
+``config`` (numba flags) -> ``kernels`` (one fused pass, no validation; thresholds a raw roll as
+it reads it) -> ``raw`` (a roll not thresholded yet, as host chunks the kernel reads) ->
+``stats`` (prepare a validated roll, allocate, run the kernel: ``RollStats``) and
+``torch_stats`` (the same ``RollStats`` computed by torch on a tensor's device) -> ``reducers``
+(each metric as a numpy reduction of ``RollStats``, whoever gathered it) -> ``compute`` (the
+backend, which statistics a set of metrics needs, the ``per="bar"`` rule). Only
+:mod:`musiceval.evaluate`, the public entry point, imports it. Nothing is imported here, so
+importing a submodule costs only that submodule.
 """

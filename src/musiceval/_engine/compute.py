@@ -1,8 +1,10 @@
-"""Run any set of metrics over one roll with one kernel pass (two with ``per="bar"``).
+"""Run any set of metrics over one roll with one pass (two with ``per="bar"``).
 
-:func:`musiceval.arrays.compute` (behind every metric function, ``evaluate``, profiles and
-reports) comes here with a validated roll: gather the statistics the requested metrics need
-(``stats``), reduce them (``reducers``), average per bar where asked.
+:func:`musiceval.evaluate.compute` (behind every metric function, ``evaluate``, profiles and
+reports) comes here with a validated roll, thresholded (a ``Roll``) or not yet (a ``RawRoll``),
+and a backend: gather the statistics the requested metrics need (``stats`` with numba,
+``torch_stats`` with torch), reduce them (``reducers``, the same for both), average per bar
+where asked.
 """
 
 from __future__ import annotations
@@ -14,14 +16,36 @@ import numpy as np
 
 from musiceval._checks import nanmean
 from musiceval._engine.reducers import REDUCERS
-from musiceval._engine.stats import RollStats, gather
+from musiceval._engine.stats import Needs, RollStats, gather, gather_raw
+from musiceval.exceptions import InvalidParameterError
 from musiceval.registry import METRICS
-from musiceval.rolls import Conventions, Roll, check_divides
+from musiceval.rolls import Conventions, RawRoll, Roll, check_divides, is_torch_tensor
 
-__all__ = ["compute_roll"]
+__all__ = ["choose_backend", "compute_roll"]
 
 
-def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar: int) -> RollStats:
+def choose_backend(roll: Roll | RawRoll, backend: str) -> str:
+    """``"numba"`` or ``"torch"`` for ``backend`` (one of ``rolls.BACKENDS``): ``"auto"`` is
+    torch for a tensor on a non-CPU device, numba otherwise. Raises when torch is asked for and
+    not installed."""
+    if backend == "auto":
+        if isinstance(roll, RawRoll) and is_torch_tensor(roll.source):
+            return "numba" if roll.source.device.type == "cpu" else "torch"
+        return "numba"
+    if backend == "torch":
+        try:
+            import torch  # noqa: F401
+        except ImportError:
+            raise InvalidParameterError(
+                "backend must be 'auto' or 'numba' when torch is not installed; got 'torch' "
+                "(install torch, or leave backend out)"
+            ) from None
+    return backend
+
+
+def _gather_for(
+    roll: Roll | RawRoll, conventions: Conventions, names: Sequence[str], bar: int, backend: str
+) -> RollStats:
     needs = set().union(*(METRICS[name].needs for name in names))
     if any("grid" in METRICS[name].options for name in names):
         conventions.check_grid()
@@ -29,8 +53,7 @@ def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar:
         check_divides("steps_per_bar", bar, roll.n_steps)
     if "beats" in needs:
         check_divides("steps_per_beat", conventions.steps_per_beat, roll.n_steps)
-    return gather(
-        roll,
+    wanted = Needs(
         min_steps=conventions.min_steps,
         min_pitches=conventions.min_pitches,
         steps_per_bar=bar if "bars" in needs else None,
@@ -39,6 +62,13 @@ def _gather_for(roll: Roll, conventions: Conventions, names: Sequence[str], bar:
         pitches="pitches" in needs,
         notes=conventions.weight == "notes",
     )
+    if backend == "torch":
+        from musiceval._engine.torch_stats import gather_torch
+
+        return gather_torch(roll, wanted)
+    if isinstance(roll, RawRoll):
+        return gather_raw(roll, wanted)
+    return gather(roll, **vars(wanted))
 
 
 def _reduce(
@@ -55,29 +85,31 @@ def _nanmean_bars(values: np.ndarray, empty: np.ndarray) -> np.ndarray:
 
 
 def compute_roll(
-    roll: Roll,
+    roll: Roll | RawRoll,
     conventions: Conventions,
     names: Sequence[str],
     pairs: Sequence[tuple[int, int]] = (),
+    backend: str = "numba",
 ) -> dict[str, np.ndarray]:
     """Values of each metric in ``names`` as ``(n_samples, n_tracks)`` float64 arrays.
 
     Pairwise metrics give ``(n_samples, len(pairs))``. With ``conventions.per == "bar"``, the
     metrics that allow it are computed on every bar alone and averaged over the non-empty bars of
-    each sample and track (NaN when all are empty); the others stay per sample.
+    each sample and track (NaN when all are empty); the others stay per sample. ``backend``:
+    ``"numba"`` or ``"torch"`` (see :func:`choose_backend`), the same values either way.
     """
     bar = conventions.bar_length(roll)
     per_bar = [n for n in names if conventions.per == "bar" and METRICS[n].per_bar]
     per_sample = [n for n in names if n not in per_bar]
     results: dict[str, Any] = {}
     if per_sample:
-        stats = _gather_for(roll, conventions, per_sample, bar)
+        stats = _gather_for(roll, conventions, per_sample, bar, backend)
         for name in per_sample:
             results[name] = _reduce(name, stats, conventions, pairs)
     if per_bar:
         check_divides("steps_per_bar", bar, roll.n_steps)
         bars = roll.split_bars(bar)
-        stats = _gather_for(bars, conventions, [*per_bar, "empty_bar_rate"], bar)
+        stats = _gather_for(bars, conventions, [*per_bar, "empty_bar_rate"], bar, backend)
         n_bars = roll.n_steps // bar
         shape = (roll.n_samples, n_bars, roll.n_tracks)
         empty = stats.needed("bar_active")[:, 0, :].reshape(shape) == 0

@@ -19,6 +19,7 @@ from collections import namedtuple
 import numpy as np
 from llvmlite import ir
 from numba import njit, prange, types
+from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
 from musiceval._engine.config import CACHE, FASTMATH, PARALLEL
@@ -33,7 +34,9 @@ __all__ = [
     "QUALIFIED",
     "Options",
     "Outputs",
+    "Rule",
     "histogram_entropy",
+    "raw_roll_statistics",
     "roll_statistics",
 ]
 
@@ -46,6 +49,7 @@ N_PITCHES = 3  # distinct pitches
 LOWEST = 4  # lowest sounding pitch index (initialised to n_pitches)
 HIGHEST = 5  # highest sounding pitch index (initialised to -1)
 COUNT_SLOTS = 6
+PREFETCH_STEPS = 4  # raw_roll_statistics asks for the input this many steps ahead of its reads
 
 Options = namedtuple(
     "Options",
@@ -67,6 +71,117 @@ n_tracks) notes per pitch class; ``cell_hist``/``note_hist`` (n_samples, n_pitch
 cells and notes per pitch; ``bar_active`` uint8 (n_samples, n_bars, n_tracks); ``onsets``
 (n_samples, n_steps, n_tracks) notes starting at each step; ``beat_chroma`` (n_samples, n_beats,
 12, n_tracks) active cells per beat and pitch class."""
+
+
+Rule = namedtuple("Rule", ["shift", "flip", "exponent", "non_finite", "bound", "everything"])
+"""How :func:`raw_roll_statistics` thresholds a roll, all fields but ``everything`` of the roll's
+dtype. float32/float64 values are compared as they are: active when ``v > bound`` (``bound``
+the largest value <= the threshold, -inf allowed), NaN or infinite when ``v - v != 0``; the
+other fields are unused. Integers (and 16-bit floats read as int16: numba has no float16) are
+active when ``v ^ ((v >> shift) & flip) > bound`` or ``everything``, and NaN or infinite when
+``v & exponent == non_finite``: for integers ``flip`` and ``exponent`` are 0 and ``non_finite``
+1 (never); a float's bits, as a signed integer of its width, with ``shift`` = width - 1 and
+``flip`` = all bits but the sign, are ordered as its values (-0 just below +0), and
+``exponent`` = ``non_finite`` = its exponent bits."""
+
+
+def _active(value, rule):
+    """Whether ``value`` is active under ``rule`` (Python; compiled code is typed, below)."""
+    if isinstance(value, np.floating):
+        return value > rule.bound
+    return (value ^ ((value >> rule.shift) & rule.flip)) > rule.bound or rule.everything
+
+
+def _non_finite(value, rule):
+    """Whether ``value`` is NaN or infinite under ``rule`` (Python twin, as :func:`_active`)."""
+    if isinstance(value, np.floating):
+        return not np.isfinite(value)  # as value - value != 0, without numpy's warning
+    return (value & rule.exponent) == rule.non_finite
+
+
+# Typed twins, chosen when a kernel is compiled for the roll's dtype. numba's annotations do not
+# know the "cache" option of overloads, hence the ignores.
+@overload(_active, jit_options={"cache": CACHE}, inline="always")  # type: ignore[typeddict-unknown-key]
+def _active_compiled(value, rule):
+    if isinstance(value, types.Float):
+        return lambda value, rule: value > rule.bound
+    return lambda value, rule: (
+        ((value ^ ((value >> rule.shift) & rule.flip)) > rule.bound) | (rule.everything)
+    )
+
+
+@overload(_non_finite, jit_options={"cache": CACHE}, inline="always")  # type: ignore[typeddict-unknown-key]
+def _non_finite_compiled(value, rule):
+    if isinstance(value, types.Float):
+        return lambda value, rule: value - value != 0
+    return lambda value, rule: (value & rule.exponent) == rule.non_finite
+
+
+@njit(cache=CACHE, fastmath=FASTMATH, inline="always")
+def _threshold_row(values, rule, row):
+    """Threshold ``values`` (one step of a raw roll) into ``row`` (uint8, 1 = active); whether
+    any value is NaN or infinite. ``rule``: see :data:`Rule`."""
+    bad = False
+    for c in range(values.shape[0]):
+        value = values[c]
+        row[c] = _active(value, rule)
+        bad |= _non_finite(value, rule)
+    return bad
+
+
+def _load_step(raw, n, t, rule, cells):
+    """Threshold step ``t`` of sample ``n`` of ``raw`` into row ``t`` of ``cells``; whether a
+    value is NaN or infinite. Nothing to do for a thresholded roll (``raw`` None) or past the
+    last step. (Python; compiled code is chosen by ``raw``'s type, below.)"""
+    if raw is None or t >= raw.shape[1]:
+        return False
+    return _threshold_row(raw[n, t], rule, cells[t])
+
+
+@overload(_load_step, jit_options={"cache": CACHE}, inline="always")  # type: ignore[typeddict-unknown-key]
+def _load_step_compiled(raw, n, t, rule, cells):
+    if isinstance(raw, types.NoneType):
+        return lambda raw, n, t, rule, cells: False
+
+    def load(raw, n, t, rule, cells):
+        if t >= raw.shape[1]:
+            return False
+        _prefetch_step(raw, n, t + PREFETCH_STEPS)
+        return _threshold_row(raw[n, t], rule, cells[t])
+
+    return load
+
+
+@njit(cache=CACHE, fastmath=FASTMATH, inline="always")
+def _prefetch_step(raw, n, t):
+    """Ask the CPU to fetch step ``t`` of sample ``n`` (or of the next sample, past the last
+    step) of ``raw`` into its caches, one 64-byte line at a time, if there is such a step."""
+    if t >= raw.shape[1]:
+        n, t = n + 1, t - raw.shape[1]
+    if n < raw.shape[0] and t < raw.shape[1]:
+        for c in range(0, raw.shape[2], max(1, 64 // raw.itemsize)):
+            _prefetch(raw, n, t, c)  # type: ignore[call-arg]  # as _count_trailing_zeros
+
+
+@intrinsic
+def _prefetch(typingctx, array, n, t, c):
+    """LLVM's ``prefetch`` (read, high locality) of ``array[n, t, c]``'s address."""
+
+    def codegen(context, builder, signature, args):
+        array_type = signature.args[0]
+        structure = context.make_array(array_type)(context, builder, args[0])
+        indices = [context.cast(builder, value, kind, types.intp)
+                   for value, kind in zip(args[1:], signature.args[1:], strict=True)]  # fmt: skip
+        pointer = cgutils.get_item_pointer(
+            context, builder, array_type, structure, indices, wraparound=False
+        )
+        byte_pointer, i32 = ir.IntType(8).as_pointer(), ir.IntType(32)
+        function_type = ir.FunctionType(ir.VoidType(), [byte_pointer, i32, i32, i32])
+        prefetch = builder.module.declare_intrinsic("llvm.prefetch", [byte_pointer], function_type)
+        builder.call(prefetch, [builder.bitcast(pointer, byte_pointer), i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(array, n, t, c), codegen
 
 
 def _trailing_zeros(word):
@@ -91,11 +206,11 @@ def _trailing_zeros_compiled(word):
 
 
 @njit(cache=CACHE, fastmath=FASTMATH)
-def _word(rows64, n, t, w):
-    """Word ``w`` of step ``t``; steps before 0 and after the end are silent."""
-    if t < 0 or t >= rows64.shape[1]:
+def _word(rows64, t, w):
+    """Word ``w`` of step ``t`` of one sample; steps before 0 and after the end are silent."""
+    if t < 0 or t >= rows64.shape[0]:
         return np.uint64(0)
-    return rows64[n, t, w]
+    return rows64[t, w]
 
 
 @njit(cache=CACHE, fastmath=FASTMATH, inline="always")
@@ -132,14 +247,72 @@ def _close_note(
 
 
 @njit(cache=CACHE, fastmath=FASTMATH, inline="always")
-def _changed_words(rows64, n, t, m):
+def _changed_words(rows64, t, m):
     """Bit j set when word ``64 m + j`` of step ``t`` differs from step ``t - 1``'s."""
     changed = np.uint64(0)
-    for j in range(min(64, rows64.shape[2] - m * 64)):
+    for j in range(min(64, rows64.shape[1] - m * 64)):
         w = m * 64 + j
-        differs = _word(rows64, n, t, w) != _word(rows64, n, t - 1, w)
+        differs = _word(rows64, t, w) != _word(rows64, t - 1, w)
         changed |= np.uint64(differs) << np.uint64(j)
     return changed
+
+
+@njit(cache=CACHE, fastmath=FASTMATH, inline="always")
+def _sample_statistics(
+    rows64, n, pitch_class, cell_pitch, cell_track, min_steps, min_pitches, steps_per_bar,
+    steps_per_beat, big_endian, start, seen, n_active, poly_start,
+    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
+    raw, rule, cells,
+):  # fmt: skip
+    """Every statistic of sample ``n``, whose steps are the rows of ``rows64`` (n_steps,
+    n_words); whether a value of ``raw`` is NaN or infinite. ``start``, ``seen``, ``n_active``
+    and ``poly_start`` are the task's scratch arrays (see :func:`roll_statistics`); ``start`` is
+    all -1 and ``n_active`` all 0 on entry and on return. ``raw``, ``rule``, ``cells``: None for
+    a thresholded roll; else each step of sample ``n`` of ``raw`` is thresholded into the same
+    row of ``cells`` (the bytes ``rows64`` views) just before the step is read (see
+    :func:`raw_roll_statistics`)."""
+    n_steps, n_words = rows64.shape
+    n_cells = pitch_class.shape[0] * counts.shape[2]
+    seen[:] = False
+    bad = False
+    for t in range(n_steps + 1):
+        bad |= _load_step(raw, n, t, rule, cells)
+        for m in range((n_words + 63) // 64):
+            changed = _changed_words(rows64, t, m)
+            while changed != 0:  # each changed word, then each changed byte in it
+                w = m * 64 + _trailing_zeros(changed)
+                changed &= changed - np.uint64(1)
+                word = _word(rows64, t, w)
+                changed_bytes = word ^ _word(rows64, t - 1, w)
+                while changed_bytes != 0:
+                    byte = _trailing_zeros(changed_bytes) >> 3
+                    shift = np.uint64(8 * byte)
+                    changed_bytes &= ~(np.uint64(0xFF) << shift)
+                    cell = w * 8 + (7 - byte if big_endian else byte)
+                    if cell >= n_cells:
+                        continue
+                    on = (word >> shift) & np.uint64(0xFF) != 0
+                    track = cell_track[cell]
+                    if on and start[cell] < 0:  # a note starts
+                        start[cell] = t
+                        n_active[track] += 1
+                        if n_active[track] == min_pitches:
+                            poly_start[track] = t
+                        if onsets.shape[1] > 0:
+                            onsets[n, t, track] += 1
+                    elif not on and start[cell] >= 0:  # a note ends
+                        pitch = cell_pitch[cell]
+                        _close_note(
+                            n, pitch, track, pitch_class[pitch], start[cell], t, min_steps,
+                            steps_per_bar, steps_per_beat, not seen[cell], counts, pc_cells,
+                            pc_notes, cell_hist, note_hist, bar_active, beat_chroma,
+                        )  # fmt: skip
+                        seen[cell] = True
+                        start[cell] = -1
+                        if n_active[track] == min_pitches:
+                            counts[n, POLY_STEPS, track] += t - poly_start[track]
+                        n_active[track] -= 1
+    return bad
 
 
 @njit(parallel=PARALLEL, cache=CACHE, fastmath=FASTMATH)
@@ -156,9 +329,8 @@ def roll_statistics(rows64, pitch_class, options, out):
     # call per task instead of inlined code costs 1.5 to 3.5 times the pass).
     min_steps, min_pitches, steps_per_bar, steps_per_beat, chunk, big_endian = options
     counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma = out
-    n_samples, n_steps, n_words = rows64.shape
+    n_samples, _, n_words = rows64.shape
     n_tracks = counts.shape[2]
-    n_cells = pitch_class.shape[0] * n_tracks
     cell_pitch = np.arange(n_words * 8) // n_tracks  # lookups instead of a division per event
     cell_track = np.arange(n_words * 8) % n_tracks
     for task in prange((n_samples + chunk - 1) // chunk):
@@ -167,44 +339,49 @@ def roll_statistics(rows64, pitch_class, options, out):
         n_active = np.zeros(n_tracks, np.int32)  # sounding pitches per track
         poly_start = np.zeros(n_tracks, np.int32)  # step each track reached min_pitches
         for n in range(task * chunk, min((task + 1) * chunk, n_samples)):
-            seen[:] = False
-            for t in range(n_steps + 1):
-                for m in range((n_words + 63) // 64):
-                    changed = _changed_words(rows64, n, t, m)
-                    while changed != 0:  # each changed word, then each changed byte in it
-                        w = m * 64 + _trailing_zeros(changed)
-                        changed &= changed - np.uint64(1)
-                        word = _word(rows64, n, t, w)
-                        changed_bytes = word ^ _word(rows64, n, t - 1, w)
-                        while changed_bytes != 0:
-                            byte = _trailing_zeros(changed_bytes) >> 3
-                            shift = np.uint64(8 * byte)
-                            changed_bytes &= ~(np.uint64(0xFF) << shift)
-                            cell = w * 8 + (7 - byte if big_endian else byte)
-                            if cell >= n_cells:
-                                continue
-                            on = (word >> shift) & np.uint64(0xFF) != 0
-                            track = cell_track[cell]
-                            if on and start[cell] < 0:  # a note starts
-                                start[cell] = t
-                                n_active[track] += 1
-                                if n_active[track] == min_pitches:
-                                    poly_start[track] = t
-                                if onsets.shape[1] > 0:
-                                    onsets[n, t, track] += 1
-                            elif not on and start[cell] >= 0:  # a note ends
-                                pitch = cell_pitch[cell]
-                                _close_note(
-                                    n, pitch, track, pitch_class[pitch], start[cell], t,
-                                    min_steps, steps_per_bar, steps_per_beat, not seen[cell],
-                                    counts, pc_cells, pc_notes, cell_hist, note_hist,
-                                    bar_active, beat_chroma,
-                                )  # fmt: skip
-                                seen[cell] = True
-                                start[cell] = -1
-                                if n_active[track] == min_pitches:
-                                    counts[n, POLY_STEPS, track] += t - poly_start[track]
-                                n_active[track] -= 1
+            _sample_statistics(
+                rows64[n], n, pitch_class, cell_pitch, cell_track, min_steps, min_pitches,
+                steps_per_bar, steps_per_beat, big_endian, start, seen, n_active, poly_start,
+                counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
+                None, None, None,
+            )  # fmt: skip
+
+
+@njit(parallel=PARALLEL, cache=CACHE, fastmath=FASTMATH)
+def raw_roll_statistics(raw, rule, pitch_class, options, out):
+    """:func:`roll_statistics` of a roll not yet thresholded, in the same pass; whether any
+    value is NaN or infinite (then the statistics are meaningless).
+
+    raw: (n_samples, n_steps, n_cells) numbers, cell ``pitch * n_tracks + track`` of a step
+    (16-bit floats as int16, see :data:`Rule`); rule: a :data:`Rule` of raw's dtype. Each task
+    thresholds a sample step by step, each step just before the event loop reads it, into its
+    own one-sample mask (``(n_steps, n_words)`` words): the only extra memory, and the reads of
+    the input overlap the event handling of the steps before.
+    """
+    min_steps, min_pitches, steps_per_bar, steps_per_beat, chunk, big_endian = options
+    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma = out
+    n_samples, n_steps, n_cells = raw.shape
+    n_tracks = counts.shape[2]
+    n_words = (n_cells + 7) // 8
+    cell_pitch = np.arange(n_words * 8) // n_tracks
+    cell_track = np.arange(n_words * 8) % n_tracks
+    n_tasks = (n_samples + chunk - 1) // chunk
+    bad = np.zeros(n_tasks, np.bool_)
+    for task in prange(n_tasks):
+        cells = np.zeros((n_steps, n_words * 8), np.uint8)  # padding bytes stay 0
+        rows64 = cells.view(np.uint64)
+        start = np.full(n_words * 8, -1, np.int32)
+        seen = np.zeros(n_words * 8, np.bool_)
+        n_active = np.zeros(n_tracks, np.int32)
+        poly_start = np.zeros(n_tracks, np.int32)
+        for n in range(task * chunk, min((task + 1) * chunk, n_samples)):
+            bad[task] |= _sample_statistics(
+                rows64, n, pitch_class, cell_pitch, cell_track, min_steps, min_pitches,
+                steps_per_bar, steps_per_beat, big_endian, start, seen, n_active, poly_start,
+                counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
+                raw, rule, cells,
+            )  # fmt: skip
+    return bad.any()
 
 
 @njit(parallel=PARALLEL, cache=CACHE, fastmath=FASTMATH)

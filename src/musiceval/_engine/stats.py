@@ -2,20 +2,25 @@
 
 :func:`gather` prepares a validated :class:`~musiceval.rolls.Roll` for the kernel (a flat
 ``uint8`` row per time step, padded to whole 64-bit words), allocates the outputs and runs
-:func:`musiceval._engine.kernels.roll_statistics`. Every metric is then a small numpy reduction
-of a :class:`RollStats` (see ``reducers``), so any set of metrics costs one pass over the data.
+:func:`musiceval._engine.kernels.roll_statistics`; :func:`gather_raw` does the same for a
+:class:`~musiceval.rolls.RawRoll`, thresholded inside the kernel (``raw.host_chunks``), and
+``torch_stats.gather_torch`` computes the same statistics with torch on a tensor's device.
+Every metric is then a small numpy reduction of a :class:`RollStats` (see ``reducers``), so any
+set of metrics costs one pass over the data.
 """
 
 from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from musiceval.rolls import Roll
+from musiceval._engine.raw import host_chunks
+from musiceval.rolls import RawRoll, Roll
 
-__all__ = ["RollStats", "gather"]
+__all__ = ["Needs", "RollStats", "gather", "gather_raw"]
 
 _CHUNK = 64  # samples per parallel task of the kernel
 
@@ -67,6 +72,39 @@ class RollStats:
         return self.steps_per_bar
 
 
+@dataclass(frozen=True)
+class Needs:
+    """What one pass gathers (see :func:`gather`): the note length of ``qualified``, the pitches
+    of ``poly_steps``, and the optional statistics: ``steps_per_bar`` (must divide ``n_steps``)
+    which bars are active, ``steps_per_beat`` (must divide ``n_steps``) the pitch-class content
+    of each beat, ``onsets`` the notes starting at each step, ``pitches`` the per-pitch
+    histograms, ``notes`` the notes per pitch class (``weight="notes"``)."""
+
+    min_steps: int = 1
+    min_pitches: int = 1
+    steps_per_bar: int | None = None
+    steps_per_beat: int | None = None
+    onsets: bool = False
+    pitches: bool = False
+    notes: bool = False
+
+    def stats(self, n_steps: int, statistics: dict[str, Any]) -> RollStats:
+        """:class:`RollStats` from the arrays named as its fields, the optional ones that were
+        not asked for left out (``None``)."""
+        asked = {
+            "pc_notes": self.notes,
+            "cell_hist": self.pitches,
+            "note_hist": self.pitches,
+            "bar_active": bool(self.steps_per_bar),
+            "onsets": self.onsets,
+            "beat_chroma": bool(self.steps_per_beat),
+        }
+        chosen: dict[str, Any] = {
+            name: value if asked.get(name, True) else None for name, value in statistics.items()
+        }
+        return RollStats(n_steps, self.steps_per_bar, self.steps_per_beat, **chosen)
+
+
 def _words(cells: np.ndarray) -> np.ndarray:
     """The roll as ``(n_samples, n_steps, n_words)`` uint64, each word 8 cells of a step."""
     n_samples, n_steps, n_pitches, n_tracks = cells.shape
@@ -80,65 +118,81 @@ def _words(cells: np.ndarray) -> np.ndarray:
     return rows.view(np.uint64)
 
 
-def gather(
-    roll: Roll,
-    *,
-    min_steps: int = 1,
-    min_pitches: int = 1,
-    steps_per_bar: int | None = None,
-    steps_per_beat: int | None = None,
-    onsets: bool = False,
-    pitches: bool = False,
-    notes: bool = False,
-) -> RollStats:
-    """Run the fused kernel once over ``roll``.
-
-    ``steps_per_bar`` (must divide ``n_steps``) gathers which bars are active, ``steps_per_beat``
-    (must divide ``n_steps``) the pitch-class content of each beat, ``onsets`` the number of
-    notes starting at each step, ``pitches`` the per-pitch histograms, ``notes`` the note counts
-    per pitch class (``weight="notes"``); leave them out when no requested metric needs them.
-    """
+def _outputs(shape: tuple[int, ...], needs: Needs) -> Any:
+    """The kernel's zeroed :class:`~musiceval._engine.kernels.Outputs` for a roll of ``shape``."""
     from musiceval._engine import kernels
 
-    n, t, p, k = roll.cells.shape
+    n, t, p, k = shape
     counts = np.zeros((n, kernels.COUNT_SLOTS, k), np.int32)
     counts[:, kernels.LOWEST] = p
     counts[:, kernels.HIGHEST] = -1
-    hist_shape = (n, p if pitches else 0, k)
-    out = kernels.Outputs(
+    hist_shape = (n, p if needs.pitches else 0, k)
+    bar, beat = needs.steps_per_bar, needs.steps_per_beat
+    return kernels.Outputs(
         counts=counts,
         pc_cells=np.zeros((n, 12, k), np.int32),
-        pc_notes=np.zeros((n, 12 if notes else 0, k), np.int32),
+        pc_notes=np.zeros((n, 12 if needs.notes else 0, k), np.int32),
         cell_hist=np.zeros(hist_shape, np.int32),
         note_hist=np.zeros(hist_shape, np.int32),
-        bar_active=np.zeros((n, t // steps_per_bar if steps_per_bar else 0, k), np.uint8),
-        onsets=np.zeros((n, t if onsets else 0, k), np.int32),
-        beat_chroma=np.zeros((n, t // steps_per_beat if steps_per_beat else 0, 12, k), np.int32),
+        bar_active=np.zeros((n, t // bar if bar else 0, k), np.uint8),
+        onsets=np.zeros((n, t if needs.onsets else 0, k), np.int32),
+        beat_chroma=np.zeros((n, t // beat if beat else 0, 12, k), np.int32),
     )
-    options = kernels.Options(
-        min_steps=min_steps,
-        min_pitches=min_pitches,
-        steps_per_bar=steps_per_bar or 1,
-        steps_per_beat=steps_per_beat or 1,
+
+
+def _options(needs: Needs) -> Any:
+    from musiceval._engine import kernels
+
+    return kernels.Options(
+        min_steps=needs.min_steps,
+        min_pitches=needs.min_pitches,
+        steps_per_bar=needs.steps_per_bar or 1,
+        steps_per_beat=needs.steps_per_beat or 1,
         chunk=_CHUNK,
         big_endian=sys.byteorder == "big",
     )
-    kernels.roll_statistics(_words(roll.cells), roll.pitch_classes(), options, out)
-    return RollStats(
-        n_steps=t,
-        steps_per_bar=steps_per_bar,
-        steps_per_beat=steps_per_beat,
-        n_notes=counts[:, kernels.N_NOTES],
-        qualified=counts[:, kernels.QUALIFIED],
-        poly_steps=counts[:, kernels.POLY_STEPS],
-        n_pitches=counts[:, kernels.N_PITCHES],
-        lowest=counts[:, kernels.LOWEST],
-        highest=counts[:, kernels.HIGHEST],
-        pc_cells=out.pc_cells,
-        pc_notes=out.pc_notes if notes else None,
-        cell_hist=out.cell_hist if pitches else None,
-        note_hist=out.note_hist if pitches else None,
-        bar_active=out.bar_active if steps_per_bar else None,
-        onsets=out.onsets if onsets else None,
-        beat_chroma=out.beat_chroma if steps_per_beat else None,
-    )
+
+
+def _stats(out: Any, n_steps: int, needs: Needs) -> RollStats:
+    from musiceval._engine import kernels
+
+    counts = out.counts
+    slots = {
+        "n_notes": kernels.N_NOTES,
+        "qualified": kernels.QUALIFIED,
+        "poly_steps": kernels.POLY_STEPS,
+        "n_pitches": kernels.N_PITCHES,
+        "lowest": kernels.LOWEST,
+        "highest": kernels.HIGHEST,
+    }
+    statistics = {name: counts[:, slot] for name, slot in slots.items()}
+    statistics.update(out._asdict())
+    del statistics["counts"]
+    return needs.stats(n_steps, statistics)
+
+
+def gather(roll: Roll, **needs: Any) -> RollStats:
+    """Run the fused kernel once over ``roll``; ``needs``: the fields of :class:`Needs`
+    (leave out what no requested metric needs)."""
+    from musiceval._engine import kernels
+
+    wanted = Needs(**needs)
+    out = _outputs(roll.cells.shape, wanted)
+    kernels.roll_statistics(_words(roll.cells), roll.pitch_classes(), _options(wanted), out)
+    return _stats(out, roll.n_steps, wanted)
+
+
+def gather_raw(raw: RawRoll, needs: Needs) -> RollStats:
+    """:func:`gather` for a roll not thresholded yet: the kernel thresholds each sample as it
+    reads it (``kernels.raw_roll_statistics``), so no mask of the roll is ever built. Raises the
+    roll's NaN/inf error."""
+    from musiceval._engine import kernels
+
+    out = _outputs(raw.shape, needs)
+    options, pitch_classes = _options(needs), raw.pitch_classes()
+    for start, stop, cells, rule in host_chunks(raw):
+        rows = slice(start * raw.bars, stop * raw.bars)
+        part = kernels.Outputs(*(array[rows] for array in out))
+        if kernels.raw_roll_statistics(cells, rule, pitch_classes, options, part):
+            raise raw.non_finite()
+    return _stats(out, raw.n_steps, needs)
