@@ -77,8 +77,9 @@ def update_costs(updates: int, train_ms: float) -> list[dict[str, Any]]:
             with musiceval.Monitor(reference, **options) as monitor:
                 for step in range(updates):
                     _train(train_ms, matrix)
+                    samples = _samples(step)
                     started = time.perf_counter()
-                    monitor.update(step, _samples(step))
+                    monitor.update(step, samples)
                     times.append(time.perf_counter() - started)
             results.append(_timed(label, times))
         history = MetricHistory(track_names=list(reference.tracks))
@@ -86,9 +87,9 @@ def update_costs(updates: int, train_ms: float) -> list[dict[str, Any]]:
         times = []
         for step in range(updates):
             _train(train_ms, matrix)
+            samples = _samples(step)
             started = time.perf_counter()
-            table = musiceval.evaluate(_samples(step), list(reference.metrics),
-                                       **reference.conventions)  # fmt: skip
+            table = musiceval.evaluate(samples, list(reference.metrics), **reference.conventions)
             history.record(step, table)
             history.save(Path(folder) / "metrics.csv")
             plot_history(history, Path(folder) / "metrics.png")

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from musiceval._engine.stats import RollStats
+from musiceval._engine.stats import RollStats, one_task_one_thread
 from musiceval.registry import METRICS
 from musiceval.rolls import Conventions
 from musiceval.scales import MODES, scale_mask, tonal_matrix
@@ -71,7 +71,8 @@ def _entropy(histogram: np.ndarray) -> np.ndarray:
     from musiceval._engine.kernels import histogram_entropy
 
     out = np.empty((histogram.shape[0], histogram.shape[2]))
-    histogram_entropy(np.ascontiguousarray(histogram), out)
+    with one_task_one_thread(histogram.shape[0]):
+        histogram_entropy(np.ascontiguousarray(histogram), out)
     return out
 
 
