@@ -33,7 +33,7 @@ from musiceval.exceptions import InvalidParameterError
 from musiceval.io import load_rolls
 from musiceval.profiles import DatasetProfile
 from musiceval.registry import METRICS
-from musiceval.rolls import LAYOUTS, Layout, as_roll
+from musiceval.rolls import LAYOUTS, Layout, read_roll
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -148,7 +148,7 @@ def compare(
     names = list(profile.metrics)
     parts: list[np.ndarray] = []
     for batch in iter_batches(x, layout, _CHUNK_SIZE, name="generated"):
-        roll = as_roll(
+        roll = read_roll(
             batch, layout=layout, threshold=threshold, lowest_pitch=profile.lowest_pitch,
             name="generated",
         )  # fmt: skip
@@ -163,7 +163,7 @@ def _check_shape(x: Any, layout: str, profile: DatasetProfile) -> None:
     """Refuse a pitch or track count that differs from the profile's, before reading cells."""
     shape = getattr(x, "shape", None)
     if shape is None or len(shape) != len(layout):
-        return  # as_roll gives the error
+        return  # read_roll gives the error
     n_tracks = shape[layout.index("K")] if "K" in layout else 1
     _check_roll(None, shape[layout.index("P")], n_tracks, profile, None)
 

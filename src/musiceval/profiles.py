@@ -43,7 +43,7 @@ from musiceval._profile_stats import N_RATE_BINS, block_statistics, histogram_ed
 from musiceval._version import __version__
 from musiceval.evaluate import compute
 from musiceval.io import load_rolls
-from musiceval.rolls import LAYOUTS, Conventions, Layout, Roll, as_roll, make_conventions
+from musiceval.rolls import LAYOUTS, Conventions, Layout, RawRoll, Roll, make_conventions, read_roll
 
 __all__ = ["N_RATE_BINS", "SCHEMA", "SCHEMA_VERSION", "DatasetProfile", "profile"]
 
@@ -145,7 +145,7 @@ def profile(
         steps_per_beat=builder.options.steps_per_beat,
     )
     for batch in iter_batches(x, layout, chunk_size, name="reference"):
-        roll = as_roll(
+        roll = read_roll(
             batch, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, name="reference"
         )
         builder.add(roll)
@@ -178,14 +178,14 @@ class _Builder:
         self._n_pending = self._n_folded = 0
         self._result: DatasetProfile | None = None
 
-    def add(self, roll: Roll) -> None:
+    def add(self, roll: Roll | RawRoll) -> None:
         """Compute the metrics of ``roll`` and fold every full block of values."""
         if self._first is None:
             bar = self.options.bar_length(roll)  # raises if it contradicts an NBSPK input
             self.options = dataclasses.replace(self.options, steps_per_bar=bar)
             self._tracks = _check_track_names(self._track_names, roll.n_tracks)
             self._edges = {n: histogram_edges(n, roll.n_steps, roll.n_pitches) for n in self.names}
-            self._first = (roll.cells.shape[1:], roll.lowest_pitch)
+            self._first = (tuple(roll.shape[1:]), roll.lowest_pitch)
         _check_same_shape(roll, *self._first, self._n_folded + self._n_pending)
         values = compute(roll, list(self.names), **conventions_dict(self.options))
         self._pending.append(np.stack([values[name] for name in self.names], axis=1))
@@ -197,7 +197,7 @@ class _Builder:
         """The profile of every sample added."""
         if self._n_pending:
             self._fold(self._n_pending)
-        assert self._result is not None  # an empty input raised in iter_batches or as_roll
+        assert self._result is not None  # an empty input raised in iter_batches or read_roll
         return self._result
 
     def _fold(self, n: int) -> None:
@@ -235,9 +235,11 @@ class _Builder:
         )
 
 
-def _check_same_shape(roll: Roll, expected: tuple[int, ...], lowest: int, start: int) -> None:
+def _check_same_shape(
+    roll: Roll | RawRoll, expected: tuple[int, ...], lowest: int, start: int
+) -> None:
     """Every batch of a reference holds samples of the first batch's shape and pitch axis."""
-    shape = roll.cells.shape[1:]
+    shape = tuple(roll.shape[1:])
     if shape != expected or roll.lowest_pitch != lowest:
         raise invalid(
             "reference",
