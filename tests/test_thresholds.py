@@ -2,7 +2,7 @@
 
 The reference compares Python ``Fraction``s: the exact value of every cell against the exact
 value of the threshold, whatever their types. The library compares within the input's dtype,
-against the threshold converted by ``rolls.exact_threshold``; the properties check its three
+against the threshold converted by ``_thresholds.exact_threshold``; the properties check its three
 implementations (numpy in ``as_roll``, the fused numba kernel, torch) cell by cell, with
 thresholds on, just beside and between the values the dtype can hold.
 """
@@ -20,7 +20,8 @@ from hypothesis import strategies as st
 
 import musiceval as me
 from musiceval._engine.stats import Needs, gather_raw
-from musiceval.rolls import RawRoll, Roll, Threshold, as_roll, exact_threshold, read_roll
+from musiceval._thresholds import Threshold, exact_threshold
+from musiceval.rolls import RawRoll, Roll, as_roll, read_roll
 
 torch = pytest.importorskip("torch")
 

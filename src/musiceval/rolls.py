@@ -26,13 +26,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
-from fractions import Fraction
-from numbers import Rational, Real
+from numbers import Real
 from typing import Any, Literal, get_args
 
 import numpy as np
 
 from musiceval._checks import check_choice, check_int, invalid
+from musiceval._thresholds import (
+    Threshold,
+    exact_threshold,
+    threshold_array,
+    threshold_tensor,
+    threshold_value,
+)
 from musiceval.exceptions import InvalidParameterError
 
 __all__ = [
@@ -46,20 +52,15 @@ __all__ = [
     "Per",
     "RawRoll",
     "Roll",
-    "Threshold",
     "Weight",
     "as_roll",
     "canonical_shape",
     "check_choice",
     "check_divides",
     "check_positive_int",
-    "exact_threshold",
     "is_torch_tensor",
     "make_conventions",
     "read_roll",
-    "threshold_array",
-    "threshold_tensor",
-    "threshold_value",
     "to_canonical_axes",
 ]
 
@@ -173,112 +174,6 @@ def is_torch_tensor(x: Any) -> bool:
     return type(x).__module__.split(".")[0] == "torch" and hasattr(x, "detach")
 
 
-# ---- the threshold, exactly ----------------------------------------------------------------
-
-
-def threshold_value(threshold: Any) -> Fraction:
-    """``threshold`` as an exact fraction (ints are not rounded, floats of any width give their
-    binary value); raises unless it is a finite real number (not a bool)."""
-    if isinstance(threshold, bool) or not isinstance(threshold, Real):
-        raise invalid("threshold", "a finite number", threshold)
-    if isinstance(threshold, Rational):  # ints included
-        return Fraction(int(threshold.numerator), int(threshold.denominator))
-    ratio = getattr(threshold, "as_integer_ratio", None)
-    try:
-        return Fraction(*ratio()) if ratio is not None else Fraction(float(threshold))
-    except (ValueError, OverflowError):  # NaN, inf
-        raise invalid("threshold", "a finite number", threshold) from None
-
-
-@dataclass(frozen=True)
-class Threshold:
-    """``value > threshold`` for one dtype, exactly, as a comparison within that dtype.
-
-    A value is active when ``> bound``, or always when ``everything``. ``bound`` (an int, float
-    or longdouble that the dtype holds exactly) is, for a float dtype, its largest value <= the
-    threshold (-inf below every finite value); for an integer dtype (bool: 0 and 1), the
-    threshold's floor clipped to the dtype's range, ``everything`` when the floor is below it.
-    """
-
-    bound: Any
-    everything: bool = False
-
-
-def _number_format(dtype: Any) -> tuple[bool, int, int, Any]:
-    """``(False, lowest, highest, None)`` of an integer numpy or torch dtype (bool: 0, 1), or
-    ``(True, mantissa bits, lowest normal exponent, largest finite value)`` of a float one."""
-    if dtype is np.bool_ or str(dtype) in ("bool", "torch.bool"):
-        return False, 0, 1, None
-    if type(dtype).__module__.split(".")[0] == "torch":
-        import torch
-
-        if not dtype.is_floating_point:
-            return False, torch.iinfo(dtype).min, torch.iinfo(dtype).max, None
-        limits = torch.finfo(dtype)
-        return True, 1 - math.frexp(limits.eps)[1], math.frexp(limits.tiny)[1] - 1, limits.max
-    if np.dtype(dtype).kind != "f":
-        return False, int(np.iinfo(dtype).min), int(np.iinfo(dtype).max), None
-    info = np.finfo(dtype)
-    return True, int(info.nmant), int(info.minexp), info.max
-
-
-def _float_value(value: Fraction, mantissa: int) -> Any:
-    """``value``, exactly representable with ``mantissa`` bits, as a float (a longdouble when
-    wider than float64)."""
-    if mantissa <= 52:
-        return float(value)
-    excess = max(0, value.numerator.bit_length() - 64)  # an integer's trailing zeros
-    high, low = divmod(value.numerator >> excess, 1 << 32)
-    significand = np.longdouble(high) * (1 << 32) + low
-    return np.ldexp(significand, excess + 1 - value.denominator.bit_length())
-
-
-def exact_threshold(threshold: Fraction, dtype: Any) -> Threshold:
-    """The :class:`Threshold` of ``threshold`` (see :func:`threshold_value`) for ``dtype``."""
-    is_float, first, second, largest = _number_format(dtype)
-    if not is_float:
-        floor = math.floor(threshold)
-        return Threshold(first, True) if floor < first else Threshold(min(floor, second))
-    largest = Fraction(*largest.as_integer_ratio())
-    if threshold >= largest:
-        return Threshold(_float_value(largest, first))
-    if threshold < -largest:
-        return Threshold(-math.inf)
-    size = abs(threshold)
-    exponent = size.numerator.bit_length() - size.denominator.bit_length()
-    exponent -= size < Fraction(2) ** exponent  # now 2**exponent <= |threshold| < 2**(exponent+1)
-    spacing = Fraction(2) ** (max(exponent, second) - first)
-    return Threshold(_float_value(math.floor(threshold / spacing) * spacing, first))
-
-
-def threshold_array(cells: np.ndarray, threshold: Threshold) -> np.ndarray:
-    """``cells > threshold`` of a numpy array, exactly, as a bool array (no finiteness check)."""
-    if threshold.everything:
-        return np.ones(cells.shape, np.bool_)
-    return np.greater(cells, np.asarray(threshold.bound, dtype=cells.dtype))
-
-
-def threshold_tensor(cells: Any, threshold: Threshold) -> tuple[Any, Any]:
-    """``(cells > threshold, non_finite)`` of a tensor, on its device, exactly; ``non_finite``: a
-    0-dim bool tensor there (NaN or inf found; no synchronisation), None for integers."""
-    import torch
-
-    bad = None
-    if cells.dtype.is_floating_point and cells.numel():
-        low, high = torch.aminmax(cells)  # NaN propagates
-        bad = ~(torch.isfinite(low) & torch.isfinite(high))
-    if threshold.everything:
-        return torch.ones(cells.shape, dtype=torch.bool, device=cells.device), bad
-    bound = threshold.bound
-    if cells.dtype == torch.bool:
-        cells = cells.view(torch.uint8)
-    elif cells.dtype in (torch.uint16, torch.uint32):  # no comparison kernels: widen, exactly
-        cells = cells.to(torch.int64)
-    elif cells.dtype == torch.uint64:  # the same order as signed integers, sign bit flipped
-        cells, bound = cells.view(torch.int64) ^ -(1 << 63), bound - (1 << 63)
-    return cells > torch.tensor(bound, dtype=cells.dtype, device=cells.device), bad
-
-
 # ---- reading the input -----------------------------------------------------------------------
 
 _TORCH_DTYPES = (
@@ -310,6 +205,12 @@ def _source(x: Any, name: str) -> Any:
     """``x`` as an ndarray or a detached dense tensor of a supported dtype, else raise."""
     if is_torch_tensor(x):
         return _tensor(x, name)
+    if isinstance(x, np.ma.MaskedArray):
+        every = "a fully masked" if np.ma.getmaskarray(x).all() else "a masked"
+        raise InvalidParameterError(
+            f"{name} must be a plain numpy.ndarray; got {every} numpy.ma array, whose masked "
+            f"cells hold arbitrary values (fill them first: {name}.filled(0))"
+        )
     if isinstance(x, np.ndarray):
         if x.dtype.kind not in "biuf":
             raise InvalidParameterError(
@@ -557,6 +458,11 @@ class Conventions:
     def bar_length(self, roll: Roll | RawRoll) -> int:
         """Steps per bar for ``roll``: explicit, from the ``NBSPK`` layout, or 16."""
         if roll.bar_steps is not None:
+            if roll.bar_steps == 0:
+                raise InvalidParameterError(
+                    "x must have bars of at least one step; got an NBSPK input whose bar axis "
+                    "(S) holds 0 steps"
+                )
             if self.steps_per_bar not in (None, roll.bar_steps):
                 raise InvalidParameterError(
                     f"steps_per_bar={self.steps_per_bar} contradicts the NBSPK input, whose bars "
@@ -564,6 +470,9 @@ class Conventions:
                 )
             return roll.bar_steps
         return 16 if self.steps_per_bar is None else self.steps_per_bar
+
+
+_MAX_COUNT = 2**31 - 1
 
 
 def _positive(number: Any) -> bool:
@@ -580,8 +489,11 @@ def make_conventions(**options: Any) -> Conventions:
         raise invalid("options", f"some of {known}", received=f"unknown option(s) {unknown}")
     values = {name: value for name, value in options.items() if value is not None}
     for name in ("steps_per_bar", "steps_per_beat", "min_steps", "min_pitches", "grid"):
+        if name in values and check_int(name, values[name]) > _MAX_COUNT:
+            # the kernels count steps and pitches in 32-bit integers
+            raise invalid(name, f"an int >= 1 and <= {_MAX_COUNT}", values[name])
         if name in values:
-            values[name] = check_int(name, values[name])
+            values[name] = int(values[name])
     if "key" in values:
         values["key"] = parse_key(values["key"])
     if "mode" in values:

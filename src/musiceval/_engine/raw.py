@@ -3,7 +3,7 @@
 :func:`host_chunks` turns a :class:`~musiceval.rolls.RawRoll` into ``(n_samples, n_steps,
 n_cells)`` read-only C-contiguous arrays (bool as uint8, float16 and bfloat16 as the int16 of
 their bits, other dtypes as they are) with the :data:`~musiceval._engine.kernels.Rule` that
-applies the roll's exact :class:`~musiceval.rolls.Threshold` to them. A C-contiguous numpy
+applies the roll's exact :class:`~musiceval._thresholds.Threshold` to them. A C-contiguous numpy
 array or CPU tensor is one chunk and no copy; other strides are copied a chunk at a time;
 tensors on another device (and ``longdouble`` arrays) are thresholded there, chunk by chunk,
 by ``RawRoll.mask``, and only the one-byte mask comes to the host.
@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from musiceval.rolls import RawRoll, Threshold, is_torch_tensor
+from musiceval._thresholds import Threshold
+from musiceval.rolls import RawRoll, is_torch_tensor
 
 __all__ = ["host_chunks", "kernel_rule"]
 

@@ -32,7 +32,8 @@ from typing import Any
 import numpy as np
 
 from musiceval._engine.stats import Needs, RollStats
-from musiceval.rolls import RawRoll, Roll, is_torch_tensor, threshold_tensor
+from musiceval._thresholds import threshold_tensor
+from musiceval.rolls import RawRoll, Roll, is_torch_tensor
 
 __all__ = ["gather_torch"]
 
