@@ -8,9 +8,11 @@ from the correct musiceval metric on random rolls.
 import doctest
 import inspect
 import math
+import re
 import subprocess
 import sys
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -125,9 +127,15 @@ def test_held_triad_under_musegans_code():
     x[0, 0, :, [C4, E4, G4], 0] = 1.0  # held for the 16-step bar
     same(mg.empty_bar_rate(x), [1.0])  # the non-empty rate
     same(mg.n_pitches_used(x), [48.0])  # 3 cells x 16 steps
-    # 128 pitches pad to 132: blocks of 11, C4 and E4 in bin 5, G4 in bin 6
-    same(mg.n_pitch_classes_used(x), [32.0])  # 2 nonzero bins x 16 steps
-    same(mg.in_scale_rate(x), [2 / 3])
+    # Changed (issue 10, item 16b): this test expected 32 and 2/3 from the 128-pitch roll, via
+    # 11-wide blocks; MuseGAN's to_chroma cannot run on 128 pitches, so those calls now raise.
+    # On MuseGAN's 84 pitches (MIDI 24..107) the blocks are 7 wide: C4, E4, G4 are indices
+    # 36, 40, 43, bins 5, 5, 6 -- the same 32 and 2/3, now numbers MuseGAN produces.
+    with pytest.raises(me.InvalidParameterError, match="multiple of 12 pitches"):
+        mg.n_pitch_classes_used(x)
+    crop = x[..., 24:108, :]
+    same(mg.n_pitch_classes_used(crop), [32.0])  # 2 nonzero bins x 16 steps
+    same(mg.in_scale_rate(crop), [2 / 3])
     same(mg.polyphonic_rate(x), [1.0])  # 3 > 2
     # onsets at flat indices 60, 64, 67, offsets at 16 * 128 + the same: all differ by 2048
     same(mg.qualified_note_rate(x), [1.0])
@@ -142,8 +150,10 @@ def test_held_triad_under_musegans_code():
 
 def test_c4_and_c5_are_two_classes_for_musegan():
     x = bars()
-    x[0, 0, :, [C4, C5], 0] = 1.0  # bins 5 and 6
-    same(mg.n_pitch_classes_used(x), [32.0])
+    x[0, 0, :, [C4, C5], 0] = 1.0
+    # Changed (issue 10, item 16b): was computed on all 128 pitches, where MuseGAN's to_chroma
+    # fails. On its 84 pitches C4 and C5 are indices 36 and 48: bins 36 // 7 = 5 and 48 // 7 = 6
+    same(mg.n_pitch_classes_used(x[..., 24:108, :]), [32.0])
     same(me.n_pitch_classes_used(x.reshape(1, 16, 128, 1)), [[1.0]])
 
 
@@ -182,15 +192,20 @@ def test_musegan_drum_pattern_counts_cells_with_tolerance():
 def test_musegan_harmonicity_on_block_chroma():
     x = bars(n_tracks=3)
     x[0, 0, :, C4, 0] = x[0, 0, :, C5, 1] = x[0, 0, :, FS4, 2] = 1.0
-    distances = mg.harmonicity(x, beat_resolution=4)
-    # C5 and F#4 both land in bin 6, C4 in bin 5: an octave scores like a semitone
-    n = NEIGHBOUR_BINS
+    # Changed (issue 10, item 16b): MuseGAN's to_chroma fails on the 128-pitch roll this test
+    # used, so the distances are taken on MuseGAN's 84 pitches (MIDI 24..107), where the bins
+    # are the same: C5 (index 48) and F#4 (42) land in bin 6, C4 (36) in bin 5
+    with pytest.raises(me.InvalidParameterError, match="multiple of 12 pitches"):
+        mg.harmonicity(x, beat_resolution=4)
+    crop = x[..., 24:108, :]
+    distances = mg.harmonicity(crop, beat_resolution=4)
+    n = NEIGHBOUR_BINS  # an octave scores like a semitone
     same(distances, [[0, n, n], [n, 0, 0], [n, 0, 0]])
     y = x.reshape(1, 16, 128, 3)
     same(me.tonal_distance(y, 0, 1), [0.0])
     same(me.tonal_distance(y, 0, 2), [2 * math.sqrt(2)])
-    x[0, 0, 12:, C5, 1] = 0.0  # track 1 silent in the last beat: 0/0 spoils the whole mean
-    same(mg.harmonicity(x, beat_resolution=4)[0], [0.0, math.nan, NEIGHBOUR_BINS])
+    crop[0, 0, 12:, C5 - 24, 1] = 0.0  # track 1 silent in the last beat: 0/0 spoils the mean
+    same(mg.harmonicity(crop, beat_resolution=4)[0], [0.0, math.nan, NEIGHBOUR_BINS])
 
 
 def test_binarize_rounds_half_to_even_and_to_chroma_sums_blocks():
@@ -201,6 +216,82 @@ def test_binarize_rounds_half_to_even_and_to_chroma_sums_blocks():
     chroma = mg.to_chroma(y)
     assert chroma.shape == (1, 1, 16, 12, 1)
     same(np.flatnonzero(chroma[0, 0, 0, :, 0]), [5])
+
+
+def test_musegan_averages_its_integer_counts_with_truncation():
+    # issue 10, item 16: MuseGAN's tf.reduce_mean of the int64 per-bar counts truncates, so
+    # per-bar counts 79, 114, 87 and 111 (sum 391, mean 97.75) give 97
+    counts = [79, 114, 87, 111]
+    x = bars(n_bars=4)
+    for bar, count in enumerate(counts):  # the first `count` cells of the bar, step-major
+        x[0, bar].reshape(-1)[:count] = 1.0
+    same(mg.n_pitches_used(x), [97.0])
+    same(mg.n_pitches_used(x.reshape(2, 2, 16, 128, 1)), [97.0])  # pooled over samples too
+    # the same counts of nonzero chroma bins: on 84 pitches, bin i of a step holds pitch 7i
+    y = bars(n_bars=4, n_pitches=84)
+    for bar, count in enumerate(counts):
+        for cell in range(count):
+            step, chroma_bin = divmod(cell, 12)
+            y[0, bar, step, 7 * chroma_bin, 0] = 1.0
+    same(mg.n_pitches_used(y), [97.0])  # the pitches 7i are the cells here too
+    same(mg.n_pitch_classes_used(y), [97.0])
+    odd = bars(n_bars=3)
+    odd[0, 0, 0, :2, 0] = 1.0  # 2 cells in 3 bars: 0.67 -> 0
+    same(mg.n_pitches_used(odd), [0.0])
+
+
+@pytest.mark.parametrize("n_pitches", [128, 100, 85, 1])
+@pytest.mark.parametrize(
+    "function",
+    [
+        mg.to_chroma,
+        mg.n_pitch_classes_used,
+        mg.in_scale_rate,
+        lambda x: mg.harmonicity(x, beat_resolution=4),
+    ],
+    ids=["to_chroma", "n_pitch_classes_used", "in_scale_rate", "harmonicity"],
+)
+def test_musegan_chroma_refuses_what_musegan_cannot_reshape(function, n_pitches):
+    # issue 10, item 16b: MuseGAN pads 128 pitches to 132, then reshapes each step to
+    # 12 x (132 // 12 + 1) = 144 values, which fails; so does every count not a multiple of 12
+    x = bars(n_pitches=n_pitches)
+    x[0, 0, :, 0, 0] = 1.0
+    padded = n_pitches + 12 - n_pitches % 12
+    with pytest.raises(me.InvalidParameterError) as raised:
+        function(x)
+    message = str(raised.value)
+    assert message.startswith(
+        f"x must have a multiple of 12 pitches for MuseGAN's to_chroma (84 = 7 x 12, "
+        f"MuseGAN's MIDI 24..107, or 96, 108, 120, ...); got {n_pitches}. MuseGAN's code "
+        f"cannot run on {n_pitches} pitches: it pads them to {padded}, then reshapes each step "
+        f"to 12 x {padded // 12 + 1} = {padded + 12} values, which fails."
+    )
+    if n_pitches == 128:
+        assert "12 x 12 = 144 values" in message and "x[..., 24:108, :]" in message
+
+
+@pytest.mark.parametrize(("n_pitches", "width"), [(84, 7), (96, 8), (108, 9), (120, 10)])
+def test_musegan_chroma_runs_on_multiples_of_12(n_pitches, width):
+    x = bars(n_pitches=n_pitches)
+    # pitches 0 and width - 1 are the ends of bin 0 (in C major), pitch width opens bin 1 (not)
+    x[0, 0, :, [0, width - 1, width], 0] = 1.0
+    chroma = mg.to_chroma(x)
+    same(chroma[0, 0, 0, :3, 0], [2.0, 1.0, 0.0])
+    same(mg.n_pitch_classes_used(x), [32.0])  # 2 bins x 16 steps
+    same(mg.in_scale_rate(x), [2 / 3])
+
+
+def test_musegans_other_src_functions_and_v2_run_on_128_pitches():
+    # MuseGAN's own empty_bar_rate, n_pitches_used, ... need no chroma and run on 128 pitches
+    # (only get_metric_ops, which builds the chroma first, fails); v2's to_chroma always pads
+    x = bars()
+    x[0, 0, :, C4, 0] = 1.0
+    same(mg.empty_bar_rate(x), [1.0])
+    same(mg.n_pitches_used(x), [16.0])
+    same(mg.polyphonic_rate(x), [0.0])
+    same(mg.qualified_note_rate(x), [1.0])
+    same(mg.drum_in_pattern_rate(x), [0.55])
+    same(mg.evaluate_v2(x, beat_resolution=4)["chroma_used"], [1.0])  # 132 = 12 blocks of 11
 
 
 # ---- MuseGAN v2 (paper era): hand cases ----------------------------------------------------
@@ -294,17 +385,18 @@ def test_musegan_empty_bar_rate_is_one_minus_the_right_one_and_v2_is_right(x):
 
 
 @FAST
-@given(st.integers(0, 127), st.integers(1, 16))
+@given(st.integers(24, 107), st.integers(1, 16))
 def test_block_chroma_is_not_pitch_class(pitch, length):
     x = bars()
     x[0, 0, :length, pitch, 0] = 1.0
-    # MuseGAN's "chroma" bin of a pitch is pitch // 11 (128 pitches); the pitch class is % 12
-    same(mg.in_scale_rate(x), [C_MAJOR[pitch // 11]])
+    # Changed (issue 10, item 16b): this expected bin pitch // 11 on all 128 pitches, a number
+    # MuseGAN never gives (its to_chroma fails there). On its 84 pitches from MIDI 24 the bin
+    # is (pitch - 24) // 7, as in the lab's crop; the pitch class is pitch % 12.
+    same(mg.in_scale_rate(x[..., 24:108, :]), [C_MAJOR[(pitch - 24) // 7]])
     same(me.in_scale_ratio(x.reshape(1, 16, 128, 1)), [[C_MAJOR[pitch % 12]]])
-    if 24 <= pitch <= 107:  # the lab: bin (pitch - 24) // 7 of the crop
-        y = np.zeros((1, 32, 128, 1))
-        y[0, :length, pitch, 0] = 1.0
-        same(dc.in_scale_rate(y), [C_MAJOR[(pitch - 24) // 7]])
+    y = np.zeros((1, 32, 128, 1))
+    y[0, :length, pitch, 0] = 1.0
+    same(dc.in_scale_rate(y), [C_MAJOR[(pitch - 24) // 7]])
 
 
 @FAST
@@ -312,10 +404,13 @@ def test_block_chroma_is_not_pitch_class(pitch, length):
 def test_musegan_n_pitches_used_counts_cells(x):
     x5 = x.reshape(x.shape[0], 2, 16, 128, x.shape[-1])
     n_bars = x.shape[0] * 2
-    same(mg.n_pitches_used(x5), np.count_nonzero(x, axis=(0, 1, 2)) / n_bars)
-    # distinct pitches per bar (each bar as a sample), averaged over all bars: never more
+    # Changed (issue 10, item 16a): was `/ n_bars`; MuseGAN's tf.reduce_mean of int64 counts
+    # truncates, so the mean is the floor division (the counts are never negative)
+    same(mg.n_pitches_used(x5), np.count_nonzero(x, axis=(0, 1, 2)) // n_bars)
+    # distinct pitches per bar (each bar as a sample), averaged over all bars: never more, once
+    # both are truncated the same way (changed with the line above: was `>= distinct`)
     distinct = me.n_pitches_used(x.reshape(n_bars, 16, 128, x.shape[-1])).mean(axis=0)
-    assert np.all(mg.n_pitches_used(x5) >= distinct)
+    assert np.all(mg.n_pitches_used(x5) >= np.floor(distinct))
 
 
 @FAST
@@ -402,6 +497,26 @@ def test_side_by_side_musegan_table():
     same(rows.loc["v2.tonal_distance", "compat_value"], NEIGHBOUR_BINS)
     same(rows.loc["v2.tonal_distance", "musiceval_value"], 0.0)  # C4 against C5
     assert table.track_b.isna().sum() == n_per_track * 2
+    # issue 10, item 16b: MuseGAN's to_chroma cannot run on 128 pitches: no number, and why
+    for name in ("n_pitch_classes_used", "in_scale_rate", "harmonicity"):
+        assert rows.loc[[name], "compat_value"].isna().all(), name
+        assert "multiple of 12" in rows.loc[[name], "explanation"].iloc[0], name
+    same(rows.loc["v2.chroma_used", "compat_value"], [1.0, 1.0])  # v2 pads: it runs
+
+
+def test_side_by_side_musegan_on_musegans_84_pitches():
+    x = np.zeros((2, 32, 84, 2), dtype=bool)  # MIDI 24..107
+    x[0, :, C4 - 24, 0] = x[0, :, C5 - 24, 1] = True
+    x[1, :, E4 - 24, 0] = x[1, :, G4 - 24, 1] = True
+    rows = side_by_side(x, "musegan", lowest_pitch=24).set_index("compat_metric")
+    x5 = x.reshape(2, 2, 16, 84, 2).astype(np.float64)
+    same(rows.loc["n_pitch_classes_used", "compat_value"], mg.n_pitch_classes_used(x5))
+    same(rows.loc["n_pitch_classes_used", "compat_value"], [16.0, 16.0])  # one bin per step
+    # track 0: C4 and E4 both in bin 5 (in scale); track 1: C5 and G4 in bin 6 (out)
+    same(rows.loc["in_scale_rate", "compat_value"], [1.0, 0.0])
+    same(rows.loc["in_scale_rate", "musiceval_value"], [1.0, 1.0])  # all four are in C major
+    same(rows.loc["harmonicity", "compat_value"], NEIGHBOUR_BINS)  # bins 5 and 6 every beat
+    same(rows.loc["n_pitch_classes_used", "musiceval_value"], [1.0, 1.0])
 
 
 def test_side_by_side_options_reach_musiceval():
@@ -558,8 +673,53 @@ def test_compat_docstring_examples_run():
 
 
 def test_docs_page_lists_every_compat_function():
-    from pathlib import Path
-
     page = (Path(__file__).resolve().parents[1] / "docs" / "compat.md").read_text()
     for function in PUBLIC:
         assert function.__name__ in page, function.__name__
+
+
+def _page_rows(text):
+    """``{(compat_metric, column): value}`` of the page's "| src `name` | ... |" table rows."""
+    rows = {}
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        label = cells[0].split()
+        if len(label) >= 2 and label[0] in ("src", "v2") and label[1].startswith("`"):
+            name = label[1].strip("`")
+            name = name if label[0] == "src" else f"v2.{name}"
+            rows.update({(name, column): value for column, value in enumerate(cells[1:])})
+    return rows
+
+
+def _check_page_rows(section, table, n_rows):
+    """The section's src and v2 rows equal ``table``'s compat values, to the page's rounding."""
+    per_track = table[table.track_b.isna()].set_index(["compat_metric", "track"])
+    pairs = table[table.track_b.notna()].set_index("compat_metric")
+    rows = _page_rows(section)
+    assert len(rows) == n_rows
+    for (name, column), text in rows.items():
+        if name in ("harmonicity", "v2.tonal_distance"):
+            value = pairs.loc[[name], "compat_value"].iloc[column]
+        else:
+            value = per_track.loc[(name, column), "compat_value"]
+        decimals = len(text.partition(".")[2])
+        same(round(value, decimals), math.nan if text == "NaN" else float(text))
+
+
+def test_docs_musegan_worked_example_gives_the_page_numbers():
+    # issue 10, item 16: the page showed src numbers MuseGAN never produces (15.81 cells per
+    # bar, chroma metrics on 128 pitches); every src and v2 number it shows now comes from here
+    pytest.importorskip("music21")
+    page = (Path(__file__).resolve().parents[1] / "docs" / "compat.md").read_text()
+    namespace = {}
+    for block in re.findall(r"```python\n(.*?)```", page, flags=re.DOTALL):
+        if "load_chorales(n_bars=2)" in block or "x84" in block:
+            exec(compile(block, "docs/compat.md", "exec"), namespace)
+    crop = page[page.index("**MuseGAN.** Its code") : page.index("On the full 128 pitches")]
+    _check_page_rows(crop, namespace["musegan_table"], 4 * 10 + 6 * 2)
+    assert "| src `n_pitches_used` (cells per bar) | 15 | 15 | 15 | 15 |" in crop
+    full = page[page.index("On the full 128 pitches") : page.index("## Notes")]
+    table = side_by_side(namespace["x"], "musegan")
+    _check_page_rows(full, table, 4 * 2 + 6)
+    chroma = table.set_index("compat_metric").loc[["n_pitch_classes_used", "in_scale_rate"]]
+    assert chroma.compat_value.isna().all()

@@ -53,10 +53,12 @@ def block_chroma(values: np.ndarray, *, always_pad: bool = False) -> np.ndarray:
 
     The pitch axis is zero-padded to a multiple of 12 and reshaped to ``(12, n_blocks)`` in C
     order, then summed over the blocks: bin ``i`` holds the ``n_blocks`` *consecutive* pitches
-    ``i * n_blocks .. (i + 1) * n_blocks - 1``, not the pitch class ``p % 12``. MuseGAN's
-    ``src/musegan/metrics.py`` (``to_chroma``) and the DeepComposer lab pad only when
-    ``n_pitches % 12 != 0``; MuseGAN's ``v2/musegan/utils/metrics.py`` (``to_chroma``) always
-    pads ``12 - n_pitches % 12`` pitches (``always_pad=True``), so 84 pitches become 96.
+    ``i * n_blocks .. (i + 1) * n_blocks - 1``, not the pitch class ``p % 12``. The DeepComposer
+    lab pads only when ``n_pitches % 12 != 0`` (its 84-pitch crop needs none); MuseGAN's
+    ``v2/musegan/utils/metrics.py`` (``to_chroma``) always pads ``12 - n_pitches % 12`` pitches
+    (``always_pad=True``), so 84 pitches become 96. MuseGAN's ``src/musegan/metrics.py``
+    (``to_chroma``) fails unless ``n_pitches % 12 == 0``: :mod:`musiceval.compat.musegan` checks
+    that before calling this, which then pads nothing.
     """
     n_pitches = values.shape[-2]
     remainder = n_pitches % 12

@@ -49,6 +49,8 @@ _DEEPCOMPOSER = (
         "raw values, pooled over samples",
     ),
 )
+_NO_CHROMA = "NaN unless n_pitches is a multiple of 12 (MuseGAN's to_chroma fails on 128)"
+_CHROMA = ("n_pitch_classes_used", "in_scale_rate")  # src per-track metrics built on to_chroma
 _MUSEGAN = (
     (
         "empty_bar_rate",
@@ -58,13 +60,14 @@ _MUSEGAN = (
     (
         "n_pitches_used",
         "n_pitches_used",
-        "counts active cells per bar (MuseGAN #141), not distinct pitches",
+        "counts active cells per bar (MuseGAN #141), not distinct pitches; integer mean "
+        "(tf.reduce_mean of int64 counts truncates)",
     ),
     (
         "n_pitch_classes_used",
         "n_pitch_classes_used",
         "counts nonzero block-chroma bins (consecutive pitches, not pitch % 12) per step, summed "
-        "over the bar",
+        f"over the bar; integer mean; {_NO_CHROMA}",
     ),
     (
         "polyphonic_rate",
@@ -74,7 +77,8 @@ _MUSEGAN = (
     (
         "in_scale_rate",
         "in_scale_ratio",
-        "C-major mask on block chroma (consecutive pitches, not pitch % 12), pooled over samples",
+        "C-major mask on block chroma (consecutive pitches, not pitch % 12), pooled over "
+        f"samples; {_NO_CHROMA}",
     ),
     (
         "qualified_note_rate",
@@ -91,7 +95,7 @@ _MUSEGAN = (
         "harmonicity",
         "tonal_distance",
         "block chroma; mean over all beats, NaN if either track has a silent beat; MuseGAN drops "
-        "track 0",
+        f"track 0; {_NO_CHROMA}",
     ),
     (
         "v2.empty_bar",
@@ -156,6 +160,9 @@ def side_by_side(
     MuseGAN's ``round((x + 1) / 2)``), split into bars of ``steps_per_bar`` and scored with
     MuseGAN's ``src`` metrics and its paper-era ``v2`` evaluation
     (:mod:`musiceval.compat.musegan`, ``beat_resolution = steps_per_beat``, every track pair).
+    MuseGAN's ``src`` chroma runs only on a multiple of 12 pitches (its 84, say): on other
+    counts, 128 included, the ``n_pitch_classes_used``, ``in_scale_rate`` and ``harmonicity``
+    rows are NaN, as are the drum rows for a bar length MuseGAN has no drum mask for.
 
     The musiceval column is the matching metric computed by :func:`musiceval.evaluate` with
     ``threshold`` (a cell is active when ``value > threshold``; on ±1 data ``threshold=0``
@@ -264,17 +271,21 @@ def _musegan_values(roll: Roll, options: Conventions) -> dict[str, np.ndarray]:
         else np.full(n_tracks, np.nan)
     )
     pairs = _pair_labels(n_tracks)
-    distances = musegan.harmonicity(bars, beat_resolution=options.steps_per_beat)
     values = {
         "empty_bar_rate": musegan.empty_bar_rate(bars),
         "n_pitches_used": musegan.n_pitches_used(bars),
-        "n_pitch_classes_used": musegan.n_pitch_classes_used(bars),
         "polyphonic_rate": musegan.polyphonic_rate(bars),
-        "in_scale_rate": musegan.in_scale_rate(bars),
         "qualified_note_rate": musegan.qualified_note_rate(bars),
         "drum_in_pattern_rate": drums,
-        "harmonicity": np.array([distances[a, b] for a, b in pairs]),
     }
+    if n_pitches % 12:  # MuseGAN's to_chroma fails: no number for the metrics built on it
+        values.update({name: np.full(n_tracks, np.nan) for name in _CHROMA})
+        values["harmonicity"] = np.full(len(pairs), np.nan)
+    else:
+        distances = musegan.harmonicity(bars, beat_resolution=options.steps_per_beat)
+        values["n_pitch_classes_used"] = musegan.n_pitch_classes_used(bars)
+        values["in_scale_rate"] = musegan.in_scale_rate(bars)
+        values["harmonicity"] = np.array([distances[a, b] for a, b in pairs])
     v2 = musegan.evaluate_v2(bars, beat_resolution=options.steps_per_beat, pairs=pairs)
     values.update({f"v2.{name}": value for name, value in v2.items()})
     return values

@@ -17,16 +17,27 @@ Two generations of MuseGAN code are reproduced, both reimplemented in NumPy:
 Input
 -----
 MuseGAN's layout ``(n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)`` (musiceval's
-``"NBSPK"``), any number of pitches (MuseGAN uses 84, MIDI 24..107). The ``src`` functions read
-the values as they are, as MuseGAN's do: its training script feeds them
-``round((tanh + 1) / 2)``, a {0, 1} roll, which :func:`binarize` reproduces. :func:`evaluate_v2`
-binarises with ``x > 0`` itself, as ``v2``'s ``Model.run_eval`` does. Results are float64.
+``"NBSPK"``). MuseGAN uses 84 pitches, MIDI 24..107. Its ``src`` "chroma" (:func:`to_chroma`)
+runs only on a multiple of 12 pitches (84 = 7 x 12, 96, 120, ...): on any other count, 128
+included, :func:`to_chroma`, :func:`n_pitch_classes_used`, :func:`in_scale_rate` and
+:func:`harmonicity` raise :class:`~musiceval.exceptions.InvalidParameterError`, where MuseGAN's
+code fails in its ``reshape``; ``get_metric_ops`` builds that chroma first, so MuseGAN's
+training reports no metric at all on such rolls. The other ``src`` functions and
+:func:`evaluate_v2` (whose own ``to_chroma`` always pads) take any number of pitches, as
+MuseGAN's do. The ``src`` functions read the values as they are, as MuseGAN's do: its training
+script feeds them ``round((tanh + 1) / 2)``, a {0, 1} roll, which :func:`binarize` reproduces.
+:func:`evaluate_v2` binarises with ``x > 0`` itself, as ``v2``'s ``Model.run_eval`` does.
+Results are float64 (MuseGAN computes most of them in float32, so the last digits can differ);
+the two counts, :func:`n_pitches_used` and :func:`n_pitch_classes_used`, hold whole numbers,
+as MuseGAN's int64 results do.
 
 What differs from the correct metrics
 -------------------------------------
 * ``empty_bar_rate`` is the *non*-empty rate (``v2``'s is right).
 * ``n_pitches_used`` counts active cells per bar, not pitches (MuseGAN issue #141); ``v2``'s is
-  right, per bar.
+  right, per bar. ``n_pitches_used`` and ``n_pitch_classes_used`` average their int64 counts
+  with ``tf.reduce_mean``, which divides integers with truncation: per-bar counts 79, 114, 87
+  and 111 give 97, not 97.75.
 * The "chroma" sums blocks of consecutive pitches (see :func:`to_chroma`), so
   ``n_pitch_classes_used``, ``in_scale_rate``, ``harmonicity`` and their ``v2`` versions are
   about pitch blocks, not pitch classes.
@@ -44,6 +55,7 @@ import numpy as np
 
 from musiceval._checks import check_int, check_pairs, invalid, nanmean
 from musiceval.compat._common import C_MAJOR_MASK, TONAL_MATRIX, as_values, block_chroma
+from musiceval.compat._v2 import bar_drum_patterns, bar_qualified_notes, check_drum_filter
 from musiceval.exceptions import InvalidParameterError
 
 __all__ = [
@@ -86,7 +98,6 @@ _DRUM_MASKS: dict[int, tuple[list[float], int]] = {
 }  # steps per bar -> (pattern, repeats) of src/musegan/metrics.py's _drum_pattern_mask
 DRUM_MASK_BAR_LENGTHS: tuple[int, ...] = tuple(sorted(_DRUM_MASKS))
 """The bar lengths (steps) :func:`drum_in_pattern_rate` has a MuseGAN drum mask for."""
-_V2_DRUM_FILTER = np.tile([1.0, 0.1, 0.0, 0.0, 0.0, 0.1], 16)  # v2's config['drum_filter']
 
 
 def _values(x: Any) -> np.ndarray:
@@ -117,30 +128,67 @@ def binarize(x: Any) -> np.ndarray:
 def to_chroma(x: Any) -> np.ndarray:
     """MuseGAN's "chroma" (``to_chroma``): sums of blocks of consecutive pitches.
 
-    The pitch axis is zero-padded to a multiple of 12, reshaped to ``(12, n_blocks)`` in C order
-    and summed over the blocks, so bin ``i`` holds pitch indices ``i * n_blocks`` to
-    ``(i + 1) * n_blocks - 1``. With 128 pitches the blocks are 11 wide (C4 = 60 and E4 = 64 fall
-    in bin 5, G4 = 67 and C5 = 72 in bin 6); with MuseGAN's 84 pitches from MIDI 24 they are 7
-    wide. A pitch class would be ``(lowest_pitch + p) % 12``.
+    The pitch axis is reshaped to ``(12, n_blocks)`` in C order and summed over the blocks, so
+    bin ``i`` holds pitch indices ``i * n_blocks`` to ``(i + 1) * n_blocks - 1``. With
+    MuseGAN's 84 pitches from MIDI 24 the blocks are 7 wide: C4 (index 36) and E4 (40) fall in
+    bin 5, G4 (43), F#4 (42) and C5 (48) in bin 6. A pitch class would be
+    ``(lowest_pitch + p) % 12``.
+
+    MuseGAN's code runs only on a multiple of 12 pitches. On any other count it pads the pitch
+    axis to the next multiple of 12 but computes the block width from the *padded* count plus
+    one: 128 pitches pad to 132 and are reshaped to 12 x 12 = 144 per step, which fails.
+    (``tf.reshape`` takes the sample axis as ``-1``, so the reshape goes through when
+    ``n_samples`` is a multiple of ``n_blocks + 1``: 12 for 128 pitches, where it returns the
+    chroma of 11/12 as many "samples", bins mixing steps and samples.) This function raises on
+    every such count.
 
     .. math:: c_{\\cdot,i,k} = \\sum_{j=0}^{w-1} x_{\\cdot,\\,w i + j,\\,k}, \\qquad
-              w = \\lceil n\\_pitches / 12 \\rceil
+              w = n\\_pitches / 12
 
     Parameters
     ----------
     x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
-        Piano rolls.
+        Piano rolls; n_pitches must be a multiple of 12 (MuseGAN: 84).
 
     Returns
     -------
     ndarray of float64, shape (n_samples, n_bars, steps_per_bar, 12, n_tracks)
+
+    Raises
+    ------
+    InvalidParameterError
+        When n_pitches is not a multiple of 12 (128, say): MuseGAN's code cannot run on it.
+        For a 128-pitch roll from MIDI 0, ``x[..., 24:108, :]`` is MuseGAN's range.
     """
-    return block_chroma(_values(x))
+    return _src_chroma(_values(x))
+
+
+def _src_chroma(values: np.ndarray) -> np.ndarray:
+    """``src``'s ``to_chroma`` of checked values, or the error where MuseGAN's reshape fails."""
+    n_pitches = values.shape[3]
+    remainder = n_pitches % 12
+    if remainder:
+        padded = n_pitches + 12 - remainder
+        raise InvalidParameterError(
+            f"x must have a multiple of 12 pitches for MuseGAN's to_chroma (84 = 7 x 12, "
+            f"MuseGAN's MIDI 24..107, or 96, 108, 120, ...); got {n_pitches}. MuseGAN's code "
+            f"cannot run on {n_pitches} pitches: it pads them to {padded}, then reshapes each "
+            f"step to 12 x {padded // 12 + 1} = {padded + 12} values, which fails. Crop to a "
+            f"multiple of 12 (a 128-pitch roll from MIDI 0: x[..., 24:108, :])"
+        )
+    return block_chroma(values)
 
 
 def _count_cells_per_bar(values: np.ndarray) -> np.ndarray:
-    """``n_pitches_used`` as coded: nonzero cells per bar, averaged over samples and bars."""
-    return np.count_nonzero(values, axis=3).sum(axis=2).mean(axis=(0, 1))
+    """``n_pitches_used`` as coded: nonzero cells per bar, mean over samples and bars.
+
+    ``tf.count_nonzero`` gives int64 and ``tf.reduce_mean`` of an integer tensor divides with
+    truncation (TensorFlow documents ``reduce_mean([1, 0, 1, 0])`` as 0): the counts are
+    non-negative, so that is the floor division of their sum.
+    """
+    n_samples, n_bars = values.shape[:2]
+    total = np.count_nonzero(values, axis=3).sum(axis=(0, 1, 2))
+    return (total // (n_samples * n_bars)).astype(np.float64)
 
 
 def empty_bar_rate(x: Any) -> np.ndarray:
@@ -170,10 +218,12 @@ def n_pitches_used(x: Any) -> np.ndarray:
     """MuseGAN's ``n_pitches_used``, which counts active **cells** per bar (issue #141).
 
     ``src/musegan/metrics.py``, ``n_pitches_used``: nonzero cells of each step, summed over the
-    bar's steps, averaged over samples and bars. A triad held for a 16-step bar gives 48.
+    bar's steps, averaged over samples and bars by ``tf.reduce_mean`` of int64 counts, which
+    truncates: per-bar counts 79, 114, 87 and 111 give 97 (not 97.75). A triad held for a
+    16-step bar gives 48.
 
-    .. math:: \\mathrm{UP}^{\\mathrm{code}}_k = \\frac{1}{N B} \\sum_{n,b} \\sum_{s}
-              \\#\\{p : x_{n,b,s,p,k} \\ne 0\\}
+    .. math:: \\mathrm{UP}^{\\mathrm{code}}_k = \\Big\\lfloor \\frac{1}{N B} \\sum_{n,b}
+              \\sum_{s} \\#\\{p : x_{n,b,s,p,k} \\ne 0\\} \\Big\\rfloor
 
     Parameters
     ----------
@@ -183,7 +233,8 @@ def n_pitches_used(x: Any) -> np.ndarray:
     Returns
     -------
     ndarray of float64, shape (n_tracks,)
-        In [0, steps_per_bar * n_pitches]; 0 for silence.
+        Whole numbers in [0, steps_per_bar * n_pitches] (MuseGAN's int64 values); 0 for
+        silence.
     """
     return _count_cells_per_bar(_values(x))
 
@@ -192,23 +243,30 @@ def n_pitch_classes_used(x: Any) -> np.ndarray:
     """MuseGAN's ``n_pitch_classes_used``: ``n_pitches_used`` applied to :func:`to_chroma`.
 
     ``src/musegan/metrics.py``, ``get_metric_ops``: nonzero block-chroma bins of each step,
-    summed over the bar's steps. A C-E-G triad held for 16 steps (128 pitches: bins 5, 5, 6)
-    gives 32, as does C4 + C5; the number of pitch classes is 3 and 1.
+    summed over the bar's steps, averaged over samples and bars with truncation, as in
+    :func:`n_pitches_used`. On MuseGAN's 84 pitches from MIDI 24, a C-E-G triad held for 16
+    steps (bins 5, 5, 6) gives 32, as does C4 + C5; the number of pitch classes is 3 and 1.
 
-    .. math:: \\mathrm{UPC}^{\\mathrm{code}}_k = \\frac{1}{N B} \\sum_{n,b} \\sum_{s}
-              \\#\\{i : c_{n,b,s,i,k} \\ne 0\\}
+    .. math:: \\mathrm{UPC}^{\\mathrm{code}}_k = \\Big\\lfloor \\frac{1}{N B} \\sum_{n,b}
+              \\sum_{s} \\#\\{i : c_{n,b,s,i,k} \\ne 0\\} \\Big\\rfloor
 
     Parameters
     ----------
     x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
-        Piano rolls, {0, 1} as MuseGAN feeds them.
+        Piano rolls, {0, 1} as MuseGAN feeds them; n_pitches must be a multiple of 12 (see
+        :func:`to_chroma`).
 
     Returns
     -------
     ndarray of float64, shape (n_tracks,)
-        In [0, 12 * steps_per_bar]; 0 for silence.
+        Whole numbers in [0, 12 * steps_per_bar] (MuseGAN's int64 values); 0 for silence.
+
+    Raises
+    ------
+    InvalidParameterError
+        When n_pitches is not a multiple of 12, where MuseGAN's ``to_chroma`` fails.
     """
-    return _count_cells_per_bar(block_chroma(_values(x)))
+    return _count_cells_per_bar(_src_chroma(_values(x)))
 
 
 def polyphonic_rate(x: Any, *, threshold: int = 2) -> np.ndarray:
@@ -245,7 +303,7 @@ def in_scale_rate(x: Any) -> np.ndarray:
 
     ``src/musegan/metrics.py``, ``in_scale_rate(to_chroma(x))``: the chroma bins
     ``{0, 2, 4, 5, 7, 9, 11}`` (``_scale_mask(key=3)``) over all bins, summed over samples,
-    bars and steps. A held C-E-G triad scores 2/3 with 128 pitches (bins 5, 5, 6).
+    bars and steps. A held C-E-G triad scores 2/3 on MuseGAN's 84 pitches (bins 5, 5, 6).
 
     .. math:: \\mathrm{IS}^{\\mathrm{code}}_k = \\frac{\\sum_{n,b,s} \\sum_{i \\in M}
               c_{n,b,s,i,k}}{\\sum_{n,b,s} \\sum_{i} c_{n,b,s,i,k}}, \\qquad
@@ -254,14 +312,20 @@ def in_scale_rate(x: Any) -> np.ndarray:
     Parameters
     ----------
     x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
-        Piano rolls, {0, 1} as MuseGAN feeds them.
+        Piano rolls, {0, 1} as MuseGAN feeds them; n_pitches must be a multiple of 12 (see
+        :func:`to_chroma`).
 
     Returns
     -------
     ndarray of float64, shape (n_tracks,)
         In [0, 1] on non-negative input; NaN for a silent track (0/0).
+
+    Raises
+    ------
+    InvalidParameterError
+        When n_pitches is not a multiple of 12, where MuseGAN's ``to_chroma`` fails.
     """
-    chroma = block_chroma(_values(x))
+    chroma = _src_chroma(_values(x))
     in_scale = (C_MAJOR_MASK[:, None] * chroma.sum(axis=2)).sum(axis=(0, 1, 2))
     with np.errstate(divide="ignore", invalid="ignore"):
         return in_scale / chroma.sum(axis=(0, 1, 2, 3))
@@ -393,8 +457,9 @@ def harmonicity(x: Any, *, beat_resolution: int) -> np.ndarray:
     0.5); the result is the mean over *all* beats of all samples of the Euclidean distance
     between the two tracks' centroids. A beat where either track is silent is 0/0, which makes
     the whole mean NaN. ``get_metric_ops`` passes ``chroma[..., 1:]``: to reproduce it, drop the
-    drum track (``x[..., 1:]``). With 128 pitches, a held C4 against a held C5 (bins 5 and 6)
-    scores 2.55, like two pitch classes a semitone apart; musiceval's ``tonal_distance`` gives 0.
+    drum track (``x[..., 1:]``). On MuseGAN's 84 pitches, a held C4 against a held C5 (bins 5
+    and 6) scores 2.55, like two pitch classes a semitone apart; musiceval's ``tonal_distance``
+    gives 0.
 
     .. math:: \\mathrm{TD}^{\\mathrm{code}}_{k,l} = \\operatorname{mean}_{\\text{beats } t}
               \\big\\lVert \\Phi \\hat c_{t,k} - \\Phi \\hat c_{t,l} \\big\\rVert_2, \\qquad
@@ -403,7 +468,8 @@ def harmonicity(x: Any, *, beat_resolution: int) -> np.ndarray:
     Parameters
     ----------
     x : array-like of shape (n_samples, n_bars, steps_per_bar, n_pitches, n_tracks)
-        Piano rolls, {0, 1} as MuseGAN feeds them.
+        Piano rolls, {0, 1} as MuseGAN feeds them; n_pitches must be a multiple of 12 (see
+        :func:`to_chroma`).
     beat_resolution : int
         Steps per beat; must divide steps_per_bar.
 
@@ -413,60 +479,21 @@ def harmonicity(x: Any, *, beat_resolution: int) -> np.ndarray:
         Symmetric, >= 0, 0 on the diagonal where the track sounds on every beat; NaN for a pair
         where either track has a silent beat.
 
+    Raises
+    ------
+    InvalidParameterError
+        When n_pitches is not a multiple of 12, where MuseGAN's ``to_chroma`` fails.
+
     References
     ----------
     C. Harte, M. Sandler and M. Gasser, "Detecting harmonic change in musical audio", 2006.
     """
     values = _values(x)
     resolution = _check_beat_resolution(beat_resolution, values.shape[2])
-    centroids = _tonal_centroids(block_chroma(values), resolution)
+    centroids = _tonal_centroids(_src_chroma(values), resolution)
     centroids = centroids.reshape(-1, 6, values.shape[-1])
     distances = np.linalg.norm(centroids[..., :, None] - centroids[..., None, :], axis=1)
     return distances.mean(axis=0)
-
-
-def _check_drum_filter(drum_filter: Any, steps_per_bar: int) -> np.ndarray | None:
-    if drum_filter is None:
-        return _V2_DRUM_FILTER if steps_per_bar == _V2_DRUM_FILTER.size else None
-    try:
-        weights = np.asarray(drum_filter, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise invalid("drum_filter", "an array of real numbers", drum_filter) from None
-    if weights.shape != (steps_per_bar,):
-        raise InvalidParameterError(
-            f"drum_filter must have shape (steps_per_bar,) = ({steps_per_bar},); got "
-            f"{weights.shape}"
-        )
-    return weights
-
-
-def _v2_qualified_notes(bars: np.ndarray, threshold: int) -> np.ndarray:
-    """``get_qualified_note_rate`` of every (bar, track): pitch-major pairing, ``>=``."""
-    n_bars, _, _, n_tracks = bars.shape
-    steps = np.diff(np.pad(bars.astype(np.int8), ((0, 0), (1, 1), (0, 0), (0, 0))), axis=1)
-    rows = steps.transpose(0, 3, 2, 1)  # (bar, track, pitch, step): v2 flattens diff.T
-    onsets, offsets = np.nonzero(rows > 0), np.nonzero(rows < 0)
-    owner = onsets[0] * n_tracks + onsets[1]
-    qualified = offsets[3] - onsets[3] >= threshold
-    size = n_bars * n_tracks
-    n_qualified = np.bincount(owner, weights=qualified, minlength=size)
-    n_onsets = np.bincount(owner, minlength=size)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return (n_qualified / n_onsets).reshape(n_bars, n_tracks)
-
-
-def _v2_drum_pattern(bars: np.ndarray, drum_filter: np.ndarray) -> np.ndarray:
-    """``get_drum_pattern`` of every (bar, track) of a bool roll.
-
-    ``np.diff`` of a bool array is ``!=``, so the step after a note's end counts as a hit too;
-    the filter is tried at shifts 0..5 and the best score kept (never below 0).
-    """
-    previous = np.pad(bars, ((0, 0), (1, 0), (0, 0), (0, 0)))[:, :-1]
-    hits = (bars != previous).sum(axis=2)  # (bar, step, track)
-    shifted = np.stack([np.roll(drum_filter, shift) for shift in range(6)])
-    scores = np.einsum("is,bsk->bik", shifted, hits).max(axis=1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.maximum(scores, 0.0) / hits.sum(axis=1)
 
 
 def evaluate_v2(
@@ -526,7 +553,7 @@ def evaluate_v2(
     n_samples, n_bars, steps_per_bar, n_pitches, n_tracks = values.shape
     resolution = _check_beat_resolution(beat_resolution, steps_per_bar)
     checked_pairs = check_pairs("pairs", pairs, n_tracks)
-    weights = _check_drum_filter(drum_filter, steps_per_bar)
+    weights = check_drum_filter(drum_filter, steps_per_bar)
     bars = values.reshape(n_samples * n_bars, steps_per_bar, n_pitches, n_tracks) > 0
     empty = ~bars.any(axis=(1, 2))
     chroma = block_chroma(bars.astype(np.int64), always_pad=True)
@@ -535,11 +562,11 @@ def evaluate_v2(
         in_scale = (C_MAJOR_MASK[:, None] * bar_chroma).sum(axis=1) / bar_chroma.sum(axis=1)
     scores = {
         "pitch_used": (bars.sum(axis=1) > 0).sum(axis=1),
-        "qualified_note": _v2_qualified_notes(bars, 2),
+        "qualified_note": bar_qualified_notes(bars, 2),
         "polyphonicity": (bars.sum(axis=2) >= 2).sum(axis=1) / steps_per_bar,
         "in_scale": in_scale,
         "drum_pattern": (
-            np.full(empty.shape, np.nan) if weights is None else _v2_drum_pattern(bars, weights)
+            np.full(empty.shape, np.nan) if weights is None else bar_drum_patterns(bars, weights)
         ),
         "chroma_used": (bar_chroma > 0).sum(axis=1),
     }
