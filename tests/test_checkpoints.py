@@ -4,6 +4,8 @@ the output directory."""
 import json
 import re
 import shutil
+import struct
+import zipfile
 
 import numpy as np
 import pytest
@@ -84,6 +86,46 @@ def test_corrupt_or_foreign_checkpoints_are_refused(tmp_path, rolls):
         trainer(tmp_path / "c", rolls, resume=other / "checkpoint.pt").fit()
     with pytest.raises(CheckpointError, match="no checkpoint at"):
         trainer(tmp_path / "d", rolls, resume=True).fit()
+
+
+def _member_data_offset(path, name):
+    """Where the bytes of the zip member ``name`` start: after its local header (30 bytes, the
+    name and the extra field, whose lengths are the header's last two 16-bit fields)."""
+    with zipfile.ZipFile(path) as archive:
+        (member,) = [m for m in archive.infolist() if m.filename.endswith(name)]
+    with open(path, "rb") as file:
+        file.seek(member.header_offset)
+        header = file.read(30)
+    assert header[:4] == b"PK\x03\x04"
+    name_length, extra_length = struct.unpack("<HH", header[26:30])
+    return member.filename, member.header_offset + 30 + name_length + extra_length
+
+
+@pytest.mark.parametrize("written_by", ["this version", "0.1.0"])
+def test_a_checkpoint_with_a_flipped_weight_byte_is_refused(tmp_path, rolls, written_by):
+    path = tmp_path / "checkpoint.pt"
+    if written_by == "0.1.0":
+        for name in ("checkpoint.pt", "config.json"):
+            shutil.copyfile(FIXTURES / name, tmp_path / name)
+    else:
+        trainer(tmp_path, rolls, hooks=[Checkpointer()]).fit()
+    original = torch.load(path, weights_only=True)
+    first = next(iter(original["generator"]))  # data/0: the first tensor pickled
+    member, offset = _member_data_offset(path, "/data/0")
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01  # the lowest mantissa byte of a float32 weight, little-endian
+    path.write_bytes(bytes(data))
+    # torch itself loads the damaged file: one weight moved by one unit in the last place
+    damaged = torch.load(path, weights_only=True)["generator"][first]
+    changed = damaged != original["generator"][first]
+    assert int(changed.sum()) == 1
+    assert torch.allclose(damaged, original["generator"][first], rtol=1e-6, atol=0)
+    with pytest.raises(CheckpointError) as info:
+        trainer(tmp_path, rolls, tiny(n_steps=8), resume=True).fit()
+    message = str(info.value)
+    assert f"{path} is damaged: its member {member!r} fails its check" in message
+    assert "Bad CRC-32" in message
+    assert path.read_bytes() == bytes(data)  # refused before anything was written
 
 
 def fixture_hooks():

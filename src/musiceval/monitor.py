@@ -162,6 +162,10 @@ class Monitor:
     out_dir : str or os.PathLike, optional
         Where to write ``metrics.csv``, ``metrics.png``, ``samples/`` and ``report/``; None
         writes nothing. A lock file (``.musiceval.lock``) keeps a second Monitor out.
+    lock : bool, default=True
+        Hold ``out_dir``'s lock while the Monitor is open. False only where this process
+        holds that lock already: ``musiceval.models.MetricsHook`` passes False for its
+        trainer's ``out_dir``, which ``Trainer.fit`` locks.
     layout, threshold, lowest_pitch
         How to read the samples (and the reference rolls): ``threshold=0.0`` fits raw tanh
         output and {-1, +1} or {0, 1} data; 0.5 fits probabilities.
@@ -207,6 +211,7 @@ class Monitor:
         *,
         metrics: Sequence[str] | None = None,
         out_dir: str | os.PathLike[str] | None = None,
+        lock: bool = True,
         layout: Layout = "NTPK",
         threshold: float = 0.0,
         lowest_pitch: int | None = None,
@@ -242,6 +247,7 @@ class Monitor:
         self._updates, self._seconds = 0, 0.0
         self._last: tuple[int, np.ndarray] | None = None  # the last update's step and values
         self._out = None if out_dir is None else check_path("out_dir", out_dir)
+        self._lock_out = check_bool("lock", lock)
         self._lock: DirectoryLock | None = None
         self._writer: BackgroundWriter | None = None
         self._closed = False
@@ -256,7 +262,7 @@ class Monitor:
             return
         self._distributed = _check_distributed(self._wanted_distributed)
         if (self._out is not None or self._sinks) and self.writes_files:
-            if self._out is not None:
+            if self._out is not None and self._lock_out:
                 self._lock = lock_directory(self._out)
             self._writer = BackgroundWriter(self._spec())
             if len(self._history):  # restored before the start

@@ -10,6 +10,11 @@ the fixed evaluation inputs), ``"fixed_noise"`` (on the CPU) and ``"hooks"`` (ea
 ``state_dict()`` under its label, ``"0:LossLogger"``). It is read with
 ``torch.load(weights_only=True)``, so it holds only plain values and tensors.
 
+``torch.save`` writes a zip archive (``data.pkl``, then one member per tensor storage,
+``data/0``, ``data/1``, ...) whose members each carry a CRC-32 checksum. Before anything is
+unpickled, :func:`read_checkpoint` reads every member and checks it against its checksum: torch
+does not, so a flipped byte in a weight would otherwise load, train on and be saved again.
+
 The checkpoints of musiceval 0.1.0 name their kind under ``"format"``
 (:data:`CHECKPOINT_FORMAT`) instead of ``"schema"``, with the same fields; they are read as
 version 1.
@@ -17,7 +22,10 @@ version 1.
 
 from __future__ import annotations
 
+import io
 import os
+import zipfile
+import zlib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -172,22 +180,20 @@ def read_checkpoint(
     Raises
     ------
     CheckpointError
-        No file at ``path``, an unreadable (truncated, corrupt) file, a file of another schema
-        or version, of another configuration, or at a step past ``config.n_steps``.
+        No file at ``path``, an unreadable (truncated, corrupt) file, a zip member whose bytes
+        fail their CRC-32 check (the message names the member), a file of another schema or
+        version, of another configuration, or at a step past ``config.n_steps``.
     """
     source = Path(path)
     if not source.is_file():
         raise CheckpointError(
             f"cannot resume: no checkpoint at {source}; start a fresh run (without resume)"
         )
+    content = _verified_bytes(source)
     try:
-        payload = torch.load(source, map_location=device, weights_only=True)
+        payload = torch.load(io.BytesIO(content), map_location=device, weights_only=True)
     except Exception as exc:  # any unreadable file is refused, whatever torch raises
-        raise CheckpointError(
-            f"cannot resume: {source} is not a readable checkpoint ({type(exc).__name__}: "
-            f"{exc}); it may be truncated or corrupt. Start again with overwrite=True "
-            f"(--overwrite)"
-        ) from exc
+        raise _unreadable(source, exc) from exc
     try:
         payload = check(
             payload,
@@ -216,6 +222,58 @@ def read_checkpoint(
             f"n_steps={config.n_steps}; resume with more steps (--steps) to continue"
         )
     return payload
+
+
+_MEMBER_ERRORS = (
+    zipfile.BadZipFile,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    zlib.error,
+)
+"""What reading a damaged zip member raises: a wrong CRC-32 or header (BadZipFile), data cut
+short (EOFError), a damaged compression method (NotImplementedError, zlib.error)."""
+
+
+def _unreadable(source: Path, exc: BaseException) -> CheckpointError:
+    return CheckpointError(
+        f"cannot resume: {source} is not a readable checkpoint ({type(exc).__name__}: "
+        f"{exc}); it may be truncated or corrupt. Start again with overwrite=True "
+        f"(--overwrite)"
+    )
+
+
+def _verified_bytes(source: Path) -> bytes:
+    """The bytes of the checkpoint at ``source``, once every zip member has been read and
+    checked against its CRC-32 (``torch.load`` then reads these same bytes).
+
+    Raises
+    ------
+    CheckpointError
+        ``source`` is not a zip archive (truncated, or not written by ``torch.save``), or a
+        member fails its checks (a wrong CRC-32, a local header that disagrees with the
+        directory, data cut short); the message names the member.
+    """
+    try:
+        content = source.read_bytes()
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise _unreadable(source, exc) from exc
+    with archive:
+        for member in archive.infolist():
+            try:
+                with archive.open(member) as stream:
+                    while stream.read(1 << 24):
+                        pass
+            except _MEMBER_ERRORS as exc:
+                raise CheckpointError(
+                    f"cannot resume: {source} is damaged: its member {member.filename!r} "
+                    f"fails its check ({exc}); its bytes are not those torch.save wrote. "
+                    f"Resume from another checkpoint, or start again with overwrite=True "
+                    f"(--overwrite)"
+                ) from exc
+    return content
 
 
 def restore_training(

@@ -58,7 +58,8 @@ class MetricsHook(Hook):
     metrics : sequence of str, optional
         Distinct per-track musiceval metrics; default ``trainer.config.metrics``.
     directory : str or os.PathLike, optional
-        Where to write; default the trainer's ``out_dir``.
+        Where to write; default the trainer's ``out_dir`` (whose lock, held by
+        ``Trainer.fit``, the hook's Monitor then shares).
     plot_every : int, default=5
         Redraw ``metrics.png`` every ``plot_every`` evaluations (and at the end); the CSV is
         rewritten at every evaluation.
@@ -137,9 +138,11 @@ class MetricsHook(Hook):
         path = self.directory / "reference_profile.json"
         self._profile.save(path)
         self._written["training-set profile (JSON)"] = path
+        shared = self._directory.resolve() == trainer.out_dir.resolve()  # Trainer.fit locks it
         self._monitor = Monitor(
             self._profile,
             out_dir=self._directory,
+            lock=not shared,
             tracks=trainer.generated_tracks,
             plot_every=self._plot_every,
             report=self._report,

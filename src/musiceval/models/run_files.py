@@ -1,5 +1,6 @@
-"""The files of an output directory that the trainer itself owns: ``config.json`` and
-``summary.json``, and the policy of when a directory may be (re)used.
+"""The files of an output directory that the trainer itself owns: ``config.json``,
+``summary.json`` and the lock ``.musiceval.lock``, and the policy of when a directory may be
+(re)used.
 
 Both are JSON documents of ``musiceval._documents`` (``"schema"``, ``"version"``,
 ``"musiceval_version"``, then their fields; non-finite numbers written as the strings
@@ -7,20 +8,24 @@ Both are JSON documents of ``musiceval._documents`` (``"schema"``, ``"version"``
 ``summary.json`` (:data:`SUMMARY_SCHEMA`) describes a finished, stopped or diverged run.
 
 A directory whose ``config.json`` holds another configuration is refused: a fresh run may change
-only the device (or pass ``overwrite``), a resumed run only ``n_steps`` and the device.
+only the device (or pass ``overwrite``), a resumed run only ``n_steps`` and the device. While a
+run trains, :func:`run_lock` holds the directory's lock (``musiceval._lock``: a file naming
+the process and host), so a second trainer, or a Monitor of another process, is refused there.
 """
 
 from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from musiceval._documents import decode_float, decode_floats, load, save
+from musiceval._lock import lock_directory
 from musiceval.models.checkpoint import RESUME_MAY_CHANGE
 from musiceval.models.config import TrainConfig, describe_differences
 from musiceval.models.events import TrainState
@@ -32,6 +37,7 @@ __all__ = [
     "check_out_dir",
     "load_summary",
     "open_run",
+    "run_lock",
     "run_summary",
     "write_summary",
 ]
@@ -86,6 +92,39 @@ def check_out_dir(
         )
 
 
+@contextmanager
+def run_lock(
+    out_dir: str | os.PathLike[str], config: TrainConfig, *, resuming: bool, overwrite: bool
+) -> Iterator[None]:
+    """Hold ``out_dir``'s lock for one run, after checking again, under the lock, that the run
+    may use the directory (:func:`check_out_dir`: another run may have finished there since).
+
+    The lock file ``out_dir / ".musiceval.lock"`` names this process; a lock left by a process
+    of this host that no longer runs is taken over with a ``RuntimeWarning``. On leaving, the
+    lock is released, and ``out_dir`` is removed again if it was created here and is empty (a
+    run refused before writing anything leaves nothing behind).
+
+    Raises
+    ------
+    musiceval.InvalidParameterError
+        Another running process (a trainer, a Monitor) holds the lock; the message names the
+        directory and that process.
+    ValueError
+        :func:`check_out_dir` refuses the directory.
+    """
+    directory = Path(out_dir)
+    created = not directory.exists()
+    lock = lock_directory(directory)
+    try:
+        check_out_dir(directory, config, resuming=resuming, overwrite=overwrite)
+        yield
+    finally:
+        lock.release()
+        if created:
+            with suppress(OSError):  # not empty: the run wrote its files there
+                directory.rmdir()
+
+
 def open_run(
     out_dir: str | os.PathLike[str], config: TrainConfig, *, fresh: bool, checkpoint: Path
 ) -> None:
@@ -99,7 +138,7 @@ def open_run(
             f"{checkpoint} exists; this fresh run replaces it at its first checkpoint "
             f"(resume=True, --resume, continues it instead)",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     directory = Path(out_dir)
     directory.mkdir(parents=True, exist_ok=True)

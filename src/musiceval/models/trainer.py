@@ -24,8 +24,8 @@ Checkpoints (:mod:`musiceval.models.checkpoint`) requested during a step
 (:meth:`Trainer.save_checkpoint`) are written when all of the step's events have run, so a
 checkpoint holds every hook's state at the end of that step, whatever the order of the hooks. A
 non-finite loss, or non-finite weights at checkpoint time, stop training with
-:class:`TrainingDiverged`; the last checkpoint on disk is the last good one. ``config.json`` and
-``summary.json`` are :mod:`musiceval.models.run_files`'s.
+:class:`TrainingDiverged`; the last checkpoint on disk is the last good one. ``config.json``,
+``summary.json`` and the lock on ``out_dir`` are :mod:`musiceval.models.run_files`'s.
 
 Determinism: the data order of epoch ``e`` is a permutation drawn from
 ``numpy.random.default_rng([seed, e])`` (epochs are 1-based), the fixed evaluation inputs from
@@ -81,7 +81,7 @@ from musiceval.models.events import (
     check_hook,
 )
 from musiceval.models.networks import build_networks, latent_shape
-from musiceval.models.run_files import check_out_dir, open_run, run_summary, write_summary
+from musiceval.models.run_files import check_out_dir, open_run, run_lock, run_summary, write_summary
 from musiceval.models.wgan import critic_step, generator_step
 from musiceval.rolls import is_torch_tensor
 
@@ -116,7 +116,7 @@ class Trainer:
         The run's configuration.
     out_dir : str or os.PathLike
         Output directory (created if missing): ``config.json``, ``summary.json``, the
-        checkpoint and whatever the hooks write.
+        checkpoint and whatever the hooks write. :meth:`fit` locks it (``.musiceval.lock``).
     hooks : iterable of Hook, optional
         Hooks registered with ``every=1``, in order (more with :meth:`add_hook`).
     data : array-like of shape (n_samples, n_steps, 128, n_tracks), optional
@@ -165,6 +165,7 @@ class Trainer:
         self._config = config
         self._out_dir = check_path("out_dir", out_dir)
         self._progress = progress
+        self._overwrite = overwrite
         self._device = resolve_device(config.device)
         if resume is True:
             self._resume_from: Path | None = self.checkpoint_path
@@ -373,11 +374,21 @@ class Trainer:
             A loss or weight became NaN or infinite (the message names the last good
             checkpoint). ``summary.json`` records the failure.
         CheckpointError
-            The checkpoint to resume from is missing, unreadable, of another configuration or
-            past ``config.n_steps``.
+            The checkpoint to resume from is missing, unreadable, damaged (a zip member fails
+            its CRC-32), of another configuration or past ``config.n_steps``.
+        musiceval.InvalidParameterError
+            Another running process (trainer, Monitor) holds ``out_dir``'s lock, which ``fit``
+            holds until it ends (sharing it with the Monitor of its own ``MetricsHook``).
+        ValueError
+            ``out_dir`` now holds a run that this one may not continue (see the class).
         """
         if self._state is not None:
             raise RuntimeError("fit() runs once per Trainer; build a new Trainer to train again")
+        resuming = self._resume_from is not None
+        with run_lock(self._out_dir, self._config, resuming=resuming, overwrite=self._overwrite):
+            return self._fit()
+
+    def _fit(self) -> TrainState:
         started = time.perf_counter()
         self._load_data()
         payload = None
@@ -411,7 +422,15 @@ class Trainer:
                 bar.close()
             self._wall_seconds = time.perf_counter() - started
             if finished:  # not after a hook's error: the summary describes a whole run
-                self._write_summary(state)
+                summary = run_summary(
+                    state,
+                    device=str(self._device),
+                    torch_threads=torch.get_num_threads(),
+                    wall_seconds=self._wall_seconds,
+                    hook_seconds=self.hook_seconds,
+                    last_checkpoint=self._last_checkpoint,
+                )
+                write_summary(self._out_dir, summary)
         return state
 
     def _run_step(self, state: TrainState, bar: Any) -> str | None:
@@ -576,14 +595,3 @@ class Trainer:
             file=sys.stderr,
             dynamic_ncols=True,
         )
-
-    def _write_summary(self, state: TrainState) -> None:
-        summary = run_summary(
-            state,
-            device=str(self._device),
-            torch_threads=torch.get_num_threads(),
-            wall_seconds=self._wall_seconds,
-            hook_seconds=self.hook_seconds,
-            last_checkpoint=self._last_checkpoint,
-        )
-        write_summary(self._out_dir, summary)
