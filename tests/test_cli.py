@@ -394,3 +394,173 @@ def test_compare_reads_a_generated_midi_folder_with_the_profiles_grid(
     np.testing.assert_allclose(
         pd.read_csv(files / "r" / "report.csv")["generated_mean"], expected["generated_mean"]
     )
+
+
+FIXED = [  # (option, a value the profile below does not hold, the profile's value)
+    ("--metrics", "n_notes", METRICS),
+    ("--track-names", "S,A,T,B", "0,1,2,3"),
+    ("--n-bars", "2", "4"),
+    ("--steps-per-bar", "12", "16"),
+    ("--steps-per-beat", "3", "4"),
+    ("--scale-key", "G", "C"),
+    ("--mode", "dorian", "major"),
+    ("--weight", "notes", "cells"),
+    ("--per", "bar", "sample"),
+]
+
+
+def test_compare_with_a_profile_refuses_what_differs_from_the_profile(
+    files: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # 0.1.0 ignored all of them without a word: the profile's settings won.
+    profile = files / "p.json"
+    main(["profile", str(files / "train.npz"), "-o", str(profile), "--metrics", METRICS])
+    capsys.readouterr()
+    base = ["compare", str(files / "gen.npy"), "--profile", str(profile), "-o", str(files / "r")]
+    for option, value, theirs in FIXED:
+        status, out, err = _run([*base, option, value], capsys)
+        assert (status, out) == (2, ""), option
+        assert err == (
+            f"musiceval compare: error: {option} {value} differs from what the profile "
+            f"{profile} fixes ({option} {theirs}): compare measures the generated set with the "
+            "profile's metrics, track names, sample length and conventions; leave the option "
+            "out, or profile the reference with them (musiceval profile, or compare "
+            "--reference) (see musiceval compare --help)\n"
+        )
+        assert not (files / "r").exists()
+    status, _, err = _run([*base, "--steps-per-bar", "12", "--scale-key", "G"], capsys)
+    assert status == 2 and err.startswith(
+        f"musiceval compare: error: --steps-per-bar 12, --scale-key G differ from what the "
+        f"profile {profile} fixes (--steps-per-bar 16, --scale-key C): "
+    )
+    assert "leave these options out" in err
+    # the profile's own values (the metrics in any order, a key by another name) are accepted
+    same = [*base, "--metrics", ",".join(reversed(METRICS.split(","))), "--track-names"]
+    same += ["0,1,2,3", "--n-bars", "4", "--steps-per-bar", "16", "--steps-per-beat", "4"]
+    same += ["--scale-key", "B#", "--mode", "major", "--weight", "cells", "--per", "sample"]
+    status, _, err = _run([*same, "--threshold", "0.5", "--skip-unreadable"], capsys)
+    assert (status, err) == (0, "")  # how GENERATED is read is not the profile's to fix
+
+
+def test_compare_with_a_reference_applies_those_options(
+    files: Path, chorales: np.ndarray, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["compare", str(files / "gen.npy"), "--reference", str(files / "train.npz")]
+    args += ["-o", str(files / "r"), "--metrics", "in_scale_ratio", "--track-names", "S,A,T,B"]
+    status, _, err = _run([*args, "--scale-key", "G", "--mode", "dorian"], capsys)
+    assert (status, err) == (0, "")
+    table = pd.read_csv(files / "r" / "report.csv")
+    assert table["track"].tolist() == list("SATB")
+    expected = musiceval.in_scale_ratio(chorales, key="G", mode="dorian").mean(axis=0)
+    np.testing.assert_allclose(table["reference_mean"], expected, atol=1e-6)
+    default = musiceval.in_scale_ratio(chorales).mean(axis=0)
+    assert not np.allclose(table["reference_mean"], default, atol=1e-3)
+
+
+def test_help_says_what_the_profile_fixes(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "1000")  # argparse would wrap --steps-per-bar at a hyphen
+    status, out, _ = _run(["compare", "--help"], capsys)
+    assert status == 0
+    text = " ".join(out.split())
+    assert (
+        "--profile PROFILE a profile written by 'musiceval profile'; it fixes the metrics, "
+        "track names, sample length and conventions, so --metrics, --track-names, --n-bars, "
+        "--steps-per-bar, --steps-per-beat, --scale-key, --mode, --weight, --per may only "
+        "repeat its values (a different value is an error, not ignored)"
+    ) in text
+    assert "metric conventions: with --profile these are the profile's: a different" in text
+
+
+def _bomb(path: Path) -> Path:
+    """36 bytes: one note at 1 tick per beat, ending at tick 2,000,000 (a 1 GiB roll)."""
+    import mido
+
+    song = mido.MidiFile(ticks_per_beat=1)
+    song.tracks.append(
+        mido.MidiTrack(
+            [
+                mido.Message("note_on", note=60, velocity=100, time=0),
+                mido.Message("note_off", note=60, time=2_000_000),
+            ]
+        )
+    )
+    song.save(path)
+    return path
+
+
+def test_a_midi_bomb_is_one_line(
+    chorales: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _bomb(tmp_path / "bomb.mid")
+    status, out, err = _run(["evaluate", str(tmp_path / "bomb.mid")], capsys)
+    assert (status, out) == (1, "")
+    assert err.startswith(
+        f"musiceval evaluate: error: {str(tmp_path / 'bomb.mid')!r} needs a roll of at least "
+        "8,000,000 steps x 128 pitches"
+    )
+    assert err.count("\n") == 1 and "max_cells=268,435,456" in err
+    io.write_midi(tmp_path / "good.mid", chorales[:2])
+    args = ["evaluate", str(tmp_path), "--metrics", "n_notes", "--skip-unreadable"]
+    status, out, err = _run(args, capsys)
+    assert status == 0 and out.splitlines()[0].split()[0] == "metric"
+    assert err.startswith("musiceval evaluate: warning: skipped 1 of 2 MIDI files: ")
+    assert "bomb.mid' needs a roll of at least 8,000,000 steps" in err
+
+
+SCRIPT = """
+import runpy, sys
+sys.modules.update(dict.fromkeys(sys.argv[1].split(",")) if sys.argv[1] else {})
+sys.argv = ["musiceval", *sys.argv[2:]]
+runpy.run_module("musiceval", run_name="__main__")
+"""
+
+
+def test_bad_input_never_prints_a_traceback(files: Path, chorales: np.ndarray) -> None:
+    # python -m musiceval, as a user runs it; the first argument hides modules (a missing extra)
+    midi = files / "midi"
+    midi.mkdir()
+    io.write_midi(midi / "a.mid", chorales[:2])
+    _bomb(files / "bomb.mid")
+    (files / "damaged.npz").write_bytes((files / "train.npz").read_bytes()[:1000])
+    (files / "damaged.npy").write_bytes((files / "gen.npy").read_bytes()[:1000])
+    main(["profile", str(files / "train.npz"), "-o", str(files / "p.json"), "--metrics", METRICS])
+    cases = [
+        ("", ["evaluate", "{d}/bomb.mid"], 1, "needs a roll of at least 8,000,000 steps"),
+        ("", ["compat", "{d}/bomb.mid", "--tool", "musegan"], 1, "max_cells=268,435,456"),
+        ("", ["evaluate", "{d}/damaged.npz"], 1, "is not a readable .npz file (BadZipFile"),
+        ("", ["evaluate", "{d}/damaged.npy"], 1, "is not a readable .npy file (ValueError"),
+        (
+            "",
+            ["compare", "{d}/damaged.npy", "--profile", "{d}/p.json", "-o", "{d}/r"],
+            1,
+            "is not a readable .npy file",
+        ),
+        ("pretty_midi", ["evaluate", "{d}/midi"], 1, 'pip install "musiceval[midi]"'),
+        (
+            "pretty_midi",
+            ["compare", "{d}/midi", "--profile", "{d}/p.json", "-o", "{d}/r"],
+            1,
+            'pip install "musiceval[midi]"',
+        ),
+        (
+            "",
+            ["compare", "{d}/gen.npy", "--profile", "{d}/p.json", "-o", "{d}/r", "--per", "bar"],
+            2,
+            "--per bar differs from what the profile",
+        ),
+    ]
+    for hidden, args, status, message in cases:
+        done = subprocess.run(
+            [sys.executable, "-c", SCRIPT, hidden, *(arg.format(d=files) for arg in args)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert done.returncode == status, (args, done.stderr)
+        assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
+        assert done.stderr.startswith(f"musiceval {args[0]}: error: "), done.stderr
+        assert message in done.stderr, done.stderr
+    assert not (files / "r").exists()

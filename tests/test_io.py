@@ -356,3 +356,29 @@ def test_instruments_may_share_a_name(tmp_path):
     path = io.write_midi(tmp_path / "two.mid", x, track_names=["Piano", "Piano"])
     midi = pretty_midi.PrettyMIDI(str(path))
     assert [instrument.name for instrument in midi.instruments] == ["Piano", "Piano"]
+
+
+def test_the_size_limit_counts_only_notes_that_sound(tmp_path: Path) -> None:
+    import mido
+
+    # One 4-beat note; then, a million beats later, a note-off that closes no note and a note
+    # that starts and ends on one tick: pretty_midi keeps neither, so neither may count.
+    song = mido.MidiFile(ticks_per_beat=1)
+    events = [
+        mido.Message("note_on", note=60, velocity=90, time=0),
+        mido.Message("note_off", note=60, time=4),
+        mido.Message("note_off", note=62, time=1_000_000),
+        mido.Message("note_on", note=64, velocity=90, time=0),
+        mido.Message("note_off", note=64, time=0),
+    ]
+    song.tracks.append(mido.MidiTrack(events))
+    song.save(tmp_path / "sparse.mid")
+    roll = io.read_midi(tmp_path / "sparse.mid", max_cells=16 * 128)  # exactly its size
+    assert roll.shape == (16, 128, 1)
+    assert np.flatnonzero(roll[:, :, 0].any(axis=0)).tolist() == [60] and roll.sum() == 16
+    with pytest.raises(ValueError) as raised:
+        io.read_midi(tmp_path / "sparse.mid", max_cells=16 * 128 - 1)
+    assert (
+        "needs a roll of at least 16 steps x 128 pitches = 2,048 cells, 0.00 GiB (its last "
+        "note ends at tick 4 at 1 tick per beat, read at steps_per_beat=4)" in str(raised.value)
+    )

@@ -6,14 +6,23 @@ users; this module holds their implementation and the note helpers that writing 
 
 A note is a run of consecutive active steps of one pitch; note boundaries given in ticks are
 rounded to the nearest step, and a note shorter than half a step keeps one step.
+
+A roll is never larger than ``max_cells`` cells (steps x 128 pitches x tracks, one byte each;
+default :data:`MAX_CELLS`): a tiny file can name a note that ends millions of beats later, so a
+file's size is checked from its note events before pretty_midi builds anything, and the roll's
+exact size before it is allocated.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
+import inspect
 import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -22,9 +31,12 @@ from musiceval._checks import check_bool, check_choice, check_int, check_path, i
 from musiceval.exceptions import InvalidParameterError
 
 if TYPE_CHECKING:
+    import mido
     import pretty_midi
 
 __all__ = [
+    "MAX_CELLS",
+    "MIDI_EXTRA",
     "MIDI_SUFFIXES",
     "N_PITCHES",
     "cut_segments",
@@ -32,6 +44,7 @@ __all__ = [
     "load_midi_folder",
     "note_runs",
     "read_midi",
+    "require_module",
 ]
 
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -40,12 +53,33 @@ MIDI_SUFFIXES = (".mid", ".midi")
 N_PITCHES = 128
 """Pitches of a MIDI roll: MIDI numbers 0-127."""
 
+MAX_CELLS = 2**28
+"""Default ``max_cells``: the most cells (steps x 128 pitches x tracks) of the roll read from one
+MIDI file or Multitrack, 256 MiB of bool. A 10-minute song of 16 tracks at 24 steps per beat
+and 120 beats per minute takes 29 million."""
+
+MIDI_EXTRA = 'pip install "musiceval[midi]"'
+"""How to install what reading and writing MIDI files needs (pretty_midi and mido)."""
+
+
+def require_module(name: str, what: str, install: str) -> ModuleType:
+    """Import module ``name``, or raise ModuleNotFoundError saying that ``what`` needs it and
+    how to install it (``install``)."""
+    try:
+        return importlib.import_module(name)
+    except ImportError as error:
+        raise ModuleNotFoundError(
+            f"{what} needs {name}, which cannot be imported ({error}); install it with {install}",
+            name=name,
+        ) from error
+
 
 def read_midi(
     path: str | os.PathLike[str],
     *,
     steps_per_beat: int = 4,
     merge_tracks: bool = False,
+    max_cells: int = MAX_CELLS,
 ) -> np.ndarray:
     """Read one MIDI file as a bool piano roll on a beat grid.
 
@@ -58,6 +92,10 @@ def read_midi(
         grid follows the score, whatever the tempo.
     merge_tracks : bool, default=False
         Put every instrument in one track (drums included) instead of one track per instrument.
+    max_cells : int, default=2**28
+        The most cells (``n_steps * 128 * n_tracks``, one byte each) the roll may have; a file
+        that needs more is refused before anything of its size is allocated (default
+        ``2**28``, 256 MiB).
 
     Returns
     -------
@@ -68,21 +106,27 @@ def read_midi(
     Raises
     ------
     InvalidParameterError
-        ``path`` is not a str or os.PathLike, ``steps_per_beat`` not an int >= 1, or
-        ``merge_tracks`` not a bool.
+        ``path`` is not a str or os.PathLike, ``steps_per_beat`` or ``max_cells`` not an int
+        >= 1, or ``merge_tracks`` not a bool.
     ValueError
-        The file cannot be parsed as MIDI, or holds no instrument.
+        The file cannot be parsed as MIDI, holds no instrument, or its roll would have more
+        than ``max_cells`` cells (the message names the file, the size and the limit).
+    ModuleNotFoundError
+        pretty_midi or mido is not installed (``pip install "musiceval[midi]"``).
     """
     path = check_path("path", path)
     steps_per_beat = check_int("steps_per_beat", steps_per_beat)
     merge_tracks = check_bool("merge_tracks", merge_tracks)
-    midi = _parse_midi(path)
+    max_cells = check_int("max_cells", max_cells)
+    midi = _parse_midi(path, steps_per_beat, max_cells)
     notes = [_note_ticks(midi, instrument) for instrument in midi.instruments]
     if not notes:
         raise ValueError(f"{str(path)!r} holds no instrument (no notes to read)")
     if merge_tracks:
         notes = [np.concatenate(notes)]
-    return _roll_from_notes(notes, midi.resolution, steps_per_beat)
+    return _roll_from_notes(
+        notes, midi.resolution, steps_per_beat, source=path, max_cells=max_cells
+    )
 
 
 def load_midi_folder(
@@ -94,6 +138,7 @@ def load_midi_folder(
     n_tracks: int | None = None,
     merge_tracks: bool = False,
     on_error: Literal["raise", "skip"] = "raise",
+    max_cells: int = MAX_CELLS,
 ) -> np.ndarray:
     """Read every MIDI file of a folder (and its subfolders) as fixed-length samples.
 
@@ -118,9 +163,14 @@ def load_midi_folder(
     merge_tracks : bool, default=False
         Read every file as one track (see :func:`read_midi`); then ``n_tracks`` is 1.
     on_error : {"raise", "skip"}, default="raise"
-        What to do with a file that cannot be read, has a different track count or is shorter
-        than one segment: ``"raise"`` stops with a ``ValueError`` naming it; ``"skip"`` leaves
-        it out and issues one ``UserWarning`` at the end that lists every skipped file and why.
+        What to do with a file that cannot be read, has a different track count, is shorter
+        than one segment or larger than ``max_cells``, and with a subfolder that cannot be
+        listed (its files would be left out unseen): ``"raise"`` stops with a ``ValueError``
+        naming it, before any file is read for a subfolder; ``"skip"`` leaves it out and
+        issues one ``UserWarning`` at the end that lists every skipped file and subfolder and
+        why.
+    max_cells : int, default=2**28
+        The largest roll of one file, in cells (see :func:`read_midi`).
 
     Returns
     -------
@@ -131,8 +181,10 @@ def load_midi_folder(
     InvalidParameterError
         An option of the wrong type or value, or ``folder`` is not a directory.
     ValueError
-        ``folder`` holds no MIDI file; a bad file under ``on_error="raise"``; no segment at
-        all (every file skipped or too short).
+        ``folder`` cannot be listed or holds no MIDI file; a bad file or unlistable subfolder
+        under ``on_error="raise"``; no segment at all (every file skipped or too short).
+    ModuleNotFoundError
+        pretty_midi or mido is not installed (``pip install "musiceval[midi]"``).
     """
     folder = check_path("folder", folder)
     length = check_int("n_bars", n_bars) * check_int("steps_per_bar", steps_per_bar)
@@ -141,32 +193,26 @@ def load_midi_folder(
         n_tracks = check_int("n_tracks", n_tracks)
     merge_tracks = check_bool("merge_tracks", merge_tracks)
     check_choice("on_error", on_error, ("raise", "skip"))
+    max_cells = check_int("max_cells", max_cells)
     if not folder.is_dir():
         raise InvalidParameterError(f"folder {str(folder)!r} is not a directory")
-    files = sorted(
-        path
-        for path in folder.rglob("*")
-        if path.is_file() and path.suffix.lower() in MIDI_SUFFIXES
-    )
-    if not files:
-        raise ValueError(f"folder {str(folder)!r} holds no {'/'.join(MIDI_SUFFIXES)} file")
+    _midi_modules("reading MIDI files")  # before anything: a missing extra is not a bad file
+    files, unlisted = _find_midi_files(folder, on_error)
     segments: list[np.ndarray] = []
     skipped: list[str] = []
     for path in files:
         try:
-            roll = read_midi(path, steps_per_beat=steps_per_beat, merge_tracks=merge_tracks)
+            roll = read_midi(
+                path, steps_per_beat=steps_per_beat, merge_tracks=merge_tracks, max_cells=max_cells
+            )
             n_tracks = _check_track_count(roll, n_tracks, path)
             segments.append(cut_segments(roll, length, path))
         except ValueError as error:
             if on_error == "raise":
                 raise
             skipped.append(str(error))
-    if skipped:
-        warnings.warn(
-            f"skipped {len(skipped)} of {len(files)} MIDI files: " + "; ".join(skipped),
-            UserWarning,
-            stacklevel=2,
-        )
+    if skipped or unlisted:
+        warnings.warn(_skip_message(skipped, len(files), unlisted), UserWarning, stacklevel=2)
     if not segments:
         raise ValueError(f"no segment of {length} steps could be read from {str(folder)!r}")
     return np.concatenate(segments)
@@ -178,6 +224,7 @@ def from_multitrack(
     n_bars: int = 4,
     steps_per_bar: int = 16,
     steps_per_beat: int = 4,
+    max_cells: int = MAX_CELLS,
 ) -> np.ndarray:
     """Cut a :class:`pypianoroll.Multitrack` into fixed-length samples on a beat grid.
 
@@ -192,6 +239,8 @@ def from_multitrack(
         active when its value is positive.
     n_bars, steps_per_bar, steps_per_beat : int
         As in :func:`load_midi_folder`.
+    max_cells : int, default=2**28
+        The most cells the resampled roll may have (see :func:`read_midi`).
 
     Returns
     -------
@@ -202,6 +251,8 @@ def from_multitrack(
     InvalidParameterError
         Not a Multitrack (no ``tracks``/``resolution``), no track, a pitch axis that is not 128
         long, too short for one segment, or an option of the wrong type or value.
+    ValueError
+        The resampled roll would have more than ``max_cells`` cells.
     """
     tracks = getattr(multitrack, "tracks", None)
     resolution = getattr(multitrack, "resolution", None)
@@ -212,6 +263,7 @@ def from_multitrack(
     resolution = check_int("multitrack.resolution", resolution)
     length = check_int("n_bars", n_bars) * check_int("steps_per_bar", steps_per_bar)
     steps_per_beat = check_int("steps_per_beat", steps_per_beat)
+    max_cells = check_int("max_cells", max_cells)
     notes = []
     for index, track in enumerate(tracks):
         pianoroll = np.asarray(track.pianoroll)
@@ -223,7 +275,9 @@ def from_multitrack(
             )
         notes.append(note_runs(pianoroll > 0))
     n_ticks = max(len(track.pianoroll) for track in tracks)
-    roll = _roll_from_notes(notes, resolution, steps_per_beat, n_ticks=n_ticks)
+    roll = _roll_from_notes(
+        notes, resolution, steps_per_beat, source="multitrack", max_cells=max_cells, n_ticks=n_ticks
+    )
     return cut_segments(roll, length, "multitrack", error=InvalidParameterError)
 
 
@@ -260,15 +314,88 @@ def cut_segments(
     return usable.reshape(n_segments, length, *roll.shape[1:])
 
 
-def _parse_midi(path: Path) -> pretty_midi.PrettyMIDI:
-    import pretty_midi
+def _midi_modules(what: str) -> tuple[ModuleType, ModuleType]:
+    """pretty_midi and mido (which pretty_midi reads files with), or ModuleNotFoundError."""
+    pretty_midi = require_module("pretty_midi", what, MIDI_EXTRA)
+    return pretty_midi, require_module("mido", what, MIDI_EXTRA)
 
+
+def _parse_midi(path: Path, steps_per_beat: int, max_cells: int) -> pretty_midi.PrettyMIDI:
+    """The file as a PrettyMIDI, after checking from its note events (with mido, which builds
+    nothing of the song's length) that its roll stays within ``max_cells``."""
+    pretty_midi, mido = _midi_modules("reading MIDI files")
     try:
+        data = mido.MidiFile(str(path))
+    except Exception as error:  # mido raises many types on malformed files
+        raise _unreadable(path, error) from None
+    ticks_per_beat = data.ticks_per_beat
+    if isinstance(ticks_per_beat, int) and ticks_per_beat > 0:  # else pretty_midi says why
+        last = _last_note_end(data)
+        n_steps = (2 * last * steps_per_beat + ticks_per_beat) // (2 * ticks_per_beat)
+        why = (
+            f" (its last note ends at tick {last:,} at {ticks_per_beat} "
+            f"tick{'s' if ticks_per_beat != 1 else ''} per beat, read at "
+            f"steps_per_beat={steps_per_beat})"
+        )
+        _check_cells(path, n_steps, None, max_cells, why=why)
+    try:
+        if _takes_mido_object(pretty_midi.PrettyMIDI):
+            return pretty_midi.PrettyMIDI(mido_object=data)
         return pretty_midi.PrettyMIDI(str(path))
     except Exception as error:  # pretty_midi/mido raise many types on malformed files
+        raise _unreadable(path, error) from None
+
+
+def _unreadable(path: Path, error: Exception) -> ValueError:
+    return ValueError(
+        f"{str(path)!r} is not a readable MIDI file ({type(error).__name__}: {error})"
+    )
+
+
+@functools.cache
+def _takes_mido_object(constructor: Any) -> bool:
+    """Whether this pretty_midi builds from a parsed mido file (0.2.11 on), saving a parse."""
+    return "mido_object" in inspect.signature(constructor).parameters
+
+
+def _last_note_end(data: mido.MidiFile) -> int:
+    """The tick at which the last note of the file ends, pairing note-ons and note-offs per
+    track, channel and pitch as pretty_midi does (0 when there is no note)."""
+    last = 0
+    for track in data.tracks:
+        tick = 0
+        sounding: dict[tuple[int, int], list[int]] = {}
+        for message in track:
+            tick += message.time
+            if message.type == "note_on" and message.velocity > 0:
+                sounding.setdefault((message.channel, message.note), []).append(tick)
+            elif message.type in ("note_on", "note_off"):
+                starts = sounding.pop((message.channel, message.note), [])
+                if any(start != tick for start in starts):  # they end here
+                    last = max(last, tick)
+                    if tick in starts:  # and a note-on at this very tick sounds on
+                        sounding[(message.channel, message.note)] = [tick]
+    return last
+
+
+def _check_cells(
+    source: Any, n_steps: int, n_tracks: int | None, max_cells: int, *, why: str = ""
+) -> None:
+    """Refuse a roll of ``n_steps x 128 x n_tracks`` cells beyond ``max_cells``, naming
+    ``source``; ``n_tracks=None``: not known yet, at least 1; ``why``: where the size comes
+    from."""
+    cells = n_steps * N_PITCHES * (n_tracks or 1)
+    if cells > max_cells:
+        shape = f"{n_steps:,} steps x {N_PITCHES} pitches"
+        if n_tracks is None:
+            shape = f"at least {shape}"
+        else:
+            shape += f" x {_tracks(n_tracks)}"
         raise ValueError(
-            f"{str(path)!r} is not a readable MIDI file ({type(error).__name__}: {error})"
-        ) from None
+            f"{str(source)!r} needs a roll of {shape} = {cells:,} cells, {cells / 2**30:.2f} "
+            f"GiB{why}, more than the limit max_cells={max_cells:,} (if the file is genuine, "
+            f"a larger max_cells= reads it)"
+        )
 
 
 def _note_ticks(midi: pretty_midi.PrettyMIDI, instrument: Any) -> np.ndarray:
@@ -281,19 +408,39 @@ def _note_ticks(midi: pretty_midi.PrettyMIDI, instrument: Any) -> np.ndarray:
 
 
 def _roll_from_notes(
-    notes: Sequence[np.ndarray], ticks_per_beat: int, steps_per_beat: int, n_ticks: int = 0
+    notes: Sequence[np.ndarray],
+    ticks_per_beat: int,
+    steps_per_beat: int,
+    *,
+    source: Any,
+    max_cells: int,
+    n_ticks: int = 0,
 ) -> np.ndarray:
     """Draw notes given in ticks onto a bool roll ``(n_steps, 128, n_tracks)`` of beat steps.
 
     The roll lasts until the last note ends, or ``n_ticks`` (rounded up to a step) if longer.
+    Its size is checked against ``max_cells`` before it is allocated (and before any step is
+    computed, so that a huge ``steps_per_beat`` cannot overflow the int64 arithmetic).
     """
+    last = max((int(track[:, 2].max()) for track in notes if len(track)), default=0)
+    # the step the last note ends on, rounded half up as _ticks_to_steps does, in exact ints
+    least = (2 * last * steps_per_beat + ticks_per_beat) // (2 * ticks_per_beat)
+    least = max(least, -(-n_ticks * steps_per_beat // ticks_per_beat))
+    _check_cells(source, least, len(notes), max_cells)
     steps = [_ticks_to_steps(track, ticks_per_beat, steps_per_beat) for track in notes]
     n_steps = max(
         (int(track[:, 2].max()) for track in steps if len(track)),
         default=0,
     )
     n_steps = max(n_steps, -(-n_ticks * steps_per_beat // ticks_per_beat))
-    roll = np.zeros((n_steps, N_PITCHES, len(steps)), dtype=bool)
+    _check_cells(source, n_steps, len(steps), max_cells)
+    try:
+        roll = np.zeros((n_steps, N_PITCHES, len(steps)), dtype=bool)
+    except MemoryError:
+        raise ValueError(
+            f"{str(source)!r} needs a roll of {n_steps:,} steps x {N_PITCHES} pitches x "
+            f"{_tracks(len(steps))}, more memory than is free"
+        ) from None
     for index, track in enumerate(steps):
         for pitch, start, end in track:
             roll[start:end, pitch, index] = True
@@ -315,3 +462,61 @@ def _check_track_count(roll: np.ndarray, n_tracks: int | None, path: Path) -> in
             f"first file; use merge_tracks=True to read every file as one track)"
         )
     return roll.shape[2]
+
+
+def _find_midi_files(folder: Path, on_error: str) -> tuple[list[Path], list[OSError]]:
+    """The MIDI files under ``folder`` in sorted path order, and the errors of the subfolders
+    that cannot be listed (raised at once when ``on_error="raise"``, or for ``folder``)."""
+    unlisted: list[OSError] = []
+    files = []
+    for root, _, names in os.walk(folder, onerror=unlisted.append):
+        for name in names:
+            path = Path(root, name)
+            if path.suffix.lower() in MIDI_SUFFIXES and _may_be_file(path):
+                files.append(path)
+    if any(error.filename == os.fspath(folder) for error in unlisted):
+        raise ValueError(f"cannot list folder {_listing_error(unlisted[0])}")
+    if unlisted and on_error == "raise":
+        raise ValueError(
+            f"cannot list {_folders(len(unlisted))} under {str(folder)!r}, so their MIDI files "
+            f"would be left out: {'; '.join(map(_listing_error, unlisted))} (fix the "
+            f"permissions, or skip them with on_error='skip' or --skip-unreadable)"
+        )
+    if not files:
+        listed = f" (besides {_folders(len(unlisted))} it cannot list)" if unlisted else ""
+        raise ValueError(f"folder {str(folder)!r} holds no {'/'.join(MIDI_SUFFIXES)} file{listed}")
+    return sorted(files), unlisted
+
+
+def _may_be_file(path: Path) -> bool:
+    """False for what is certainly not a file; a path that cannot even be examined is kept, so
+    that reading it fails with its reason instead of it being left out unseen."""
+    try:
+        return path.is_file()
+    except OSError:
+        return True
+
+
+def _listing_error(error: OSError) -> str:
+    return f"{str(error.filename)!r} ({type(error).__name__}: {error.strerror or error})"
+
+
+def _folders(count: int) -> str:
+    return f"{count} folder{'s' if count != 1 else ''}"
+
+
+def _tracks(count: int) -> str:
+    return f"{count} track{'s' if count != 1 else ''}"
+
+
+def _skip_message(skipped: list[str], n_files: int, unlisted: list[OSError]) -> str:
+    """The one warning of ``on_error="skip"``: every skipped file and unlisted folder, why."""
+    parts = []
+    if skipped:
+        parts.append(f"skipped {len(skipped)} of {n_files} MIDI files: " + "; ".join(skipped))
+    if unlisted:
+        parts.append(
+            f"skipped {_folders(len(unlisted))} that cannot be listed (any MIDI files in "
+            f"them were not read): " + "; ".join(map(_listing_error, unlisted))
+        )
+    return ". ".join(parts)

@@ -36,7 +36,7 @@ from musiceval._checks import (
     describe,
     invalid,
 )
-from musiceval._midi_read import note_runs
+from musiceval._midi_read import MIDI_EXTRA, note_runs, require_module
 from musiceval.exceptions import InvalidParameterError
 from musiceval.rolls import Layout, as_roll
 
@@ -56,6 +56,7 @@ _FLUIDSYNTH_RATES = (8000, 96000)  # FluidSynth's range of synth.sample-rate (Hz
 _MELODIC_CHANNELS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15)  # MIDI channels, 0-based
 _DRUM_CHANNEL = 9  # General MIDI's channel 10
 _DRUM_BANK = 128  # the SoundFont bank of drum kits
+_AUDIO_EXTRA = 'pip install "musiceval[audio]"'
 _LIBRARY = (  # how to install the FluidSynth library
     "apt-get install fluidsynth, brew install fluid-synth or "
     "conda install -c conda-forge fluidsynth"
@@ -112,9 +113,12 @@ def write_midi(
     ------
     InvalidParameterError
         An argument of the wrong type or value; no file is written then.
+    ModuleNotFoundError
+        pretty_midi is not installed (``pip install "musiceval[midi]"``).
     """
     target = check_path("path", path)
     midi, _ = _to_pretty_midi(
+        require_module("pretty_midi", "write_midi", MIDI_EXTRA),
         x,
         layout=layout,
         threshold=threshold,
@@ -194,6 +198,8 @@ def write_wav(
         missing and how to install it.
     ValueError
         ``soundfont`` is not a SoundFont file that FluidSynth can read.
+    ModuleNotFoundError
+        pretty_midi is not installed (``pip install "musiceval[audio]"``, or ``[midi]``).
 
     Warns
     -----
@@ -205,12 +211,13 @@ def write_wav(
     -----
     No file is written when an error is raised.
     """
-    from scipy.io import wavfile
-
+    pretty_midi = require_module("pretty_midi", "write_wav", _AUDIO_EXTRA)
+    wavfile = require_module("scipy.io.wavfile", "write_wav", "pip install scipy")
     target = check_path("path", path)
     sample_rate = check_int("sample_rate", sample_rate)
     font = _check_synth(synth, soundfont)
     midi, seconds = _to_pretty_midi(
+        pretty_midi,
         x,
         layout=layout,
         threshold=threshold,
@@ -442,6 +449,7 @@ def _to_int16(audio: np.ndarray) -> np.ndarray:
 
 
 def _to_pretty_midi(
+    pretty_midi: ModuleType,
     x: Any,
     *,
     layout: Layout,
@@ -455,8 +463,6 @@ def _to_pretty_midi(
     velocity: int,
 ) -> tuple[pretty_midi.PrettyMIDI, float]:
     """The MIDI object shared by :func:`write_midi` and :func:`write_wav`, and its duration (s)."""
-    import pretty_midi
-
     roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
     steps_per_beat = check_int("steps_per_beat", steps_per_beat)
     tempo = _check_tempo(tempo)

@@ -12,11 +12,15 @@
 Inputs are whatever :func:`musiceval.io.load_rolls` reads: ``.npy``/``.npz`` files (with
 ``--layout``, ``--lowest-pitch``, ``--npz-key``), MIDI files and folders of MIDI files. Bad
 input ends the command with one line on stderr, ``musiceval <command>: error: ...``, and exit
-status 2 (usage errors, found by argparse) or 1 (input the library refuses: its
+status 2 (usage errors: found by argparse, or an option of ``compare --profile`` whose value
+differs from the one the profile fixes) or 1 (input the library refuses: its
 :class:`~musiceval.exceptions.InvalidParameterError` for bad arguments,
 :class:`~musiceval.exceptions.DocumentError` for a file it cannot read back, any other
-``ValueError``, ``TypeError`` or ``OSError``); warnings (skipped MIDI files, the deprecated
-``--key``) are printed as ``musiceval <command>: warning: ...`` lines.
+``ValueError``, ``TypeError`` or ``OSError``, an ``ImportError`` naming the extra to install,
+``MemoryError``, ``RecursionError``; any other exception is reported the same way as an
+unexpected error). No command prints a traceback; an interrupt (Ctrl-C) ends it with one line
+and status 130. Warnings (skipped MIDI files, the deprecated ``--key``) are printed as
+``musiceval <command>: warning: ...`` lines.
 
 Every choice an option offers comes from the library's own tables (:data:`musiceval.LAYOUTS`,
 :data:`musiceval.MODES`, :data:`musiceval.rolls.WEIGHTS`, :data:`musiceval.rolls.GRANULARITIES`,
@@ -49,7 +53,23 @@ if TYPE_CHECKING:
 
 __all__ = ["main", "positive_int"]
 
-_FAILURES = (ValueError, TypeError, OSError)  # InvalidParameterError, DocumentError included
+# InvalidParameterError, DocumentError, ModuleNotFoundError (a missing extra) included
+_FAILURES = (ValueError, TypeError, OSError, ImportError, MemoryError, RecursionError)
+
+# compare's options that a --profile fixes (its metrics, track names, sample length and
+# conventions): with --profile only the profile's values are accepted; with --reference they
+# apply to the reference.
+_FIXED_BY_PROFILE = (
+    "--metrics",
+    "--track-names",
+    "--n-bars",
+    "--steps-per-bar",
+    "--steps-per-beat",
+    "--scale-key",
+    "--mode",
+    "--weight",
+    "--per",
+)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,13 +92,81 @@ def main(argv: Sequence[str] | None = None) -> int:
         warnings.simplefilter("always")
         try:
             status = run(args)
-        except _FAILURES as error:
+        except KeyboardInterrupt:
             _print_warnings(prog, caught)
-            message = " ".join(str(error).split()) or type(error).__name__
-            print(f"{prog}: error: {message}", file=sys.stderr)
+            print(f"{prog}: interrupted", file=sys.stderr)
+            return 130
+        except _UsageError as error:
+            _print_warnings(prog, caught)
+            print(f"{prog}: error: {error} (see {prog} --help)", file=sys.stderr)
+            return 2
+        except Exception as error:
+            _print_warnings(prog, caught)
+            print(f"{prog}: error: {_one_line(error)}", file=sys.stderr)
             return 1
     _print_warnings(prog, caught)
     return status
+
+
+class _UsageError(Exception):
+    """Options that contradict each other or an input, found after argparse: status 2."""
+
+
+def _one_line(error: Exception) -> str:
+    """The message of ``error`` on one line; for an unexpected kind, its type and a hint."""
+    message = " ".join(str(error).split())
+    if isinstance(error, MemoryError):
+        return f"out of memory ({message or 'MemoryError'})"
+    if isinstance(error, _FAILURES):
+        return message or type(error).__name__
+    return (
+        f"unexpected {type(error).__name__}: {message} (a bug in musiceval: please report it "
+        f"with the command that caused it)"
+    )
+
+
+def _check_fixed(args: argparse.Namespace, profile: DatasetProfile) -> None:
+    """Refuse the options given with ``--profile`` whose values differ from the profile's."""
+    from musiceval.scales import key_name, parse_key
+
+    conventions = profile.conventions
+    steps_per_bar = args.steps_per_bar or conventions["steps_per_bar"] or profile.n_steps
+    fixed: dict[str, tuple[Callable[[Any], Any], Any, str]] = {
+        # flag: (the given value as the profile holds it, the profile's value, shown)
+        "--metrics": (sorted, sorted(profile.metrics), ",".join(profile.metrics)),
+        "--track-names": (tuple, profile.tracks, ",".join(profile.tracks)),
+        "--n-bars": (
+            lambda bars: bars * steps_per_bar,
+            profile.n_steps,
+            f"{profile.n_steps / steps_per_bar:g}",
+        ),
+        "--scale-key": (parse_key, conventions["key"], key_name(conventions["key"])),
+    }
+    for name in ("steps_per_bar", "steps_per_beat", "mode", "weight", "per"):
+        fixed[f"--{name.replace('_', '-')}"] = (
+            lambda value: value,
+            conventions[name],
+            str(conventions[name]),
+        )
+    ours, theirs = [], []
+    for flag in _FIXED_BY_PROFILE:
+        given = getattr(args, _dest(flag))
+        convert, value, shown = fixed[flag]
+        if given is not None and convert(given) != value:
+            ours.append(f"{flag} {','.join(given) if isinstance(given, list) else given}")
+            theirs.append(f"{flag} {shown}")
+    if ours:
+        raise _UsageError(
+            f"{', '.join(ours)} differ{'s' if len(ours) == 1 else ''} from what the profile "
+            f"{args.profile} fixes ({', '.join(theirs)}): compare measures the generated set "
+            f"with the profile's metrics, track names, sample length and conventions; leave "
+            f"{'these options' if len(ours) > 1 else 'the option'} out, or profile the "
+            f"reference with them (musiceval profile, or compare --reference)"
+        )
+
+
+def _dest(flag: str) -> str:
+    return flag[2:].replace("-", "_")
 
 
 # ---------------------------------------------------------------------- commands
@@ -101,7 +189,11 @@ def _compare(args: argparse.Namespace) -> int:
 
     if args.profile is not None:
         reference = DatasetProfile.load(args.profile)
+        _check_fixed(args, reference)
     else:
+        for flag in _FIXED_BY_PROFILE:  # not given: the defaults they show in --help
+            if getattr(args, _dest(flag)) is None:
+                setattr(args, _dest(flag), args.unset_defaults[_dest(flag)])
         reference = _profile_of(args, args.reference)
     report = musiceval.compare(
         args.generated,
@@ -315,7 +407,12 @@ def _add_compare(commands: Any) -> None:
     )
     sub.add_argument("generated", metavar="GENERATED", help=_INPUT_HELP)
     source = sub.add_mutually_exclusive_group(required=True)
-    source.add_argument("--profile", help="a profile written by 'musiceval profile'")
+    source.add_argument(
+        "--profile",
+        help="a profile written by 'musiceval profile'; it fixes the metrics, track names, "
+        "sample length and conventions, so " + ", ".join(_FIXED_BY_PROFILE) + " may only "
+        "repeat its values (a different value is an error, not ignored)",
+    )
     source.add_argument(
         "--reference", help="profile this reference set on the fly instead (same input kinds)"
     )
@@ -323,7 +420,16 @@ def _add_compare(commands: Any) -> None:
         "-o", "--output", required=True, help="the report directory (created or replaced)"
     )
     _add_input_options(sub, n_bars=4)
-    _add_convention_options(sub, track_names=True, metrics=True)
+    _add_convention_options(
+        sub,
+        track_names=True,
+        metrics=True,
+        description="with --profile these are the profile's: a different value is refused",
+    )
+    # None tells an option given from one left out; _compare fills in the defaults it shows.
+    unset = {_dest(flag): None for flag in _FIXED_BY_PROFILE}
+    defaults = {dest: sub.get_default(dest) for dest in unset}
+    sub.set_defaults(**unset, unset_defaults=defaults)
 
 
 def _add_evaluate(commands: Any) -> None:
@@ -416,10 +522,10 @@ def _add_input_options(sub: argparse.ArgumentParser, *, n_bars: int) -> None:
 
 
 def _add_convention_options(
-    sub: argparse.ArgumentParser, *, track_names: bool, metrics: bool
+    sub: argparse.ArgumentParser, *, track_names: bool, metrics: bool, description: str = ""
 ) -> None:
     """Which metrics, and the options every metric reads (``musiceval.rolls.Conventions``)."""
-    group = sub.add_argument_group("metric conventions")
+    group = sub.add_argument_group("metric conventions", description or None)
     if track_names:
         group.add_argument(
             "--track-names", type=comma_names, help="comma-separated track names, e.g. S,A,T,B"

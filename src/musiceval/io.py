@@ -26,11 +26,15 @@ the other in time:
 Conventions (``docs/io.md``): a note is a run of consecutive active steps of one pitch, so two
 repeated notes with no gap between them become one long note; note boundaries are rounded to
 the nearest step, and a note shorter than half a step keeps one step rather than vanishing.
-Velocities are not kept (rolls are binary). Each file is written atomically. pretty_midi is
-imported inside these functions (``pip install musiceval[midi]``).
+Velocities are not kept (rolls are binary). Each file is written atomically. The roll read
+from one MIDI file has at most ``max_cells`` cells (``2**28`` by default, 256 MiB), checked
+before anything of its size is allocated. pretty_midi is imported inside these functions:
+without it, they raise a ``ModuleNotFoundError`` that says ``pip install "musiceval[midi]"``
+(``"musiceval[audio]"`` for :func:`write_wav`).
 
 Every bad argument raises :class:`~musiceval.exceptions.InvalidParameterError` (a
-``ValueError`` and a ``TypeError``); a MIDI file that cannot be read raises ``ValueError``.
+``ValueError`` and a ``TypeError``); a MIDI, ``.npy`` or ``.npz`` file that cannot be read
+raises ``ValueError`` naming it.
 The reading functions live in ``musiceval._midi_read``, the writing ones in
 ``musiceval._midi_write``; this module is where they are public.
 """
@@ -45,6 +49,7 @@ import numpy as np
 
 from musiceval._checks import check_choice, check_instance, check_int
 from musiceval._midi_read import (
+    MAX_CELLS,
     MIDI_SUFFIXES,
     cut_segments,
     from_multitrack,
@@ -81,6 +86,7 @@ def load_rolls(
     steps_per_bar: int = 16,
     steps_per_beat: int = 4,
     on_error: Literal["raise", "skip"] = "raise",
+    max_cells: int = MAX_CELLS,
 ) -> Any:
     """The piano rolls held by ``source``, ready for the metrics.
 
@@ -99,6 +105,9 @@ def load_rolls(
         Key of the roll in an ``.npz`` file; only for ``.npz`` paths.
     n_bars, steps_per_bar, steps_per_beat, on_error
         How MIDI and Multitrack inputs are cut into samples; see :func:`load_midi_folder`.
+    max_cells : int, default=2**28
+        The largest roll one MIDI file or Multitrack may give, in cells (steps x 128 pitches
+        x tracks, one byte each; default ``2**28``, 256 MiB); see :func:`read_midi`.
 
     Returns
     -------
@@ -114,8 +123,13 @@ def load_rolls(
         lists the keys it holds), ``npz_key`` for anything but an ``.npz`` file, or a layout
         other than ``NTPK`` for MIDI or Multitrack input.
     ValueError
-        A MIDI file that cannot be read, holds no instrument or is shorter than one segment
-        (see :func:`load_midi_folder` for folders).
+        A MIDI file that cannot be read, holds no instrument, is shorter than one segment or
+        needs a roll of more than ``max_cells`` cells (see :func:`load_midi_folder` for
+        folders); an ``.npy`` or ``.npz`` file that numpy cannot read (truncated, damaged),
+        named in the message.
+    ModuleNotFoundError
+        A MIDI file or folder, and pretty_midi is not installed (``pip install
+        "musiceval[midi]"``).
     """
     check_choice("layout", layout, LAYOUTS)
     if npz_key is not None:
@@ -124,6 +138,7 @@ def load_rolls(
     steps_per_bar = check_int("steps_per_bar", steps_per_bar)
     steps_per_beat = check_int("steps_per_beat", steps_per_beat)
     check_choice("on_error", on_error, ("raise", "skip"))
+    max_cells = check_int("max_cells", max_cells)
     path = Path(source) if isinstance(source, str | os.PathLike) else None
     if npz_key is not None and (path is None or path.suffix.lower() != ".npz"):
         raise InvalidParameterError(f"npz_key applies to .npz files only; got npz_key={npz_key!r}")
@@ -135,7 +150,11 @@ def load_rolls(
         )
     if is_multitrack:
         return from_multitrack(
-            source, n_bars=n_bars, steps_per_bar=steps_per_bar, steps_per_beat=steps_per_beat
+            source,
+            n_bars=n_bars,
+            steps_per_bar=steps_per_bar,
+            steps_per_beat=steps_per_beat,
+            max_cells=max_cells,
         )
     if path is None:
         return source
@@ -146,28 +165,53 @@ def load_rolls(
             steps_per_bar=steps_per_bar,
             steps_per_beat=steps_per_beat,
             on_error=on_error,
+            max_cells=max_cells,
         )
-    return _load_file(path, npz_key, n_bars * steps_per_bar, steps_per_beat)
+    return _load_file(path, npz_key, n_bars * steps_per_bar, steps_per_beat, max_cells)
 
 
-def _load_file(path: Path, npz_key: str | None, length: int, steps_per_beat: int) -> np.ndarray:
+def _load_file(
+    path: Path, npz_key: str | None, length: int, steps_per_beat: int, max_cells: int
+) -> np.ndarray:
     """The rolls of one ``.npy``, ``.npz`` or MIDI file (a MIDI file cut into ``length``-step
     samples on a grid of ``steps_per_beat``, as in :func:`load_rolls`)."""
     if not path.is_file():
         raise InvalidParameterError(f"source {str(path)!r} does not exist")
     suffix = path.suffix.lower()
     if suffix in MIDI_SUFFIXES:
-        roll = read_midi(path, steps_per_beat=steps_per_beat)
+        roll = read_midi(path, steps_per_beat=steps_per_beat, max_cells=max_cells)
         return cut_segments(roll, length, path)
-    if suffix == ".npy":
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    if suffix != ".npz":
+    if suffix not in (".npy", ".npz"):
         raise InvalidParameterError(
             f"source {str(path)!r} is not a piano-roll file; expected .npy, .npz, "
             f"{'/'.join(MIDI_SUFFIXES)} or a folder of MIDI files"
         )
+    try:
+        return _load_array(path, npz_key)
+    except (InvalidParameterError, MemoryError):
+        raise
+    except Exception as error:  # numpy, zipfile, zlib and tokenize raise many types on damage
+        raise ValueError(
+            f"{str(path)!r} is not a readable {suffix} file ({type(error).__name__}: {error})"
+        ) from None
+
+
+def _load_array(path: Path, npz_key: str | None) -> np.ndarray:
+    """The array of an ``.npy`` file (memory-mapped) or an ``.npz`` file (under ``npz_key``,
+    default :data:`NPZ_KEY`)."""
+    is_npy = path.suffix.lower() == ".npy"
+    loaded = np.load(path, mmap_mode="r" if is_npy else None, allow_pickle=False)
+    if is_npy != isinstance(loaded, np.ndarray):  # numpy goes by the content, not the name
+        if not is_npy:
+            raise ValueError(
+                f"it holds one .npy array, not an .npz archive: name it {path.stem}.npy"
+            )
+        loaded.close()
+        raise ValueError(f"it is an .npz archive, not an .npy array: name it {path.stem}.npz")
+    if is_npy:
+        return loaded
     key = NPZ_KEY if npz_key is None else npz_key
-    with np.load(path, allow_pickle=False) as data:
+    with loaded as data:
         if key not in data.files:
             raise InvalidParameterError(
                 f"{str(path)!r} holds no array {key!r}; it holds {data.files} "
