@@ -16,22 +16,42 @@ import numpy as np
 from musiceval.registry import METRICS
 
 __all__ = [
+    "BINS_PER_DOUBLING",
     "FLOAT_FIELDS",
     "INT_FIELDS",
+    "MAX_SAMPLES",
+    "MAX_STEPS",
     "N_RATE_BINS",
+    "UNIT_BINS",
+    "bin_index",
     "block_statistics",
+    "check_reservoir",
     "check_statistics",
+    "check_values",
+    "common_edges",
     "describe_edges",
+    "float_array",
     "frozen",
     "histogram_edges",
     "int_array",
     "merge_reservoirs",
     "merge_statistics",
+    "rebin",
     "same_array",
 ]
 
 N_RATE_BINS = 50
 """Histogram bins of the rates and entropies (equal bins over the registry bounds)."""
+UNIT_BINS = 4096
+"""Counts and pitches get one bin per integer up to ``lower + UNIT_BINS`` (all of them when the
+range holds no more), then :data:`BINS_PER_DOUBLING` wider bins per doubling of the range."""
+BINS_PER_DOUBLING = 256
+"""Bins of a count histogram per doubling of its range beyond :data:`UNIT_BINS`."""
+MAX_STEPS = 2**40
+"""The most steps per sample a profile records (its histograms then have at most 12,800 bins)."""
+MAX_SAMPLES = 2**53
+"""The most samples a profile records (counts stay exact in float64)."""
+_TOLERANCE = 1e-9  # relative: a mean a hair past its extrema, a value past a registry bound
 
 INT_FIELDS = ("count", "n_nan")
 """The integer statistics of a metric, per track."""
@@ -40,12 +60,33 @@ FLOAT_FIELDS = ("mean", "m2", "min", "max")
 
 
 def histogram_edges(name: str, n_steps: int, n_pitches: int) -> np.ndarray:
-    """Histogram edges of metric ``name`` for samples of ``n_steps`` x ``n_pitches``."""
+    """Histogram edges of metric ``name`` for samples of ``n_steps`` x ``n_pitches``.
+
+    Rates and entropies: :data:`N_RATE_BINS` equal bins over the registry bounds. Counts and
+    pitches: integer-centred bins (``k - 0.5`` to ``k + 0.5``) from the lower bound ``L`` to the
+    upper one ``U`` (for ``n_notes``, ``n_pitches * ceil(n_steps / 2)``) when ``U - L <=``
+    :data:`UNIT_BINS`, as musiceval 0.1.0 made them; otherwise integer bins up to
+    ``L + UNIT_BINS - 1``, then each doubling of the offset from ``L`` (4096 to 8192, 8192 to
+    16384, ...) split into :data:`BINS_PER_DOUBLING` bins of equal integer width, the last bin
+    ending at ``U + 0.5``. Integer arithmetic only, so the same shape gives the same edges on
+    every machine, every edge is an edge of the one-bin-per-integer histogram (whose counts
+    :func:`rebin` sums exactly), and no histogram has more than 12,800 bins (samples of at most
+    :data:`MAX_STEPS` steps).
+    """
     spec = METRICS[name]
-    if spec.kind in ("count", "pitch"):
-        upper = spec.upper if math.isfinite(spec.upper) else n_pitches * ((n_steps + 1) // 2)
-        return np.arange(int(spec.lower), int(upper) + 2, dtype=np.float64) - 0.5
-    return np.linspace(spec.lower, spec.upper, N_RATE_BINS + 1)
+    if spec.kind not in ("count", "pitch"):
+        return np.linspace(spec.lower, spec.upper, N_RATE_BINS + 1)
+    lower = int(spec.lower)
+    upper = int(spec.upper) if math.isfinite(spec.upper) else n_pitches * ((n_steps + 1) // 2)
+    span = upper - lower  # offsets 0 .. span
+    if span <= UNIT_BINS:
+        return np.arange(lower, upper + 2, dtype=np.float64) - 0.5
+    starts = list(range(UNIT_BINS))
+    start, width = UNIT_BINS, UNIT_BINS // BINS_PER_DOUBLING
+    while start <= span:
+        starts.extend(range(start, min(2 * start, span + 1), width))
+        start, width = 2 * start, 2 * width
+    return np.array([*starts, span + 1], dtype=np.float64) + (lower - 0.5)
 
 
 def block_statistics(values: np.ndarray, edges: np.ndarray) -> dict[str, np.ndarray]:
@@ -61,9 +102,7 @@ def block_statistics(values: np.ndarray, edges: np.ndarray) -> dict[str, np.ndar
     low = np.where(defined, np.where(nan, np.inf, v).min(axis=1, initial=np.inf), np.nan)
     high = np.where(defined, np.where(nan, -np.inf, v).max(axis=1, initial=-np.inf), np.nan)
     n_bins = len(edges) - 1
-    clipped = np.clip(v, edges[0], edges[-1])  # a bound exceeded by rounding: the outer bin
-    bins = np.minimum(np.searchsorted(edges, clipped, side="right") - 1, n_bins - 1)
-    flat = (bins + n_bins * np.arange(len(v))[:, None])[~nan]
+    flat = (bin_index(v, edges) + n_bins * np.arange(len(v))[:, None])[~nan]
     histogram = np.bincount(flat, minlength=len(v) * n_bins).reshape(len(v), n_bins)
     return {
         "count": count.astype(np.int64),
@@ -75,6 +114,14 @@ def block_statistics(values: np.ndarray, edges: np.ndarray) -> dict[str, np.ndar
         "edges": edges,
         "histogram": histogram.astype(np.int64),
     }
+
+
+def bin_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """The histogram bin of each value: closed on the left, the last bin on both sides (as
+    ``numpy.histogram``); a value past an outer edge (a bound exceeded by rounding) is counted
+    in the outer bin."""
+    clipped = np.clip(values, edges[0], edges[-1])
+    return np.minimum(np.searchsorted(edges, clipped, side="right") - 1, len(edges) - 2)
 
 
 def merge_statistics(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> dict[str, Any]:
@@ -103,6 +150,30 @@ def merge_statistics(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -
     }
 
 
+def common_edges(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """The edges two histograms can be merged on: the same edges, or the coarser of two where
+    every edge of one is an edge of the other (a 0.1.0 one-bin-per-integer histogram and
+    today's bounded one of the same shape); None when neither holds."""
+    if np.array_equal(a, b):
+        return a
+    coarse, fine = (a, b) if len(a) < len(b) else (b, a)
+    same_ends = coarse[0] == fine[0] and coarse[-1] == fine[-1]
+    return coarse if same_ends and bool(np.isin(coarse, fine).all()) else None
+
+
+def rebin(stats: Mapping[str, np.ndarray], edges: np.ndarray) -> dict[str, np.ndarray]:
+    """``stats`` with its histogram summed onto ``edges``, a subset of its own edges with the
+    same ends (each new bin is a union of old ones, so the counts are exact)."""
+    if np.array_equal(stats["edges"], edges):
+        return dict(stats)
+    positions = np.searchsorted(stats["edges"], edges)
+    histogram = stats["histogram"]
+    cumulative = np.concatenate([np.zeros((len(histogram), 1), np.int64), histogram], axis=1)
+    cumulative = np.cumsum(cumulative, axis=1)
+    coarse = cumulative[:, positions[1:]] - cumulative[:, positions[:-1]]
+    return {**stats, "edges": edges, "histogram": coarse}
+
+
 def merge_reservoirs(
     a: np.ndarray, na: int, b: np.ndarray, nb: int, capacity: int, rng: np.random.Generator
 ) -> np.ndarray:
@@ -124,17 +195,21 @@ def merge_reservoirs(
 def check_statistics(
     name: str, stats: Mapping[str, Any], n_tracks: int, n_samples: int
 ) -> dict[str, np.ndarray]:
-    """The statistics of metric ``name`` as read-only arrays, or ValueError if inconsistent."""
+    """The statistics of metric ``name`` as read-only arrays, or ValueError naming the field
+    whose shape or value is inconsistent (see :func:`check_values`)."""
     missing = sorted({*INT_FIELDS, *FLOAT_FIELDS, "edges", "histogram"} - set(stats))
     if missing:
         raise ValueError(f"statistics of {name} lack {missing}")
     out = {f: frozen(int_array(stats[f], f), f"{name} {f}", (n_tracks,)) for f in INT_FIELDS}
     for field in FLOAT_FIELDS:
-        out[field] = frozen(np.asarray(stats[field], np.float64), f"{name} {field}", (n_tracks,))
-    edges = np.array(stats["edges"], np.float64)
-    if edges.ndim != 1 or len(edges) < 2 or not np.all(np.diff(edges) > 0):
+        out[field] = frozen(
+            float_array(stats[field], f"{name} {field}"), f"{name} {field}", (n_tracks,)
+        )
+    edges = float_array(stats["edges"], f"{name} edges")
+    finite = np.all(np.isfinite(edges))
+    if edges.ndim != 1 or len(edges) < 2 or not (finite and np.all(np.diff(edges) > 0)):
         raise ValueError(
-            f"histogram edges of {name} must be increasing, at least two; got {edges!r}"
+            f"histogram edges of {name} must be finite and increasing, at least two; got {edges!r}"
         )
     out["edges"] = frozen(edges, f"{name} edges", edges.shape)
     hist = int_array(stats["histogram"], f"{name} histogram")
@@ -151,11 +226,106 @@ def check_statistics(
             f"the histogram of {name} must hold count values per track: "
             f"{hist.sum(axis=1).tolist()} != {out['count'].tolist()}"
         )
+    check_values(name, out)
     return out
+
+
+def check_values(name: str, stats: Mapping[str, np.ndarray]) -> None:
+    """ValueError unless the statistics of metric ``name`` could come from data, per track:
+    with ``count`` 0, ``mean``, ``min`` and ``max`` NaN and ``m2`` 0; otherwise all finite,
+    ``min <= mean <= max`` (to a relative 1e-9, for rounding), ``0 <= m2 <= count * ((max -
+    min) / 2) ** 2`` (the largest spread values in [min, max] can have), ``min`` and ``max``
+    within the registry bounds and the histogram's outer edges, and the histogram's lowest and
+    highest non-empty bins those of ``min`` and ``max``."""
+    count, mean, m2, low, high = (stats[f] for f in ("count", "mean", "m2", "min", "max"))
+    empty = count == 0
+    nan = np.isnan(mean) & np.isnan(low) & np.isnan(high) & (m2 == 0)
+    _refuse(name, empty & ~nan, stats, "a track with count 0 has mean, min and max nan, m2 0")
+    defined = ~empty
+    finite = np.isfinite(mean) & np.isfinite(m2) & np.isfinite(low) & np.isfinite(high)
+    _refuse(name, defined & ~finite, stats, "mean, m2, min and max are finite when count > 0")
+    with np.errstate(invalid="ignore", over="ignore"):
+        tol = _TOLERANCE * np.maximum(np.abs(low), np.abs(high))
+        inside = (low <= high) & (mean >= low - tol) & (mean <= high + tol)
+        _refuse(name, defined & ~inside, stats, "min <= mean <= max")
+        spread = count * ((high - low) / 2 + tol) ** 2 * (1 + _TOLERANCE)
+        _refuse(
+            name,
+            defined & ~((m2 >= 0) & (m2 <= spread)),
+            stats,
+            "0 <= m2 <= count * ((max - min) / 2)**2",
+        )
+        histogram, edges = stats["histogram"], stats["edges"]
+        lower = max(float(METRICS[name].lower), float(edges[0]))
+        upper = min(float(METRICS[name].upper), float(edges[-1]))
+        bounds = (low >= lower - _TOLERANCE * max(1.0, abs(lower))) & (
+            high <= upper + _TOLERANCE * max(1.0, abs(upper))
+        )
+        _refuse(
+            name,
+            defined & ~bounds,
+            stats,
+            f"min and max within [{lower!r}, {upper!r}] (the registry bounds and the histogram)",
+        )
+    for track in np.flatnonzero(defined):
+        used = np.flatnonzero(histogram[track])
+        extrema = bin_index(np.array([low[track], high[track]]), edges)
+        if used[0] != extrema[0] or used[-1] != extrema[1]:
+            raise ValueError(
+                f"the histogram of {name} must span the bins of min and max: track {track} "
+                f"holds values in bins {used[0]} to {used[-1]}, min and max fall in bins "
+                f"{extrema[0]} and {extrema[1]}"
+            )
+
+
+def check_reservoir(
+    name: str, stats: Mapping[str, np.ndarray], kept: np.ndarray, n_samples: int
+) -> None:
+    """ValueError unless the reservoir values ``kept`` (``(n_kept, n_tracks)``) of metric
+    ``name`` could be a sample of the data the statistics describe: defined values within
+    [min, max], no more defined (NaN) values than ``count`` (``n_nan``), and exactly ``count``
+    of them when every sample is kept."""
+    defined = ~np.isnan(kept)
+    n_defined = defined.sum(axis=0)
+    with np.errstate(invalid="ignore"):
+        outside = defined & ~((kept >= stats["min"]) & (kept <= stats["max"]))
+    tracks = np.flatnonzero(
+        outside.any(axis=0)
+        | (n_defined > stats["count"])
+        | (len(kept) - n_defined > stats["n_nan"])
+        | ((n_defined != stats["count"]) if len(kept) == n_samples else False)
+    )
+    if tracks.size:
+        track = int(tracks[0])
+        raise ValueError(
+            f"the reservoir of {name} must hold values of the data: track {track} keeps "
+            f"{int(n_defined[track])} defined values of {len(kept)}, "
+            f"{int(outside[:, track].sum())} of them outside [min, max] = "
+            f"[{stats['min'][track].item()!r}, {stats['max'][track].item()!r}], while the data "
+            f"has count {int(stats['count'][track])} and n_nan {int(stats['n_nan'][track])}"
+        )
+
+
+def _refuse(name: str, bad: np.ndarray, stats: Mapping[str, np.ndarray], rule: str) -> None:
+    """ValueError naming the first track of ``bad`` and its statistics, if any."""
+    if bad.any():
+        track = int(np.flatnonzero(bad)[0])
+        values = ", ".join(
+            f"{field}={stats[field][track].item()!r}"
+            for field in ("count", "mean", "m2", "min", "max")
+        )
+        raise ValueError(f"statistics of {name} must satisfy {rule}; track {track} has {values}")
 
 
 def describe_edges(edges: np.ndarray) -> str:
     return f"{len(edges) - 1} bins over [{float(edges[0])!r}, {float(edges[-1])!r}]"
+
+
+def float_array(values: Any, what: str) -> np.ndarray:
+    try:
+        return np.array(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what} must hold numbers; {exc}") from None
 
 
 def int_array(values: Any, what: str) -> np.ndarray:

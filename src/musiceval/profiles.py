@@ -10,8 +10,9 @@ whatever the size of the set, and a stream gives the profile of its concatenatio
 A profile holds *sufficient statistics*, not derived numbers: per metric and track the number of
 defined values (``count``) and of NaN values (``n_nan``), the mean and the sum of squared
 deviations ``m2`` (merged with Chan et al.'s parallel update), the minimum and maximum, a
-histogram with fixed edges taken from the registry bounds, and a uniform random sample (a
-reservoir) of whole per-sample metric vectors. Hence ``a.merge(b)`` equals the profile of the
+histogram with fixed edges taken from the registry bounds and the sample shape (at most 12,800
+bins, however long the samples), and a uniform random sample (a reservoir) of whole per-sample
+metric vectors. Hence ``a.merge(b)`` equals the profile of the
 concatenated data: exactly for counts, minima, maxima and histograms, up to float rounding for
 means and standard deviations, so a big corpus can be profiled in pieces or in parallel.
 
