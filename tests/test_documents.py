@@ -102,3 +102,15 @@ def test_a_0_1_0_report_has_today_s_format_and_numbers(rolls):
     # the Frechet trace now comes from a symmetric eigensolver, not scipy's sqrtm: 1e-8 apart
     assert today.pop("frechet_distance") == pytest.approx(old.pop("frechet_distance"), rel=1e-7)
     assert today == old
+
+
+def test_a_boolean_version_and_a_deeply_nested_file_are_refused(tmp_path):
+    # True == 1 in Python, so {"version": true} passed for version 1; deep nesting raised
+    # RecursionError out of json.loads (issue 10 item 10)
+    path = tmp_path / "d.json"
+    path.write_text(json.dumps({"schema": "musiceval.test", "version": True}))
+    with pytest.raises(DocumentError, match="of schema version True; this musiceval reads"):
+        _documents.load(path, "musiceval.test", 1, what="test document")
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(DocumentError, match="is not a JSON test document: RecursionError"):
+        _documents.load(path, "musiceval.test", 1, what="test document")

@@ -35,11 +35,16 @@ from musiceval._profile_codec import (
     fields_from_document,
 )
 from musiceval._profile_stats import (
+    MAX_SAMPLES,
+    MAX_STEPS,
+    check_reservoir,
     check_statistics,
+    common_edges,
     describe_edges,
     frozen,
     merge_reservoirs,
     merge_statistics,
+    rebin,
     same_array,
 )
 from musiceval.exceptions import DocumentError
@@ -74,12 +79,17 @@ class DatasetProfile:
     remain possible. Where a track has no defined value (``count`` 0), its mean, std, min, max
     and quantiles are NaN, without a warning.
 
-    Histogram edges come from the registry bounds: integer-centred bins (``k - 0.5`` to
-    ``k + 0.5``) from the lower to the upper bound for the ``"count"`` and ``"pitch"`` kinds
-    (for ``n_notes``, whose bound is infinite, up to ``n_pitches * ceil(n_steps / 2)``, the most
-    notes a track of the data can hold), and :data:`N_RATE_BINS` equal bins over the bounds for
-    rates and entropies. Bins are closed on the left, the last one on both sides (as
-    ``numpy.histogram``); a value rounded a hair past a bound is counted in the outer bin.
+    Histogram edges depend only on the registry bounds and the sample shape, so profiles of
+    the same shape merge exactly: :data:`N_RATE_BINS` equal bins over the bounds for rates and
+    entropies; for the ``"count"`` and ``"pitch"`` kinds, from the lower bound ``L`` to the
+    upper ``U`` (for ``n_notes``, whose bound is infinite, ``n_pitches * ceil(n_steps / 2)``,
+    the most notes a track of the data can hold), one integer-centred bin per integer
+    (``k - 0.5`` to ``k + 0.5``) when ``U - L <= 4096`` (as in musiceval 0.1.0), otherwise one
+    per integer up to ``L + 4095`` and then 256 bins of equal integer width per doubling of
+    ``k - L``, the last one ending at ``U + 0.5``: at most 12,800 bins whatever the length of
+    the samples (``musiceval._profile_stats.histogram_edges``). Bins are closed on the left,
+    the last one on both sides (as ``numpy.histogram``); a value rounded a hair past a bound is
+    counted in the outer bin.
 
     Parameters
     ----------
@@ -107,8 +117,12 @@ class DatasetProfile:
     Raises
     ------
     ValueError
-        When the state is inconsistent (wrong shapes, counts that do not add up to
-        ``n_samples``, a histogram that does not add up to ``count``, ...).
+        When the state could not come from data: wrong shapes, counts that do not add up to
+        ``n_samples``, a histogram that does not add up to ``count`` or does not span ``min``
+        and ``max``, a non-finite ``mean`` with ``count > 0``, a mean outside ``[min, max]``,
+        a negative ``m2`` (or one larger than values in ``[min, max]`` can have), extrema
+        outside the registry bounds or the histogram's edges, reservoir values outside
+        ``[min, max]``, more than 2**40 steps or 2**53 samples; the message names the field.
     """
 
     __hash__ = None  # type: ignore[assignment]  # __eq__ compares arrays: not hashable
@@ -134,8 +148,8 @@ class DatasetProfile:
         if not self._tracks:
             raise invalid("tracks", "a non-empty sequence of names", tracks)
         self._conventions = conventions_dict(make_conventions(**dict(conventions)))
-        self._n_samples = check_int("n_samples", n_samples)
-        self._n_steps = check_int("n_steps", n_steps, minimum=0)
+        self._n_samples = check_int("n_samples", n_samples, maximum=MAX_SAMPLES)
+        self._n_steps = check_int("n_steps", n_steps, minimum=0, maximum=MAX_STEPS)
         self._n_pitches = check_int("n_pitches", n_pitches, maximum=128)
         self._lowest_pitch = check_int("lowest_pitch", lowest_pitch, minimum=0)
         if self._lowest_pitch + self._n_pitches > 128:
@@ -161,6 +175,8 @@ class DatasetProfile:
         n_kept = min(self._reservoir_size, self._n_samples)
         shape = (n_kept, len(self._metrics), len(self._tracks))
         self._samples = frozen(np.asarray(samples, dtype=np.float64), "samples", shape)
+        for m, name in enumerate(self._metrics):
+            check_reservoir(name, self._stats[name], self._samples[:, m], self._n_samples)
 
     # ---- description ---------------------------------------------------------------------
 
@@ -362,21 +378,28 @@ class DatasetProfile:
         draw of how many come from each side, then a uniform subset of each side's reservoir),
         of capacity ``min(self.reservoir_size, other.reservoir_size)``, drawn with a generator
         seeded by both seeds and both sizes: merging is deterministic. The result keeps this
-        profile's seed and version. Neither profile is changed.
+        profile's seed and version. Neither profile is changed. Histograms whose edges differ
+        but where every edge of one is an edge of the other (a profile of long samples saved
+        by musiceval 0.1.0, one bin per integer, and today's of the same shape) are merged on
+        the coarser edges, exactly: each of its bins sums bins of the finer one.
 
         Raises
         ------
         ValueError
             When the profiles differ in metrics, track names or counts, pitch axis, ``n_steps``,
-            conventions or histogram edges; the message names what differs and both values.
+            conventions or histogram edges (neither a coarsening of the other); the message
+            names what differs and both values.
         TypeError
             When ``other`` is not a :class:`DatasetProfile`.
         """
         check_instance("other", other, DatasetProfile, "a DatasetProfile")
         self._check_compatible(other)
-        stats = {
-            name: merge_statistics(self._stats[name], other._stats[name]) for name in self._metrics
-        }
+        stats = {}
+        for name in self._metrics:
+            mine, theirs = self._stats[name], other._stats[name]
+            edges = common_edges(mine["edges"], theirs["edges"])
+            assert edges is not None  # _check_compatible refused the others
+            stats[name] = merge_statistics(rebin(mine, edges), rebin(theirs, edges))
         capacity = min(self._reservoir_size, other._reservoir_size)
         rng = np.random.default_rng([self._seed, other._seed, self._n_samples, other._n_samples])
         samples = merge_reservoirs(
@@ -426,7 +449,7 @@ class DatasetProfile:
             )
         for name in self._metrics:
             mine_edges, theirs_edges = self._stats[name]["edges"], other._stats[name]["edges"]
-            if not np.array_equal(mine_edges, theirs_edges):
+            if common_edges(mine_edges, theirs_edges) is None:
                 raise differ(
                     f"histogram edges for {name}",
                     describe_edges(mine_edges),
@@ -480,13 +503,14 @@ class DatasetProfile:
         ------
         musiceval.exceptions.DocumentError
             A ``ValueError``: ``document`` is not a musiceval profile, has another schema
-            version, or is malformed; the message names ``source``.
+            version, is malformed or holds values no data gives (see the class's Raises); the
+            message names ``source`` and the field.
         """
         document = _documents.check(document, SCHEMA, SCHEMA_VERSION, what=_WHAT, source=source)
         try:
             return cls(**fields_from_document(document))
-        except (KeyError, TypeError, ValueError) as exc:
-            what = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
+        except (TypeError, ValueError, OverflowError, RecursionError) as exc:
+            what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise DocumentError(f"{source} is a malformed {_WHAT}: {what}") from exc
 
     def save(self, path: str | os.PathLike[str]) -> None:
@@ -507,14 +531,17 @@ class DatasetProfile:
         Raises
         ------
         musiceval.exceptions.DocumentError
-            A ``ValueError``: the file is not JSON, not a musiceval profile, of another schema
-            version, or malformed.
+            A ``ValueError``: the file is not JSON (or nested too deeply to read), not a
+            musiceval profile, of another schema version, malformed or holds values no data
+            gives; the message names the file and the field.
         """
         path = check_path("path", path)
         try:
             content = json.loads(path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise DocumentError(f"{path} is not a JSON {_WHAT}: {exc}") from exc
+        except RecursionError:
+            raise DocumentError(f"{path} is not a JSON {_WHAT}: nested too deeply") from None
         return cls.from_json_dict(content, source=str(path))
 
     # ---- dunder --------------------------------------------------------------------------

@@ -133,9 +133,10 @@ def check(
     if found != schema:
         raise DocumentError(f"{source} is not a {what}: expected schema {schema!r}, got {found!r}")
     assert isinstance(content, Mapping)
-    if content.get("version") != version:
+    found_version = content.get("version")
+    if isinstance(found_version, bool) or found_version != version:  # True == 1 in Python
         raise DocumentError(
-            f"{source} holds a {what} of schema version {content.get('version')!r}; this "
+            f"{source} holds a {what} of schema version {found_version!r}; this "
             f"musiceval reads version {version} only (write it again with this version)"
         )
     return dict(content)
@@ -145,6 +146,6 @@ def load(path: str | os.PathLike[str], schema: str, version: int, *, what: str) 
     """Read and :func:`check` the JSON document at ``path``."""
     try:
         content = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise DocumentError(f"{path} is not a JSON {what}: {exc}") from exc
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        raise DocumentError(f"{path} is not a JSON {what}: {type(exc).__name__}: {exc}") from exc
     return check(content, schema, version, what=what, source=str(path))

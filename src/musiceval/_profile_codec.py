@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from musiceval import _documents
+from musiceval._checks import describe
 from musiceval._documents import decode_floats
 from musiceval._profile_stats import FLOAT_FIELDS, INT_FIELDS
 
@@ -46,21 +47,88 @@ def document_from_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def fields_from_document(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The constructor's arguments from a checked profile document (KeyError if one lacks)."""
-    metrics = list(document["metrics"])
+    """The constructor's arguments from a checked profile document.
+
+    Raises
+    ------
+    ValueError
+        A field is missing or of the wrong JSON type; the message names it with its path
+        (``statistics.n_notes.histogram.counts``). Values are checked by the constructor.
+    """
+    metrics = _field(document, "metrics", list)
+    if not all(isinstance(name, str) for name in metrics):
+        raise ValueError(f"field metrics must be a list of metric names; got {metrics!r:.200}")
     statistics = {}
     for name in metrics:
-        entry = document["statistics"][name]
-        stats: dict[str, Any] = {field: entry[field] for field in INT_FIELDS}
-        stats.update({field: decode_floats(entry[field]) for field in FLOAT_FIELDS})
-        stats["edges"] = decode_floats(entry["histogram"]["edges"])
-        stats["histogram"] = entry["histogram"]["counts"]
+        path = f"statistics.{name}"
+        entry = _field(_field(document, "statistics", dict), name, dict, "statistics")
+        stats: dict[str, Any] = {
+            f: _ints(_field(entry, f, None, path), path, f) for f in INT_FIELDS
+        }
+        for field in FLOAT_FIELDS:
+            stats[field] = _floats(_field(entry, field, None, path), path, field)
+        histogram = _field(entry, "histogram", dict, path)
+        path += ".histogram"
+        stats["edges"] = _floats(_field(histogram, "edges", None, path), path, "edges")
+        stats["histogram"] = _ints(_field(histogram, "counts", None, path), path, "counts")
         statistics[name] = stats
-    samples = [decode_floats(document["samples"][name]) for name in metrics]
+    samples = _field(document, "samples", dict)
+    columns = [_floats(_field(samples, m, None, "samples"), "samples", m) for m in metrics]
+    if len({column.shape for column in columns}) > 1:
+        raise ValueError("field samples must hold one (n_kept, n_tracks) list per metric")
     return {
         "metrics": metrics,
         "statistics": statistics,
-        "samples": np.stack(samples, axis=1),
-        "version": document["musiceval_version"],
-        **{key: document[key] for key in _DESCRIPTION},
+        "samples": np.stack(columns, axis=1) if columns else np.zeros((0, 0, 0)),
+        "version": _field(document, "musiceval_version", str),
+        **{key: _field(document, key, _KINDS.get(key)) for key in _DESCRIPTION},
     }
+
+
+_JSON_TYPES: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}
+_KINDS: dict[str, type] = {
+    "tracks": list,
+    "conventions": dict,
+}  # the other fields are checked by the constructor
+
+
+def _field(mapping: Mapping[str, Any], key: str, kind: type | None = None, parent: str = "") -> Any:
+    """``mapping[key]``, or ValueError naming the field (``parent.key``) when it is missing or
+    not a ``kind``."""
+    path = f"{parent}.{key}" if parent else key
+    if key not in mapping:
+        raise ValueError(f"missing field {path}")
+    value = mapping[key]
+    if kind is not None and not isinstance(value, kind):
+        raise ValueError(f"field {path} must be {_JSON_TYPES[kind]}; got {describe(value)}")
+    return value
+
+
+def _floats(value: Any, parent: str, key: str) -> np.ndarray:
+    """Nested lists of numbers (or "nan", "inf", "-inf") as a float64 array."""
+    try:
+        return decode_floats(value)
+    except (TypeError, ValueError, RecursionError) as exc:
+        what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ValueError(
+            f"field {parent}.{key} must hold numbers in lists of one shape; {what}"
+        ) from None
+
+
+def _ints(value: Any, parent: str, key: str) -> np.ndarray:
+    """Nested lists of JSON integers (not true or false) within int64, as an int64 array."""
+
+    def walk(item: Any) -> Any:
+        if isinstance(item, list):
+            return [walk(v) for v in item]
+        if isinstance(item, bool) or not isinstance(item, int) or abs(item) >= 2**63:
+            raise ValueError(f"expected integers; got {describe(item)}")
+        return item
+
+    try:
+        return np.array(walk(value), dtype=np.int64)
+    except (ValueError, RecursionError) as exc:
+        what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise ValueError(
+            f"field {parent}.{key} must hold integers in lists of one shape; {what}"
+        ) from None
