@@ -9,7 +9,8 @@ overall number, the Fréchet distance between Gaussian fits of the per-sample me
 
 A report is read as a table (:meth:`Report.to_frame`, :meth:`Report.to_markdown`) or saved as
 ``report.md``, ``report.csv``, ``report.json``, a self-contained ``report.html`` and PNG figures
-(:meth:`Report.save`); every file is written atomically (temporary file + rename).
+(:meth:`Report.save`; the figures need matplotlib, ``pip install "musiceval[plot]"``); the
+directory is replaced whole or not at all.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import html
 import math
 import os
 import re
+import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -68,6 +70,12 @@ COLUMNS = (
 _REPORT_FILE = re.compile(r"report\.(md|csv|json|html)|z_scores\.png|distribution_\w+\.png")
 _RANGE = (0.05, 0.95)  # the reference range of ``inside_reference_range``
 _CHUNK_SIZE = 4096
+# Markdown that stays one table cell and shows text as written: backslash escapes for what
+# Markdown reads (a pipe ends a cell), entities for HTML, spaces for line breaks.
+_MARKDOWN = str.maketrans(
+    {"\\": "\\\\", "`": "\\`", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
+    | dict.fromkeys("\n\r\t\v\f", " ")
+)
 
 
 def compare(
@@ -396,8 +404,14 @@ class Report:
 
     def to_markdown(self) -> str:
         """The report as Markdown: a summary, the Fréchet distance and a table of
-        :meth:`to_frame` (numbers to 4 significant digits; ``nan`` where undefined)."""
-        header, cells = self._table()
+        :meth:`to_frame` (numbers to 4 significant digits; ``nan`` where undefined).
+
+        Names (tracks, metrics) show as written: a pipe, backslash or backtick is escaped with a
+        backslash, ``&``, ``<`` and ``>`` become HTML entities (no HTML of a track name reaches a
+        Markdown viewer) and a line break becomes a space (one row per metric and track).
+        """
+        header, rows = self._table()
+        cells = [[cell.translate(_MARKDOWN) for cell in row] for row in rows]
         widths = [max(len(h), *(len(row[j]) for row in cells)) for j, h in enumerate(header)]
         numeric = [j >= 2 for j in range(len(header))]
 
@@ -408,16 +422,13 @@ class Report:
             ]
             return "| " + " | ".join(padded) + " |"
 
-        rule = (
-            "|"
-            + "|".join(
-                "-" * (w + 1) + ":" if right else ":" + "-" * (w + 1)
-                for w, right in zip(widths, numeric, strict=True)
-            )
-            + "|"
-        )
-        lines = ["# musiceval report", "", *self._summary_lines(), ""]
-        lines += [line(header), rule, *(line(row) for row in cells), ""]
+        dashes = [
+            "-" * (w + 1) + ":" if right else ":" + "-" * (w + 1)
+            for w, right in zip(widths, numeric, strict=True)
+        ]
+        summary = [text.translate(_MARKDOWN) for text in self._summary_lines()]
+        lines = ["# musiceval report", "", *summary, ""]
+        lines += [line(header), "|" + "|".join(dashes) + "|", *(line(row) for row in cells), ""]
         return "\n".join(lines)
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -427,10 +438,7 @@ class Report:
         files. ``rows`` holds the records of :meth:`to_frame`.
         """
         profile = self._profile
-        records = [
-            {key: _json_value(value) for key, value in row.items()}
-            for row in self.to_frame().to_dict(orient="records")
-        ]
+        records = self.to_frame().to_dict(orient="records")  # encoded by document()
         body = {
             "n_generated": self.n_generated,
             "reference": {
@@ -444,7 +452,7 @@ class Report:
                 "conventions": profile.conventions,
                 "version": profile.version,
             },
-            "frechet_distance": _json_value(self.frechet_distance),
+            "frechet_distance": self.frechet_distance,
             "columns": list(COLUMNS),
             "rows": records,
         }
@@ -462,7 +470,12 @@ class Report:
 
         The files are written into a temporary sibling directory that then replaces
         ``directory`` (:func:`musiceval._atomic.atomic_directory`): an interrupted or failed
-        save leaves the previous contents as they were, never a mix of old and new files.
+        save leaves the previous contents as they were, never a mix of old and new files. A
+        directory that could not be replaced whole (not writable) is refused before anything
+        is written; a symbolic link to a directory is followed (the link stays).
+
+        Without matplotlib, the Markdown, CSV, JSON and HTML files are written without figures,
+        with one ``RuntimeWarning`` saying that the figures need ``musiceval[plot]``.
 
         Parameters
         ----------
@@ -480,32 +493,49 @@ class Report:
         ValueError
             ``directory`` holds files a report does not write (they would be lost); the
             message lists some of them.
+        PermissionError
+            ``directory`` exists but may not be written to (nothing is changed).
         """
-        from musiceval import plot
+        from musiceval.plot._base import INSTALL_HINT, has_matplotlib
 
         root = check_path("directory", directory)
         _check_report_directory(root)
+        drawing = has_matplotlib()
         frame = self.to_frame()
         with atomic_directory(root) as temporary:
-            figures = [plot.plot_z_scores(frame, temporary / "z_scores.png")]
-            for metric in self.metrics:
-                figures.append(
-                    plot.plot_distributions(
-                        self._profile.samples(metric),
-                        self.samples(metric),
-                        temporary / f"distribution_{metric}.png",
-                        metric=metric,
-                        track_names=list(self.tracks),
-                        reference_mean=self._profile.mean(metric),
-                    )
-                )
+            figures = self._draw(frame, temporary) if drawing else []
             frame.to_csv(temporary / "report.csv", index=False)
             (temporary / "report.md").write_text(self.to_markdown(), encoding="utf-8")
             json_text = _documents.dumps(self.to_json_dict()) + "\n"
             (temporary / "report.json").write_text(json_text, encoding="utf-8")
             html_text = self._html([temporary / figure.name for figure in figures])
             (temporary / "report.html").write_text(html_text, encoding="utf-8")
+        if not drawing:
+            warnings.warn(
+                f"Report.save wrote {root} without figures: they need matplotlib, which is not "
+                f"installed ({INSTALL_HINT})",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         return root
+
+    def _draw(self, frame: pd.DataFrame, directory: Path) -> list[Path]:
+        """Write the figures of :meth:`save` into ``directory``; their paths."""
+        from musiceval import plot
+
+        figures = [plot.plot_z_scores(frame, directory / "z_scores.png")]
+        for metric in self.metrics:
+            figures.append(
+                plot.plot_distributions(
+                    self._profile.samples(metric),
+                    self.samples(metric),
+                    directory / f"distribution_{metric}.png",
+                    metric=metric,
+                    track_names=list(self.tracks),
+                    reference_mean=self._profile.mean(metric),
+                )
+            )
+        return figures
 
     def _html(self, figures: list[Path]) -> str:
         header, cells = self._table()
@@ -561,11 +591,3 @@ def _format(value: Any) -> str:
         return str(int(value))
     number = float(value)
     return f"{number:.4g}" if math.isfinite(number) else _documents.encode(number)
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | np.integer):
-        return int(value)
-    return _documents.encode(float(value))

@@ -24,7 +24,9 @@ Where a figure is drawn and what comes back, the same for every function:
 What to draw is computed apart from the drawing (the private modules of this package), so the same
 call draws the same artists on a figure of its own or on the caller's Axes. Bad arguments raise
 :class:`~musiceval.exceptions.InvalidParameterError` before anything is drawn. matplotlib is
-imported inside each function (``pip install musiceval[plot]``).
+imported inside each function; without it, each raises ``ModuleNotFoundError`` saying to
+``pip install "musiceval[plot]"``. Track names, metric names and titles are drawn as written
+(never read as matplotlib mathtext, so ``"$x$"`` shows its dollar signs).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from musiceval.plot._base import (
     check_track_names,
     finish,
     panels,
+    require_matplotlib,
     samples,
 )
 from musiceval.plot._distributions import distribution_data, distribution_figure, draw_distribution
@@ -129,6 +132,7 @@ def plot_history(
     pathlib.Path or matplotlib.figure.Figure
         ``path`` when given (the figure written as a PNG at :data:`DPI`), else the Figure.
     """
+    require_matplotlib("musiceval.plot.plot_history")
     from musiceval.history import MetricHistory
 
     check_instance("history", history, MetricHistory, "a MetricHistory")
@@ -212,6 +216,7 @@ def plot_distributions(
     pathlib.Path or matplotlib.figure.Figure
         ``path`` when given (the figure written as a PNG at :data:`DPI`), else the Figure.
     """
+    require_matplotlib("musiceval.plot.plot_distributions")
     if not isinstance(metric, str) or not metric:
         raise invalid("metric", "a non-empty string", metric)
     reference = samples(reference_samples, "reference_samples")
@@ -279,6 +284,7 @@ def plot_z_scores(
     pathlib.Path or matplotlib.figure.Figure
         ``path`` when given (the figure written as a PNG at :data:`DPI`), else the Figure.
     """
+    require_matplotlib("musiceval.plot.plot_z_scores")
     import pandas as pd
 
     check_instance("frame", frame, pd.DataFrame, "a pandas.DataFrame (Report.to_frame())")
@@ -370,6 +376,7 @@ def plot_roll(
     pathlib.Path or matplotlib.figure.Figure
         ``path`` when given (the figure written as a PNG at :data:`DPI`), else the Figure.
     """
+    require_matplotlib("musiceval.plot.plot_roll")
     from musiceval.rolls import as_roll
 
     roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
@@ -445,6 +452,7 @@ def plot_losses(
     pathlib.Path or matplotlib.figure.Figure
         ``path`` when given (the figure written as a PNG at :data:`DPI`), else the Figure.
     """
+    require_matplotlib("musiceval.plot.plot_losses")
     x = _numbers("steps", steps)
     check_instance("losses", losses, Mapping, "a mapping of loss names to values")
     values = {name: _numbers(f"losses[{name!r}]", value) for name, value in losses.items()}

@@ -3,7 +3,9 @@ the one saving rule.
 
 Compute apart from draw (scikit-learn's Display style): each ``_plot_*`` module turns checked
 arguments into plain data, then draws that data on :class:`Panels`, which are either a figure
-musiceval makes or Axes the caller gives. matplotlib is imported inside functions only.
+musiceval makes or Axes the caller gives. matplotlib is imported inside functions only; without
+it, :func:`require_matplotlib` says which extra to install. Text that comes from the user (track
+names, metric names, titles) is drawn with ``parse_math=False``: as written, never as mathtext.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DPI",
     "GENERATED_COLOR",
+    "INSTALL_HINT",
     "PANEL_SIZE",
     "REFERENCE_COLOR",
     "REFERENCE_LINE",
@@ -35,11 +38,13 @@ __all__ = [
     "check_png_path",
     "check_track_names",
     "finish",
+    "has_matplotlib",
     "legend_entries",
     "new_figure",
     "note",
     "panel_figure",
     "panels",
+    "require_matplotlib",
     "samples",
     "set_y_bounds",
     "track_label",
@@ -60,6 +65,27 @@ REFERENCE_LINE: dict[str, Any] = {
     "label": "reference mean",
 }
 GENERATED_COLOR = "tab:blue"
+
+INSTALL_HINT = 'pip install "musiceval[plot]"'
+"""How to install what the figures need (matplotlib)."""
+
+
+def has_matplotlib() -> bool:
+    """Whether matplotlib can be imported."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def require_matplotlib(what: str) -> None:
+    """Raise ``ModuleNotFoundError`` saying that ``what`` needs matplotlib and how to install
+    it, when matplotlib cannot be imported."""
+    if not has_matplotlib():
+        raise ModuleNotFoundError(
+            f"{what} needs matplotlib, which is not installed: {INSTALL_HINT}", name="matplotlib"
+        )
 
 
 # ---------------------------------------------------------------------- panels and saving

@@ -126,7 +126,7 @@ def distribution_figure(n_panels: int) -> tuple[Figure, np.ndarray]:
 def draw_distribution(ax: Axes, panel: DistributionPanel) -> None:
     """Density histograms (reference filled grey, generated outlined blue), the reference mean
     dashed and the generated mean solid, and a legend saying how many values each side drew."""
-    ax.set_title(panel.title, fontsize=9)
+    ax.set_title(panel.title, fontsize=9, parse_math=False)
     ax.tick_params(labelsize=7)
     ax.set_xlabel(panel.unit, fontsize=8)
     if panel.edges is None:

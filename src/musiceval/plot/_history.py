@@ -156,7 +156,7 @@ def _draw_panel(ax: Axes, panel: HistoryPanel, *, xlabel: bool, ylabel: bool) ->
         ax.axhline(panel.mean, **REFERENCE_LINE)
     if not np.isfinite(panel.values).any():
         note(ax, "no defined values")
-    ax.set_title(panel.title, fontsize=9)
+    ax.set_title(panel.title, fontsize=9, parse_math=False)
     set_y_bounds(ax, panel.metric)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.25, linewidth=0.5)

@@ -76,7 +76,7 @@ def draw_loss(ax: Axes, curve: LossCurve, *, xlabel: bool, legend: bool) -> None
             linewidth=1.6,
             label=f"mean of {curve.window} steps",
         )
-    ax.set_title(curve.title, fontsize=10)
+    ax.set_title(curve.title, fontsize=10, parse_math=False)
     ax.grid(alpha=0.25, linewidth=0.5)
     ax.tick_params(labelsize=8)
     if xlabel:

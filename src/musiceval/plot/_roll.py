@@ -97,7 +97,7 @@ def draw_roll_track(ax: Axes, image: RollImage, track: int, *, xlabel: bool) -> 
         ax.axvline(start, color="0.3", linewidth=1.2)
     for bar in image.bar_lines:
         ax.axvline(bar, color="0.8", linewidth=0.5)
-    ax.set_ylabel(f"{image.labels[track]}\npitch", fontsize=8)
+    ax.set_ylabel(f"{image.labels[track]}\npitch", fontsize=8, parse_math=False)
     ax.tick_params(labelsize=7)
     if image.silent:
         note(ax, "silent")

@@ -99,7 +99,7 @@ def draw_z_scores(ax: Axes, bars: ZScoreBars) -> None:
             ax.axvline(sign * guide, color="0.4", linestyle=style, linewidth=0.8)
     for boundary in bars.boundaries:
         ax.axhline(boundary + 0.5, color="0.85", linewidth=0.8)
-    ax.set_yticks(y, bars.labels, fontsize=7)
+    ax.set_yticks(y, bars.labels, fontsize=7, parse_math=False)
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlim(-bars.limit, bars.limit)
     ax.tick_params(axis="x", labelsize=8)
