@@ -218,12 +218,16 @@ while True:
     reference.save(tmp_path / "profile.json")
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     assert process.stdout.readline().strip() == "running"
-    time.sleep(2.0)  # let the writer work on the queued steps
+    run = tmp_path / "run"
+    deadline = time.monotonic() + 120  # kill once the writer has written each kind of file
+    while time.monotonic() < deadline and not (
+        (run / "metrics.png").exists() and any((run / "samples").glob("step_*.mid"))
+    ):
+        time.sleep(0.1)
     process.send_signal(signal.SIGKILL)
     process.wait()
     process.stdout.close()
     time.sleep(1.0)  # the writer process sees the end of its input and exits
-    run = tmp_path / "run"
     MetricHistory.load(run / "metrics.csv")  # a whole CSV
     assert (run / "metrics.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     for path in (run / "samples").glob("step_*.mid"):
