@@ -89,11 +89,16 @@ def test_a_bomb_of_16_instruments_is_refused_under_a_memory_limit(tmp_path: Path
     # 157 bytes asking for 10**7 beats x 4 steps x 128 pitches x 16 tracks = 76 GiB: read in a
     # process that may not allocate 1 GiB, so that a regression fails instead of swapping.
     bomb = _bomb(tmp_path / "b16.mid", 9_999_990, n_instruments=16)
+    small = _bomb(tmp_path / "small.mid", 4)
     code = textwrap.dedent(
         f"""
         import resource, tracemalloc
         from musiceval import io
         resource.setrlimit(resource.RLIMIT_AS, (2**30 + 2**29,) * 2)
+        try:  # load the parser's compiled kernels first: their memory is not the file's
+            io.read_midi({str(small)!r})
+        except ValueError:
+            pass
         tracemalloc.start()
         try:
             io.read_midi({str(bomb)!r})
@@ -297,7 +302,10 @@ def test_a_locked_subfolder_is_named_without_root_rights(command: str, shared_tr
     result = json.loads(done.stdout)
     assert result["n"] == 6  # a.mid (4 segments) and z/c.mid (2), listed after the locked one
     locked = f"{str(songs / 'locked')!r} (PermissionError: Permission denied)"
-    assert result["warnings"] == [
+    # This user has no writable home or cache, so the MIDI parser's kernels also warn once that
+    # they are compiled without a cache (issue 10 item 3): that warning is not about the folder.
+    about_files = [w for w in result["warnings"] if not w.startswith("numba cannot write a cache")]
+    assert about_files == [
         f"skipped 1 folder that cannot be listed (any MIDI files in them were not read): {locked}"
     ]
     assert result["error"] == (

@@ -38,7 +38,7 @@ def test_numba_flags_come_from_config():
             for flag in ("fastmath", "parallel", "cache"):
                 if flag in decorator:
                     assert re.search(rf"{flag}=[A-Z_]+\b", decorator), (path, decorator)
-    from musiceval._engine.config import FASTMATH
+    from musiceval._numba_config import FASTMATH
 
     assert not {"nnan", "ninf", "fast"} & FASTMATH
 

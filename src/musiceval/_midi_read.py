@@ -2,47 +2,45 @@
 
 The public functions are re-exported by :mod:`musiceval.io`, where they are documented for
 users; this module holds their implementation and the note helpers that writing shares
-(:func:`note_runs`). pretty_midi is imported inside the functions that parse a file.
+(:func:`note_runs`). MIDI bytes are parsed by :mod:`musiceval._midi_kernels` (numba, imported
+at the first read), which pairs note-ons and note-offs as pretty_midi does.
 
 A note is a run of consecutive active steps of one pitch; note boundaries given in ticks are
 rounded to the nearest step, and a note shorter than half a step keeps one step.
 
 A roll is never larger than ``max_cells`` cells (steps x 128 pitches x tracks, one byte each;
-default :data:`MAX_CELLS`): a tiny file can name a note that ends millions of beats later, so a
-file's size is checked from its note events before pretty_midi builds anything, and the roll's
-exact size before it is allocated.
+default :data:`MAX_CELLS`): a tiny file can name a note that ends millions of beats later, so the
+parser's memory grows with the file, never with the song, and the roll's size is checked from
+the notes before it is allocated.
 """
 
 from __future__ import annotations
 
-import functools
 import importlib
-import inspect
 import os
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from musiceval._checks import check_bool, check_choice, check_int, check_path, invalid
 from musiceval.exceptions import InvalidParameterError
 
-if TYPE_CHECKING:
-    import mido
-    import pretty_midi
-
 __all__ = [
     "MAX_CELLS",
     "MIDI_EXTRA",
     "MIDI_SUFFIXES",
     "N_PITCHES",
+    "MidiTrack",
     "cut_segments",
     "from_multitrack",
     "load_midi_folder",
     "note_runs",
+    "parse_midi",
     "read_midi",
     "require_module",
 ]
@@ -59,7 +57,7 @@ MIDI file or Multitrack, 256 MiB of bool. A 10-minute song of 16 tracks at 24 st
 and 120 beats per minute takes 29 million."""
 
 MIDI_EXTRA = 'pip install "musiceval[midi]"'
-"""How to install what reading and writing MIDI files needs (pretty_midi and mido)."""
+"""How to install what writing MIDI files needs (pretty_midi); reading needs no extra."""
 
 
 def require_module(name: str, what: str, install: str) -> ModuleType:
@@ -111,22 +109,19 @@ def read_midi(
     ValueError
         The file cannot be parsed as MIDI, holds no instrument, or its roll would have more
         than ``max_cells`` cells (the message names the file, the size and the limit).
-    ModuleNotFoundError
-        pretty_midi or mido is not installed (``pip install "musiceval[midi]"``).
     """
     path = check_path("path", path)
     steps_per_beat = check_int("steps_per_beat", steps_per_beat)
     merge_tracks = check_bool("merge_tracks", merge_tracks)
     max_cells = check_int("max_cells", max_cells)
-    midi = _parse_midi(path, steps_per_beat, max_cells)
-    notes = [_note_ticks(midi, instrument) for instrument in midi.instruments]
+    ticks_per_beat, tracks = parse_midi(path)
+    notes = [track.notes for track in tracks]
     if not notes:
         raise ValueError(f"{str(path)!r} holds no instrument (no notes to read)")
+    _check_length(path, notes, ticks_per_beat, steps_per_beat, max_cells)
     if merge_tracks:
         notes = [np.concatenate(notes)]
-    return _roll_from_notes(
-        notes, midi.resolution, steps_per_beat, source=path, max_cells=max_cells
-    )
+    return _roll_from_notes(notes, ticks_per_beat, steps_per_beat, source=path, max_cells=max_cells)
 
 
 def load_midi_folder(
@@ -183,8 +178,6 @@ def load_midi_folder(
     ValueError
         ``folder`` cannot be listed or holds no MIDI file; a bad file or unlistable subfolder
         under ``on_error="raise"``; no segment at all (every file skipped or too short).
-    ModuleNotFoundError
-        pretty_midi or mido is not installed (``pip install "musiceval[midi]"``).
     """
     folder = check_path("folder", folder)
     length = check_int("n_bars", n_bars) * check_int("steps_per_bar", steps_per_bar)
@@ -196,7 +189,6 @@ def load_midi_folder(
     max_cells = check_int("max_cells", max_cells)
     if not folder.is_dir():
         raise InvalidParameterError(f"folder {str(folder)!r} is not a directory")
-    _midi_modules("reading MIDI files")  # before anything: a missing extra is not a bad file
     files, unlisted = _find_midi_files(folder, on_error)
     segments: list[np.ndarray] = []
     skipped: list[str] = []
@@ -314,68 +306,78 @@ def cut_segments(
     return usable.reshape(n_segments, length, *roll.shape[1:])
 
 
-def _midi_modules(what: str) -> tuple[ModuleType, ModuleType]:
-    """pretty_midi and mido (which pretty_midi reads files with), or ModuleNotFoundError."""
-    pretty_midi = require_module("pretty_midi", what, MIDI_EXTRA)
-    return pretty_midi, require_module("mido", what, MIDI_EXTRA)
+@dataclass(frozen=True)
+class MidiTrack:
+    """One instrument of a MIDI file, as pretty_midi splits them: the notes of one MIDI track,
+    channel and program (see :mod:`musiceval._midi_kernels` for how notes are paired)."""
+
+    name: str
+    """The MIDI track's first track-name event (``""`` if none)."""
+    program: int
+    """General MIDI program, 0-127."""
+    is_drum: bool
+    """Played on channel 10, General MIDI's percussion channel."""
+    notes: np.ndarray
+    """``(n_notes, 3)`` int64 rows ``(pitch, start_tick, end_tick)``."""
 
 
-def _parse_midi(path: Path, steps_per_beat: int, max_cells: int) -> pretty_midi.PrettyMIDI:
-    """The file as a PrettyMIDI, after checking from its note events (with mido, which builds
-    nothing of the song's length) that its roll stays within ``max_cells``."""
-    pretty_midi, mido = _midi_modules("reading MIDI files")
+def parse_midi(path: Path) -> tuple[int, list[MidiTrack]]:
+    """The file's ticks per quarter note and its instruments that hold notes, in the order
+    pretty_midi lists them (by the first note each one ends).
+
+    The bytes are parsed by a numba kernel whose memory grows with the file's size, never with
+    the song's length, so a tiny file naming a far-away tick costs nothing here.
+    """
+    from musiceval._midi_kernels import ERRORS, parse_smf  # numba: not at import musiceval
+
     try:
-        data = mido.MidiFile(str(path))
-    except Exception as error:  # mido raises many types on malformed files
+        data = np.fromfile(path, dtype=np.uint8)
+    except OSError as error:
         raise _unreadable(path, error) from None
-    ticks_per_beat = data.ticks_per_beat
-    if isinstance(ticks_per_beat, int) and ticks_per_beat > 0:  # else pretty_midi says why
-        last = _last_note_end(data)
-        n_steps = (2 * last * steps_per_beat + ticks_per_beat) // (2 * ticks_per_beat)
-        why = (
-            f" (its last note ends at tick {last:,} at {ticks_per_beat} "
-            f"tick{'s' if ticks_per_beat != 1 else ''} per beat, read at "
-            f"steps_per_beat={steps_per_beat})"
+    code, division, rows, names = parse_smf(data)
+    if code:
+        raise ValueError(f"{str(path)!r} is not a readable MIDI file: {ERRORS[code]}")
+    if division <= 0:
+        raise ValueError(
+            f"{str(path)!r} is not a readable MIDI file: its time division is {division}, "
+            f"not a positive number of ticks per quarter note (SMPTE time is not read)"
         )
-        _check_cells(path, n_steps, None, max_cells, why=why)
-    try:
-        if _takes_mido_object(pretty_midi.PrettyMIDI):
-            return pretty_midi.PrettyMIDI(mido_object=data)
-        return pretty_midi.PrettyMIDI(str(path))
-    except Exception as error:  # pretty_midi/mido raise many types on malformed files
-        raise _unreadable(path, error) from None
+    key = rows[:, 0]
+    instruments, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # instruments in the order they appear
+    rank = np.argsort(order)[inverse]
+    by_rank = np.argsort(rank, kind="stable")
+    notes = rows[by_rank, 1:]
+    sizes = np.bincount(rank, minlength=len(instruments))
+    tracks = []
+    for instrument, chunk in zip(
+        instruments[order], np.split(notes, np.cumsum(sizes)[:-1]), strict=True
+    ):
+        midi_track, channel = divmod(int(instrument) // 128, 16)
+        offset, length = names[midi_track]
+        name = bytes(data[offset : offset + length]).decode("latin-1")
+        tracks.append(MidiTrack(name, int(instrument) % 128, channel == 9, chunk))
+    return int(division), tracks
+
+
+def _check_length(
+    path: Path, notes: list[np.ndarray], ticks_per_beat: int, steps_per_beat: int, max_cells: int
+) -> None:
+    """Refuse a file whose last note ends too late for ``max_cells``, saying where it ends."""
+    last = max(int(track[:, 2].max()) for track in notes)
+    n_steps = (2 * last * steps_per_beat + ticks_per_beat) // (2 * ticks_per_beat)
+    why = (
+        f" (its last note ends at tick {last:,} at {ticks_per_beat} "
+        f"tick{'s' if ticks_per_beat != 1 else ''} per beat, read at "
+        f"steps_per_beat={steps_per_beat})"
+    )
+    _check_cells(path, n_steps, None, max_cells, why=why)
 
 
 def _unreadable(path: Path, error: Exception) -> ValueError:
     return ValueError(
         f"{str(path)!r} is not a readable MIDI file ({type(error).__name__}: {error})"
     )
-
-
-@functools.cache
-def _takes_mido_object(constructor: Any) -> bool:
-    """Whether this pretty_midi builds from a parsed mido file (0.2.11 on), saving a parse."""
-    return "mido_object" in inspect.signature(constructor).parameters
-
-
-def _last_note_end(data: mido.MidiFile) -> int:
-    """The tick at which the last note of the file ends, pairing note-ons and note-offs per
-    track, channel and pitch as pretty_midi does (0 when there is no note)."""
-    last = 0
-    for track in data.tracks:
-        tick = 0
-        sounding: dict[tuple[int, int], list[int]] = {}
-        for message in track:
-            tick += message.time
-            if message.type == "note_on" and message.velocity > 0:
-                sounding.setdefault((message.channel, message.note), []).append(tick)
-            elif message.type in ("note_on", "note_off"):
-                starts = sounding.pop((message.channel, message.note), [])
-                if any(start != tick for start in starts):  # they end here
-                    last = max(last, tick)
-                    if tick in starts:  # and a note-on at this very tick sounds on
-                        sounding[(message.channel, message.note)] = [tick]
-    return last
 
 
 def _check_cells(
@@ -396,15 +398,6 @@ def _check_cells(
             f"GiB{why}, more than the limit max_cells={max_cells:,} (if the file is genuine, "
             f"a larger max_cells= reads it)"
         )
-
-
-def _note_ticks(midi: pretty_midi.PrettyMIDI, instrument: Any) -> np.ndarray:
-    """``(n_notes, 3)`` int64 rows ``(pitch, start_tick, end_tick)`` of one instrument."""
-    rows = [
-        (note.pitch, midi.time_to_tick(note.start), midi.time_to_tick(note.end))
-        for note in instrument.notes
-    ]
-    return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
 
 def _roll_from_notes(
@@ -441,9 +434,10 @@ def _roll_from_notes(
             f"{str(source)!r} needs a roll of {n_steps:,} steps x {N_PITCHES} pitches x "
             f"{_tracks(len(steps))}, more memory than is free"
         ) from None
+    from musiceval._midi_kernels import draw_notes  # numba: not at import musiceval
+
     for index, track in enumerate(steps):
-        for pitch, start, end in track:
-            roll[start:end, pitch, index] = True
+        draw_notes(roll, index, track[:, 0], track[:, 1], track[:, 2])
     return roll
 
 

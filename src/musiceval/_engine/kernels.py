@@ -22,7 +22,7 @@ from numba import njit, prange, types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-from musiceval._engine.config import CACHE, FASTMATH, PARALLEL
+from musiceval._numba_config import CACHE, FASTMATH, PARALLEL
 
 __all__ = [
     "COUNT_SLOTS",

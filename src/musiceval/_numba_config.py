@@ -1,4 +1,4 @@
-"""Numba compilation flags, in one place.
+"""Numba compilation flags, in one place: the engine's kernels and the MIDI reader's.
 
 Every ``@njit`` in musiceval takes its flags from here (a test fails on a hard-coded flag).
 ``fastmath`` never includes ``nnan``/``ninf``: NaN means "undefined" in this library and must
@@ -35,8 +35,9 @@ def _probe() -> int:
 def _cache_is_writable() -> bool:
     """Whether numba finds a cache locator for a function of this directory.
 
-    numba picks the locator from the function's source file, and this module lies beside the
-    kernels, so the answer holds for them.
+    numba picks the locator from the function's source file; this module lies in the same
+    installed tree as every kernel (``musiceval/`` and ``musiceval/_engine/``), so the answer
+    holds for them.
     """
     from numba import njit
 
