@@ -29,6 +29,7 @@ import numpy as np
 
 from musiceval._checks import check_bool, check_choice, check_int, check_path, invalid
 from musiceval.exceptions import InvalidParameterError
+from musiceval.track_maps import PRESETS, TrackMap, TrackMapSpec, track_map
 
 __all__ = [
     "MAX_CELLS",
@@ -37,6 +38,7 @@ __all__ = [
     "N_PITCHES",
     "MidiTrack",
     "cut_segments",
+    "find_midi_files",
     "from_multitrack",
     "load_midi_folder",
     "note_runs",
@@ -77,6 +79,7 @@ def read_midi(
     *,
     steps_per_beat: int = 4,
     merge_tracks: bool = False,
+    tracks: TrackMapSpec | None = None,
     max_cells: int = MAX_CELLS,
 ) -> np.ndarray:
     """Read one MIDI file as a bool piano roll on a beat grid.
@@ -89,7 +92,15 @@ def read_midi(
         Time steps per quarter note. Note boundaries are rounded to the nearest step, so the
         grid follows the score, whatever the tempo.
     merge_tracks : bool, default=False
-        Put every instrument in one track (drums included) instead of one track per instrument.
+        Put every instrument in one track (drums included) instead of one track per instrument;
+        the same as ``tracks="merged"``.
+    tracks : str, mapping or TrackMap, optional
+        Which output track each instrument goes to, so that tracks mean the same thing in every
+        file: a preset (``"lpd5"``: Drums, Piano, Guitar, Bass, Strings as the Lakh Pianoroll
+        Dataset merges them; ``"merged"``), a mapping ``{name: rule}`` or a
+        :class:`musiceval.track_maps.TrackMap` (see ``docs/tracks.md``). Instruments no rule
+        takes are left out; a track no instrument goes to is silent. Default: one track per
+        instrument.
     max_cells : int, default=2**28
         The most cells (``n_steps * 128 * n_tracks``, one byte each) the roll may have; a file
         that needs more is refused before anything of its size is allocated (default
@@ -99,7 +110,7 @@ def read_midi(
     -------
     ndarray of bool, shape (n_steps, 128, n_tracks)
         ``n_steps`` reaches the end of the last note; ``n_tracks`` is the number of instruments
-        (1 with ``merge_tracks``), in file order.
+        in file order (1 with ``merge_tracks``; the map's tracks with ``tracks``).
 
     Raises
     ------
@@ -107,21 +118,47 @@ def read_midi(
         ``path`` is not a str or os.PathLike, ``steps_per_beat`` or ``max_cells`` not an int
         >= 1, or ``merge_tracks`` not a bool.
     ValueError
-        The file cannot be parsed as MIDI, holds no instrument, or its roll would have more
-        than ``max_cells`` cells (the message names the file, the size and the limit).
+        The file cannot be parsed as MIDI, holds no instrument (or none the track map takes),
+        or its roll would have more than ``max_cells`` cells (the message names the file, the
+        size and the limit).
     """
     path = check_path("path", path)
     steps_per_beat = check_int("steps_per_beat", steps_per_beat)
-    merge_tracks = check_bool("merge_tracks", merge_tracks)
+    mapping = _mapping(check_bool("merge_tracks", merge_tracks), tracks)
     max_cells = check_int("max_cells", max_cells)
-    ticks_per_beat, tracks = parse_midi(path)
-    notes = [track.notes for track in tracks]
-    if not notes:
+    ticks_per_beat, instruments = parse_midi(path)
+    if not instruments:
         raise ValueError(f"{str(path)!r} holds no instrument (no notes to read)")
+    notes = [instrument.notes for instrument in instruments]
+    if mapping is not None:
+        notes = _mapped_notes(path, instruments, mapping)
     _check_length(path, notes, ticks_per_beat, steps_per_beat, max_cells)
-    if merge_tracks:
-        notes = [np.concatenate(notes)]
     return _roll_from_notes(notes, ticks_per_beat, steps_per_beat, source=path, max_cells=max_cells)
+
+
+def _mapping(merge_tracks: bool, tracks: TrackMapSpec | None) -> TrackMap | None:
+    """The track map of ``tracks=``/``merge_tracks=`` (None: one track per instrument)."""
+    if tracks is None:
+        return PRESETS["merged"] if merge_tracks else None
+    if merge_tracks:
+        raise InvalidParameterError(
+            f"give merge_tracks=True or tracks=, not both (merge_tracks=True is "
+            f"tracks='merged'); got tracks={tracks!r}"
+        )
+    return track_map(tracks)
+
+
+def _mapped_notes(path: Path, instruments: list[MidiTrack], mapping: TrackMap) -> list[np.ndarray]:
+    """The notes of each of the map's tracks (an instrument the map leaves out is dropped)."""
+    groups = mapping.assign(instruments)
+    if not any(groups):
+        kinds = sorted({"drums" if i.is_drum else f"program {i.program}" for i in instruments})
+        raise ValueError(
+            f"{str(path)!r}: the track map {list(mapping.names)} takes none of its "
+            f"{len(instruments)} instruments ({', '.join(kinds)})"
+        )
+    empty = np.zeros((0, 3), np.int64)
+    return [np.concatenate([instruments[i].notes for i in group] or [empty]) for group in groups]
 
 
 def load_midi_folder(
@@ -132,6 +169,7 @@ def load_midi_folder(
     steps_per_beat: int = 4,
     n_tracks: int | None = None,
     merge_tracks: bool = False,
+    tracks: TrackMapSpec | None = None,
     on_error: Literal["raise", "skip"] = "raise",
     max_cells: int = MAX_CELLS,
 ) -> np.ndarray:
@@ -157,6 +195,9 @@ def load_midi_folder(
         with another count is an error for that file (see ``on_error``).
     merge_tracks : bool, default=False
         Read every file as one track (see :func:`read_midi`); then ``n_tracks`` is 1.
+    tracks : str, mapping or TrackMap, optional
+        A track map (see :func:`read_midi`): every file then has the map's tracks, so files
+        with other instruments are not refused for their track count.
     on_error : {"raise", "skip"}, default="raise"
         What to do with a file that cannot be read, has a different track count, is shorter
         than one segment or larger than ``max_cells``, and with a subfolder that cannot be
@@ -184,18 +225,18 @@ def load_midi_folder(
     steps_per_beat = check_int("steps_per_beat", steps_per_beat)
     if n_tracks is not None:
         n_tracks = check_int("n_tracks", n_tracks)
-    merge_tracks = check_bool("merge_tracks", merge_tracks)
+    mapping = _mapping(check_bool("merge_tracks", merge_tracks), tracks)
     check_choice("on_error", on_error, ("raise", "skip"))
     max_cells = check_int("max_cells", max_cells)
     if not folder.is_dir():
         raise InvalidParameterError(f"folder {str(folder)!r} is not a directory")
-    files, unlisted = _find_midi_files(folder, on_error)
+    files, unlisted = find_midi_files(folder, on_error)
     segments: list[np.ndarray] = []
     skipped: list[str] = []
     for path in files:
         try:
             roll = read_midi(
-                path, steps_per_beat=steps_per_beat, merge_tracks=merge_tracks, max_cells=max_cells
+                path, steps_per_beat=steps_per_beat, tracks=mapping, max_cells=max_cells
             )
             n_tracks = _check_track_count(roll, n_tracks, path)
             segments.append(cut_segments(roll, length, path))
@@ -364,7 +405,7 @@ def _check_length(
     path: Path, notes: list[np.ndarray], ticks_per_beat: int, steps_per_beat: int, max_cells: int
 ) -> None:
     """Refuse a file whose last note ends too late for ``max_cells``, saying where it ends."""
-    last = max(int(track[:, 2].max()) for track in notes)
+    last = max(int(track[:, 2].max()) for track in notes if len(track))
     n_steps = (2 * last * steps_per_beat + ticks_per_beat) // (2 * ticks_per_beat)
     why = (
         f" (its last note ends at tick {last:,} at {ticks_per_beat} "
@@ -458,7 +499,7 @@ def _check_track_count(roll: np.ndarray, n_tracks: int | None, path: Path) -> in
     return roll.shape[2]
 
 
-def _find_midi_files(folder: Path, on_error: str) -> tuple[list[Path], list[OSError]]:
+def find_midi_files(folder: Path, on_error: str) -> tuple[list[Path], list[OSError]]:
     """The MIDI files under ``folder`` in sorted path order, and the errors of the subfolders
     that cannot be listed (raised at once when ``on_error="raise"``, or for ``folder``)."""
     unlisted: list[OSError] = []

@@ -12,6 +12,9 @@ Reading turns songs into fixed-length samples that the metrics take:
   ``n_bars`` bars, stacked as ``(n_segments, n_steps, 128, n_tracks)``; unreadable files fail
   the call or are skipped with one warning that lists them (``on_error``).
 * :func:`from_multitrack`: the same for a :class:`pypianoroll.Multitrack`.
+* ``tracks=`` of the MIDI readers (:func:`track_map`, :data:`PRESETS`, :class:`TrackMap`, from
+  :mod:`musiceval.track_maps`): which track each instrument goes to, so that tracks mean the
+  same thing in every file (``"lpd5"``, ``"merged"`` or a mapping; ``docs/tracks.md``).
 
 Writing takes rolls in any accepted layout (see ``docs/conventions.md``), samples one after
 the other in time:
@@ -61,16 +64,20 @@ from musiceval._midi_read import (
 from musiceval._midi_write import Synth, synthesizer, write_midi, write_wav
 from musiceval.exceptions import InvalidParameterError
 from musiceval.rolls import LAYOUTS, Layout
+from musiceval.track_maps import PRESETS, TrackMap, TrackMapSpec, track_map
 
 __all__ = [
     "MIDI_SUFFIXES",
     "NPZ_KEY",
+    "PRESETS",
     "Synth",
+    "TrackMap",
     "from_multitrack",
     "load_midi_folder",
     "load_rolls",
     "read_midi",
     "synthesizer",
+    "track_map",
     "write_midi",
     "write_wav",
 ]
@@ -88,6 +95,7 @@ def load_rolls(
     steps_per_bar: int = 16,
     steps_per_beat: int = 4,
     on_error: Literal["raise", "skip"] = "raise",
+    tracks: TrackMapSpec | None = None,
     max_cells: int = MAX_CELLS,
 ) -> Any:
     """The piano rolls held by ``source``, ready for the metrics.
@@ -107,6 +115,9 @@ def load_rolls(
         Key of the roll in an ``.npz`` file; only for ``.npz`` paths.
     n_bars, steps_per_bar, steps_per_beat, on_error
         How MIDI and Multitrack inputs are cut into samples; see :func:`load_midi_folder`.
+    tracks : str, mapping or TrackMap, optional
+        Which track each instrument of a MIDI input goes to (``"lpd5"``, ``"merged"``, a
+        mapping; see :func:`read_midi` and ``docs/tracks.md``); only for MIDI inputs.
     max_cells : int, default=2**28
         The largest roll one MIDI file or Multitrack may give, in cells (steps x 128 pitches
         x tracks, one byte each; default ``2**28``, 256 MiB); see :func:`read_midi`.
@@ -143,6 +154,10 @@ def load_rolls(
         raise InvalidParameterError(f"npz_key applies to .npz files only; got npz_key={npz_key!r}")
     is_midi = path is not None and (path.is_dir() or path.suffix.lower() in MIDI_SUFFIXES)
     is_multitrack = hasattr(source, "tracks") and hasattr(source, "resolution")
+    if tracks is not None and not is_midi:
+        raise InvalidParameterError(
+            f"tracks applies to MIDI files and folders only; got tracks={tracks!r}"
+        )
     if (is_midi or is_multitrack) and layout != "NTPK":
         raise InvalidParameterError(
             f"MIDI and Multitrack inputs give NTPK rolls; got layout={layout!r} (leave it out)"
@@ -164,13 +179,19 @@ def load_rolls(
             steps_per_bar=steps_per_bar,
             steps_per_beat=steps_per_beat,
             on_error=on_error,
+            tracks=tracks,
             max_cells=max_cells,
         )
-    return _load_file(path, npz_key, n_bars * steps_per_bar, steps_per_beat, max_cells)
+    return _load_file(path, npz_key, n_bars * steps_per_bar, steps_per_beat, max_cells, tracks)
 
 
 def _load_file(
-    path: Path, npz_key: str | None, length: int, steps_per_beat: int, max_cells: int
+    path: Path,
+    npz_key: str | None,
+    length: int,
+    steps_per_beat: int,
+    max_cells: int,
+    tracks: TrackMapSpec | None,
 ) -> np.ndarray:
     """The rolls of one ``.npy``, ``.npz`` or MIDI file (a MIDI file cut into ``length``-step
     samples on a grid of ``steps_per_beat``, as in :func:`load_rolls`)."""
@@ -178,7 +199,7 @@ def _load_file(
         raise InvalidParameterError(f"source {str(path)!r} does not exist")
     suffix = path.suffix.lower()
     if suffix in MIDI_SUFFIXES:
-        roll = read_midi(path, steps_per_beat=steps_per_beat, max_cells=max_cells)
+        roll = read_midi(path, steps_per_beat=steps_per_beat, tracks=tracks, max_cells=max_cells)
         return cut_segments(roll, length, path)
     if suffix not in (".npy", ".npz"):
         raise InvalidParameterError(

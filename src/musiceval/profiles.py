@@ -45,6 +45,7 @@ from musiceval._version import __version__
 from musiceval.evaluate import compute
 from musiceval.io import load_rolls
 from musiceval.rolls import LAYOUTS, Conventions, Layout, RawRoll, Roll, make_conventions, read_roll
+from musiceval.track_maps import TrackMapSpec, track_map
 
 __all__ = ["N_RATE_BINS", "SCHEMA", "SCHEMA_VERSION", "DatasetProfile", "profile"]
 
@@ -57,6 +58,7 @@ def profile(
     reservoir_size: int = 2000,
     seed: int = 0,
     track_names: Sequence[str] | None = None,
+    tracks: TrackMapSpec | None = None,
     npz_key: str | None = None,
     layout: Layout = "NTPK",
     threshold: float = 0.0,
@@ -88,7 +90,10 @@ def profile(
     seed : int, default=0
         Seed of the reservoir sampling: the same data, chunking and seed give the same profile.
     track_names : sequence of str, optional
-        One distinct name per track; default ``["0", "1", ...]``.
+        One distinct name per track; default ``["0", "1", ...]``, or the track map's names.
+    tracks : str, mapping or TrackMap, optional
+        For MIDI input: which track each instrument goes to (``"lpd5"``, ``"merged"``, a
+        mapping; see :func:`musiceval.io.read_midi` and ``docs/tracks.md``).
     npz_key : str, optional
         The key of the roll in an ``.npz`` file; default ``"pianoroll"``. Only for ``.npz``
         paths. (It is not called ``key``, which is the musical key of the scale metrics.)
@@ -138,9 +143,13 @@ def profile(
         track_names=track_names,
     )
     check_choice("layout", layout, LAYOUTS)
+    if tracks is not None:
+        tracks = track_map(tracks)
+        builder.track_names = builder.track_names or tracks.names
     x = load_rolls(
         reference,
         layout=layout,
+        tracks=tracks,
         npz_key=npz_key,
         steps_per_bar=builder.options.steps_per_bar or 16,
         steps_per_beat=builder.options.steps_per_beat,
@@ -172,7 +181,7 @@ class _Builder:
     ) -> None:
         self.names, self.options = names, options
         self._chunk_size, self._reservoir_size, self._seed = chunk_size, reservoir_size, seed
-        self._track_names = track_names
+        self.track_names = track_names
         # (n_steps, n_pitches, n_tracks) and lowest_pitch of the first batch
         self._first: tuple[tuple[int, ...], int] | None = None
         self._pending: list[np.ndarray] = []  # (n, n_metrics, n_tracks) values not yet folded
@@ -184,7 +193,7 @@ class _Builder:
         if self._first is None:
             bar = self.options.bar_length(roll)  # raises if it contradicts an NBSPK input
             self.options = dataclasses.replace(self.options, steps_per_bar=bar)
-            self._tracks = _check_track_names(self._track_names, roll.n_tracks)
+            self._tracks = _check_track_names(self.track_names, roll.n_tracks)
             self._edges = {n: histogram_edges(n, roll.n_steps, roll.n_pitches) for n in self.names}
             self._first = (tuple(roll.shape[1:]), roll.lowest_pitch)
         _check_same_shape(roll, *self._first, self._n_folded + self._n_pending)

@@ -1,0 +1,209 @@
+"""The work of one shard of a corpus profile, and the checkpoints that make a run resumable.
+
+A shard is a fixed slice of the corpus's sorted file list. :func:`profile_shard` reads its files
+(each unreadable or unusable file goes to the quarantine with its reason) and profiles their
+segments; it runs in this process or on a Dask worker, so it takes and returns plain picklable
+values: :class:`ShardOptions` and a JSON-ready dict. The result of a shard depends only on its
+files and the options, never on where or when it ran, so a killed run that recomputes the
+missing shards gives the same profile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from musiceval import _documents
+from musiceval._midi_read import cut_segments, read_midi
+from musiceval.exceptions import InvalidParameterError
+from musiceval.profiles import DatasetProfile, profile
+from musiceval.track_maps import TrackMap
+
+__all__ = ["BATCH", "Checkpoints", "ShardOptions", "decode_profile", "profile_shard"]
+
+BATCH = 512
+"""Segments handed to the profile at once (several files' worth; the profile of a stream does
+not depend on how it is cut into batches)."""
+
+_SHARD_SCHEMA, _MANIFEST_SCHEMA, _VERSION = "musiceval.corpus-shard", "musiceval.corpus-run", 1
+
+
+@dataclass(frozen=True)
+class ShardOptions:
+    """Everything a shard needs besides its files (picklable, and JSON for the manifest)."""
+
+    metrics: tuple[str, ...] | None
+    tracks: dict[str, Any] | None
+    """The track map as :meth:`TrackMap.to_json_dict`, or None (one track per instrument)."""
+    n_tracks: int | None
+    """With ``tracks=None``: the track count every file must have (the corpus's first file's)."""
+    n_bars: int
+    steps_per_bar: int
+    steps_per_beat: int
+    max_cells: int
+    chunk_size: int
+    reservoir_size: int
+    seed: int
+    conventions: dict[str, Any]
+    track_names: tuple[str, ...] | None
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(_documents.encode(asdict(self)))
+
+
+def profile_shard(paths: Sequence[str], options: ShardOptions) -> dict[str, Any]:
+    """The JSON-ready result of one shard: ``{"profile": profile document or None,
+    "quarantine": [[path, reason], ...], "n_files": int, "n_segments": int}``."""
+    quarantine: list[list[str]] = []
+    batches = _batches(paths, options, quarantine)
+    first = next(batches, None)
+    document, n_segments = None, 0
+    if first is not None:
+        counts: list[int] = []
+
+        def counted() -> Iterator[np.ndarray]:
+            for batch in _chain(first, batches):
+                counts.append(len(batch))
+                yield batch
+
+        result = profile(
+            counted(),
+            None if options.metrics is None else list(options.metrics),
+            chunk_size=options.chunk_size,
+            reservoir_size=options.reservoir_size,
+            seed=options.seed,
+            track_names=options.track_names,
+            **options.conventions,
+        )
+        document, n_segments = result.to_json_dict(), sum(counts)
+    return {
+        "profile": document,
+        "quarantine": quarantine,
+        "n_files": len(paths),
+        "n_segments": n_segments,
+    }
+
+
+def _chain(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
+    yield first
+    yield from rest
+
+
+def _batches(
+    paths: Sequence[str], options: ShardOptions, quarantine: list[list[str]]
+) -> Iterator[np.ndarray]:
+    """The segments of the usable files in batches of about :data:`BATCH`; every other file
+    is appended to ``quarantine`` with the reason."""
+    mapping = None if options.tracks is None else TrackMap.from_json_dict(options.tracks)
+    length = options.n_bars * options.steps_per_bar
+    pending: list[np.ndarray] = []
+    n_pending = 0
+    for path in paths:
+        try:
+            roll = read_midi(
+                path,
+                steps_per_beat=options.steps_per_beat,
+                tracks=mapping,
+                max_cells=options.max_cells,
+            )
+            _check_tracks(path, roll, options.n_tracks)
+            segments = cut_segments(roll, length, path)
+        except ValueError as error:
+            quarantine.append([path, str(error)])
+            continue
+        pending.append(segments)
+        n_pending += len(segments)
+        if n_pending >= BATCH:
+            yield np.concatenate(pending)
+            pending, n_pending = [], 0
+    if pending:
+        yield np.concatenate(pending)
+
+
+def _check_tracks(path: str, roll: np.ndarray, n_tracks: int | None) -> None:
+    if n_tracks is not None and roll.shape[2] != n_tracks:
+        raise ValueError(
+            f"{path!r} has {roll.shape[2]} tracks; the corpus's first file has {n_tracks} "
+            f"(give a track map, tracks='lpd5' or 'merged', to read every file alike)"
+        )
+
+
+class Checkpoints:
+    """The finished shards of a run, kept in ``directory`` so that a killed run resumes.
+
+    ``manifest.json`` records the files (a SHA-256 of their sorted list) and the options; a
+    directory that holds another run is refused, never overwritten. Each shard is one JSON
+    document, written atomically when it finishes.
+    """
+
+    def __init__(
+        self, directory: Path, files: Sequence[str], shard_size: int, options: ShardOptions
+    ) -> None:
+        self.directory = directory
+        digest = hashlib.sha256("\n".join(files).encode("utf-8", "surrogateescape")).hexdigest()
+        self._run = {
+            "files_sha256": digest,
+            "n_files": len(files),
+            "shard_size": shard_size,
+            "options": options.to_json(),
+        }
+
+    def open(self) -> dict[int, dict[str, Any]]:
+        """Create the directory or check that it holds this run; the shards already done."""
+        manifest = self.directory / "manifest.json"
+        if manifest.exists():
+            self._check_manifest(manifest)
+        else:
+            if self.directory.exists() and any(self.directory.iterdir()):
+                raise InvalidParameterError(
+                    f"checkpoint directory {str(self.directory)!r} is not empty and holds no "
+                    f"corpus run (no manifest.json); choose another or empty it"
+                )
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _documents.save(manifest, _MANIFEST_SCHEMA, _VERSION, self._run)
+        return self._finished()
+
+    def save(self, index: int, result: dict[str, Any]) -> None:
+        _documents.save(self._shard_path(index), _SHARD_SCHEMA, _VERSION, {"result": result})
+
+    def _check_manifest(self, manifest: Path) -> None:
+        found = _documents.load(manifest, _MANIFEST_SCHEMA, _VERSION, what="corpus run manifest")
+        mine = json.loads(json.dumps(self._run))
+        differing = [key for key in mine if found.get(key) != mine[key]]
+        if differing:
+            raise InvalidParameterError(
+                f"checkpoint directory {str(self.directory)!r} holds a run with other "
+                f"{' and '.join(differing)}; resume with the same files and options, or choose "
+                f"another directory"
+            )
+
+    def _finished(self) -> dict[int, dict[str, Any]]:
+        done = {}
+        for path in sorted(self.directory.glob("shard-*.json")):
+            try:
+                index = int(path.stem.removeprefix("shard-"))
+                done[index] = _documents.load(path, _SHARD_SCHEMA, _VERSION, what="corpus shard")[
+                    "result"
+                ]
+            except (ValueError, KeyError, OSError) as error:
+                warnings.warn(
+                    f"{path} cannot be read ({error}); its shard is profiled again",
+                    UserWarning,
+                    stacklevel=3,
+                )
+        return done
+
+    def _shard_path(self, index: int) -> Path:
+        return self.directory / f"shard-{index:07d}.json"
+
+
+def decode_profile(document: dict[str, Any] | None, source: str) -> DatasetProfile | None:
+    """The profile of a shard result (None if the shard had no segment)."""
+    return None if document is None else DatasetProfile.from_json_dict(document, source=source)

@@ -1,0 +1,321 @@
+"""Profile a MIDI corpus of any size: streamed, quarantined, resumable, on one process or Dask.
+
+:func:`profile_corpus` lists the corpus's files (a folder, a glob pattern, a text file of paths
+or a list), sorts them, and cuts the list into shards of ``shard_size`` files. Each shard is read
+and profiled on its own (in this process, or on the workers of a Dask cluster), then the shard
+profiles are merged by a fixed tree (shard 0 with 1, 2 with 3, ... then the results pairwise).
+Shards and merge order depend only on the sorted list and ``shard_size``, so the profile is the
+same, bit for bit, whatever the number of workers, the order the files were given in, and
+whether the run was killed and resumed from its checkpoints. Memory is bounded by a shard's
+batch of segments and the merged profiles (each a few hundred kB), never by the corpus.
+
+A file that cannot be used (corrupt, truncated, empty, not MIDI, unreadable, no notes, too short
+for one segment, too large for ``max_cells``, or, without a track map, another track count than
+the corpus's first file) goes to the quarantine with its reason; the run goes on. See
+``docs/scale.md``.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from musiceval import _documents
+from musiceval._checks import check_bool, check_int, check_path, invalid
+from musiceval._corpus_shards import Checkpoints, ShardOptions, decode_profile, profile_shard
+from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, find_midi_files, parse_midi
+from musiceval.exceptions import InvalidParameterError
+from musiceval.profiles import DatasetProfile
+from musiceval.rolls import make_conventions
+from musiceval.track_maps import TrackMapSpec, track_map
+
+__all__ = ["CorpusResult", "corpus_files", "profile_corpus"]
+
+
+@dataclass(frozen=True)
+class CorpusResult:
+    """What :func:`profile_corpus` found: the profile and the files it could not use."""
+
+    profile: DatasetProfile
+    quarantine: tuple[tuple[str, str], ...]
+    """``(path, reason)`` of every file left out, in path order."""
+    n_files: int
+    """Files listed (profiled and quarantined)."""
+    n_segments: int
+    """Segments profiled."""
+
+    def save(self, path: str | os.PathLike[str]) -> tuple[Path, Path]:
+        """Write the profile to ``path`` and the quarantine beside it, as
+        ``<stem>.quarantine.json`` (``[{"path", "reason"}, ...]``), both atomically."""
+        path = check_path("path", path)
+        self.profile.save(path)
+        listing = path.with_name(path.stem + ".quarantine.json")
+        body = {
+            "n_files": self.n_files,
+            "n_segments": self.n_segments,
+            "quarantine": [{"path": p, "reason": r} for p, r in self.quarantine],
+        }
+        _documents.save(listing, "musiceval.corpus-quarantine", 1, body)
+        return path, listing
+
+
+def corpus_files(sources: Any) -> list[str]:
+    """The MIDI files of ``sources``, sorted and without repeats.
+
+    ``sources`` is a folder (searched recursively for ``.mid``/``.midi``), a glob pattern
+    (``"lmd/**/*.mid"``, recursive), a ``.txt`` file listing one path per line (relative to
+    the list's folder), or a sequence of paths. A subfolder that cannot be listed is an error
+    (its files would be left out unseen); a listed path that is no file is quarantined later.
+    """
+    if isinstance(sources, str | os.PathLike):
+        found = _files_of(os.fspath(sources))
+    elif isinstance(sources, Sequence) and sources:
+        found = []
+        for index, item in enumerate(sources):
+            if not isinstance(item, str | os.PathLike):
+                raise invalid(f"sources[{index}]", "a str or os.PathLike", item)
+            found.append(os.fspath(item))
+    else:
+        raise invalid(
+            "sources", "a folder, a glob pattern, a .txt list of paths or a list of paths", sources
+        )
+    files = sorted(set(found))
+    if not files:
+        raise ValueError(f"no MIDI file found in {sources!r}")
+    return files
+
+
+def _files_of(source: str) -> list[str]:
+    if os.path.isdir(source):
+        return [str(path) for path in find_midi_files(Path(source), "raise")[0]]
+    if source.lower().endswith(".txt") and os.path.isfile(source):
+        base = os.path.dirname(source)
+        with open(source, encoding="utf-8") as listing:
+            lines = [line.strip() for line in listing]
+        return [os.path.join(base, line) for line in lines if line]
+    if glob.has_magic(source):
+        matches = glob.glob(source, recursive=True)
+        return [path for path in matches if path.lower().endswith(MIDI_SUFFIXES)]
+    if os.path.isfile(source):
+        return [source]
+    raise InvalidParameterError(
+        f"sources {source!r} is not a folder, a .txt list, a glob pattern or a file"
+    )
+
+
+def profile_corpus(
+    sources: Any,
+    metrics: Sequence[str] | None = None,
+    *,
+    tracks: TrackMapSpec | None = None,
+    n_bars: int = 4,
+    steps_per_bar: int = 16,
+    steps_per_beat: int = 4,
+    shard_size: int = 256,
+    workers: int = 1,
+    scheduler: str | None = None,
+    checkpoint_dir: str | os.PathLike[str] | None = None,
+    progress: bool = False,
+    max_cells: int = MAX_CELLS,
+    chunk_size: int = 4096,
+    reservoir_size: int = 2000,
+    seed: int = 0,
+    **conventions: Any,
+) -> CorpusResult:
+    """Profile every MIDI file of a corpus, quarantining the files it cannot use.
+
+    Parameters
+    ----------
+    sources : str, os.PathLike or sequence of them
+        A folder, a glob pattern, a ``.txt`` list of paths, or a list of paths
+        (:func:`corpus_files`).
+    metrics : sequence of str, optional
+        As in :func:`musiceval.profile` (default: every per-track metric).
+    tracks : str, mapping or TrackMap, optional
+        Which track each instrument goes to (``"lpd5"``, ``"merged"``, a mapping; see
+        ``docs/tracks.md``); the profile's tracks are named after it. Default: one track per
+        instrument, and a file whose track count differs from the first usable file's (in path
+        order) is quarantined.
+    n_bars, steps_per_bar, steps_per_beat : int
+        How files are cut into samples (as in :func:`musiceval.io.load_midi_folder`).
+    shard_size : int, default=256
+        Files per shard: the unit of work, of checkpointing and of the merge tree. The profile
+        depends on it (merging is exact in counts, means and histograms, and rounds like any
+        other float sum), so a resumed run must keep it.
+    workers : int, default=1
+        1: in this process. More: a Dask ``LocalCluster`` of that many single-threaded worker
+        processes (needs ``distributed``: ``pip install "musiceval[dask]"``).
+    scheduler : str, optional
+        The address of a running Dask scheduler (``"tcp://host:8786"``) to run on instead.
+    checkpoint_dir : str or os.PathLike, optional
+        Where finished shards are kept; a run given the same directory, files and options
+        resumes where it stopped. A directory holding another run is refused.
+    progress : bool, default=False
+        Print files/s and an estimated time left to stderr.
+    max_cells, chunk_size, reservoir_size, seed, **conventions
+        As in :func:`musiceval.io.read_midi` and :func:`musiceval.profile`.
+
+    Returns
+    -------
+    CorpusResult
+        The profile, the quarantine and the counts; :meth:`CorpusResult.save` writes them.
+
+    Raises
+    ------
+    InvalidParameterError
+        A bad option, no MIDI file in ``sources``, or a checkpoint directory of another run.
+    ValueError
+        Every file is quarantined (the message gives the first reasons), or the Dask scheduler
+        does not answer.
+    """
+    files = corpus_files(sources)
+    options = _options(metrics, tracks, files, locals(), conventions)
+    shard_size = check_int("shard_size", shard_size)
+    workers = check_int("workers", workers)
+    progress = check_bool("progress", progress)
+    if scheduler is not None and not isinstance(scheduler, str):
+        raise invalid("scheduler", "a Dask scheduler address (str)", scheduler)
+    shards = [files[start : start + shard_size] for start in range(0, len(files), shard_size)]
+    store = None
+    done: dict[int, dict[str, Any]] = {}
+    if checkpoint_dir is not None:
+        store = Checkpoints(
+            check_path("checkpoint_dir", checkpoint_dir), files, shard_size, options
+        )
+        done = store.open()
+    todo = [index for index in range(len(shards)) if index not in done]
+    meter = _Progress(len(files), sum(len(shards[i]) for i in done), enabled=progress)
+    for index, result in _run(todo, shards, options, workers, scheduler):
+        if store is not None:
+            store.save(index, result)
+        done[index] = result
+        meter.update(len(shards[index]), len(result["quarantine"]))
+    meter.close()
+    return _combine([done[index] for index in range(len(shards))], len(files))
+
+
+def _options(
+    metrics: Sequence[str] | None,
+    tracks: TrackMapSpec | None,
+    files: list[str],
+    given: dict[str, Any],
+    conventions: dict[str, Any],
+) -> ShardOptions:
+    """Check every option once, here, before any file is read."""
+    steps_per_bar = check_int("steps_per_bar", given["steps_per_bar"])
+    steps_per_beat = check_int("steps_per_beat", given["steps_per_beat"])
+    make_conventions(steps_per_bar=steps_per_bar, steps_per_beat=steps_per_beat, **conventions)
+    mapping = None if tracks is None else track_map(tracks)
+    max_cells = check_int("max_cells", given["max_cells"])
+    return ShardOptions(
+        metrics=None if metrics is None else tuple(metrics),
+        tracks=None if mapping is None else mapping.to_json_dict(),
+        n_tracks=_first_track_count(files, steps_per_beat, max_cells) if mapping is None else None,
+        n_bars=check_int("n_bars", given["n_bars"]),
+        steps_per_bar=steps_per_bar,
+        steps_per_beat=steps_per_beat,
+        max_cells=max_cells,
+        chunk_size=check_int("chunk_size", given["chunk_size"]),
+        reservoir_size=check_int("reservoir_size", given["reservoir_size"]),
+        seed=check_int("seed", given["seed"], minimum=0),
+        conventions={"steps_per_bar": steps_per_bar, "steps_per_beat": steps_per_beat}
+        | conventions,
+        track_names=None if mapping is None else mapping.names,
+    )
+
+
+def _first_track_count(files: list[str], steps_per_beat: int, max_cells: int) -> int | None:
+    """The instrument count of the first file (in path order) that parses with notes."""
+    for path in files:
+        try:
+            _, instruments = parse_midi(Path(path))
+        except ValueError:
+            continue
+        if instruments:
+            return len(instruments)
+    return None
+
+
+def _run(
+    todo: list[int],
+    shards: list[list[str]],
+    options: ShardOptions,
+    workers: int,
+    scheduler: str | None,
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(shard index, result)`` of every shard in ``todo``, as they finish."""
+    if not todo:
+        return
+    if workers == 1 and scheduler is None:
+        for index in todo:
+            yield index, profile_shard(shards[index], options)
+        return
+    from musiceval._corpus_dask import run_on_dask
+
+    yield from run_on_dask(todo, shards, options, workers=workers, scheduler=scheduler)
+
+
+def _combine(results: list[dict[str, Any]], n_files: int) -> CorpusResult:
+    """Merge the shard profiles by the fixed tree; gather the quarantine in path order."""
+    quarantine = tuple(
+        (str(path), str(reason)) for result in results for path, reason in result["quarantine"]
+    )
+    level = [
+        decode_profile(result["profile"], source=f"shard {index}")
+        for index, result in enumerate(results)
+    ]
+    if all(profile is None for profile in level):
+        reasons = "; ".join(reason for _, reason in quarantine[:3])
+        raise ValueError(
+            f"every one of the {n_files} files was quarantined, so there is no profile (first "
+            f"reasons: {reasons})"
+        )
+    while len(level) > 1:
+        level = [
+            _merge(level[i], level[i + 1] if i + 1 < len(level) else None)
+            for i in range(0, len(level), 2)
+        ]
+    assert level[0] is not None
+    n_segments = sum(int(result["n_segments"]) for result in results)
+    return CorpusResult(level[0], quarantine, n_files, n_segments)
+
+
+def _merge(a: DatasetProfile | None, b: DatasetProfile | None) -> DatasetProfile | None:
+    if a is None or b is None:
+        return a if b is None else b
+    return a.merge(b)
+
+
+class _Progress:
+    """Files done, files/s and the time left, on one stderr line (at most 4 updates a second)."""
+
+    def __init__(self, total: int, done: int, *, enabled: bool) -> None:
+        self._total, self._done, self._enabled = total, done, enabled
+        self._quarantined, self._start, self._shown = 0, time.monotonic(), 0.0
+        self._resumed = done
+
+    def update(self, n_files: int, n_quarantined: int) -> None:
+        self._done += n_files
+        self._quarantined += n_quarantined
+        now = time.monotonic()
+        if self._enabled and (now - self._shown >= 0.25 or self._done == self._total):
+            self._shown = now
+            rate = (self._done - self._resumed) / max(now - self._start, 1e-9)
+            left = (self._total - self._done) / rate if rate else float("inf")
+            print(
+                f"\rprofiled {self._done:,}/{self._total:,} files ({self._quarantined:,} "
+                f"quarantined), {rate:,.0f} files/s, about {left:,.0f} s left   ",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def close(self) -> None:
+        if self._enabled:
+            print(file=sys.stderr, flush=True)
