@@ -156,21 +156,28 @@ class Checkpoints:
         }
 
     def open(self) -> dict[int, dict[str, Any]]:
-        """Create the directory or check that it holds this run; the shards already done."""
+        """Check that the directory holds this run (or nothing); the shards already done.
+
+        Nothing is created here: the directory and its manifest appear with the first finished
+        shard, so a run that fails before (a scheduler that does not answer) writes nothing.
+        """
         manifest = self.directory / "manifest.json"
         if manifest.exists():
             self._check_manifest(manifest)
-        else:
-            if self.directory.exists() and any(self.directory.iterdir()):
-                raise InvalidParameterError(
-                    f"checkpoint directory {str(self.directory)!r} is not empty and holds no "
-                    f"corpus run (no manifest.json); choose another or empty it"
-                )
-            self.directory.mkdir(parents=True, exist_ok=True)
-            _documents.save(manifest, _MANIFEST_SCHEMA, _VERSION, self._run)
-        return self._finished()
+            return self._finished()
+        if self.directory.exists() and any(self.directory.iterdir()):
+            raise InvalidParameterError(
+                f"checkpoint directory {str(self.directory)!r} is not empty and holds no "
+                f"corpus run (no manifest.json); choose another or empty it"
+            )
+        return {}
 
     def save(self, index: int, result: dict[str, Any]) -> None:
+        """Keep a finished shard (creating the directory and manifest with the first)."""
+        manifest = self.directory / "manifest.json"
+        if not manifest.exists():
+            self.directory.mkdir(parents=True, exist_ok=True)
+            _documents.save(manifest, _MANIFEST_SCHEMA, _VERSION, self._run)
         _documents.save(self._shard_path(index), _SHARD_SCHEMA, _VERSION, {"result": result})
 
     def _check_manifest(self, manifest: Path) -> None:

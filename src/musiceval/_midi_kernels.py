@@ -104,8 +104,10 @@ def parse_smf(data: np.ndarray) -> tuple[int, int, np.ndarray, np.ndarray]:
     n = data.shape[0]
     notes = np.empty((n // 3 + 1, 4), np.int64)  # a note-off takes at least 3 bytes
     names = np.zeros((0, 2), np.int64)
-    if n < 14 or data[0] != 77 or data[1] != 84 or data[2] != 104 or data[3] != 100:
+    if n < 4 or data[0] != 77 or data[1] != 84 or data[2] != 104 or data[3] != 100:
         return 1, 0, notes[:0], names
+    if n < 14:
+        return 3, 0, notes[:0], names
     if _u32(data, 4) < 6:
         return 1, 0, notes[:0], names
     at = 8 + _u32(data, 4)

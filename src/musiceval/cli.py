@@ -38,6 +38,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
+from musiceval._cli_corpus import add_corpus_options, is_corpus, profile_corpus_command, track_spec
 from musiceval._cli_types import comma_names, positive_int
 from musiceval._version import __version__
 from musiceval.compat import TOOLS
@@ -173,6 +174,8 @@ def _dest(flag: str) -> str:
 
 
 def _profile(args: argparse.Namespace) -> int:
+    if is_corpus(args.reference):
+        return profile_corpus_command(args, _conventions(args))
     result = _profile_of(args, args.reference)
     result.save(args.output)
     print(
@@ -269,9 +272,16 @@ def _profile_of(args: argparse.Namespace, source: str) -> DatasetProfile:
         layout=args.layout,
         threshold=args.threshold,
         lowest_pitch=args.lowest_pitch,
-        track_names=args.track_names,
+        track_names=args.track_names or _map_names(args.tracks),
         **_conventions(args),
     )
+
+
+def _map_names(tracks: Any) -> list[str] | None:
+    """The names of ``--tracks``'s map (None without one)."""
+    from musiceval.track_maps import track_map
+
+    return None if tracks is None else list(track_map(tracks).names)
 
 
 def _read(args: argparse.Namespace, source: str, *, n_bars: int, steps_per_bar: int) -> Any:
@@ -285,6 +295,7 @@ def _read(args: argparse.Namespace, source: str, *, n_bars: int, steps_per_bar: 
         steps_per_bar=steps_per_bar,
         steps_per_beat=args.steps_per_beat,
         on_error=_on_error(args),
+        tracks=args.tracks,
     )
 
 
@@ -330,7 +341,8 @@ def _print_warnings(prog: str, caught: list[warnings.WarningMessage]) -> None:
 
 _INPUT_HELP = (
     "an .npy or .npz file of piano rolls, a MIDI file, or a folder of MIDI files (read "
-    "recursively, one track per instrument, cut into samples of --n-bars bars)"
+    "recursively, one track per instrument or as --tracks maps them, cut into samples of "
+    "--n-bars bars)"
 )
 
 
@@ -395,6 +407,7 @@ def _add_profile(commands: Any) -> None:
     sub.add_argument("-o", "--output", required=True, help="the profile file to write (.json)")
     _add_input_options(sub, n_bars=4)
     _add_convention_options(sub, track_names=True, metrics=True)
+    add_corpus_options(sub)
 
 
 def _add_compare(commands: Any) -> None:
@@ -513,6 +526,14 @@ def _add_input_options(sub: argparse.ArgumentParser, *, n_bars: int) -> None:
         default=n_bars,
         help="bars per sample when cutting MIDI files (default 4, or 2 for compat, the "
         "lab's 32 steps; generated MIDI is cut to the profile's sample length)",
+    )
+    group.add_argument(
+        "--tracks",
+        type=track_spec,
+        metavar="MAP",
+        help="which track each MIDI instrument goes to: lpd5 (Drums, Piano, Guitar, Bass, "
+        "Strings), merged, or a .json file of track name to programs (docs/tracks.md); "
+        "default one track per instrument",
     )
     group.add_argument(
         "--skip-unreadable",

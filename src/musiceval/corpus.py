@@ -27,13 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from musiceval import _documents
-from musiceval._checks import check_bool, check_int, check_path, invalid
+from musiceval._checks import check_bool, check_int, check_names, check_path, invalid
 from musiceval._corpus_shards import Checkpoints, ShardOptions, decode_profile, profile_shard
 from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, find_midi_files, parse_midi
 from musiceval.exceptions import InvalidParameterError
 from musiceval.profiles import DatasetProfile
 from musiceval.rolls import make_conventions
-from musiceval.track_maps import TrackMapSpec, track_map
+from musiceval.track_maps import TrackMap, TrackMapSpec, track_map
 
 __all__ = ["CorpusResult", "corpus_files", "profile_corpus"]
 
@@ -126,6 +126,7 @@ def profile_corpus(
     chunk_size: int = 4096,
     reservoir_size: int = 2000,
     seed: int = 0,
+    track_names: Sequence[str] | None = None,
     **conventions: Any,
 ) -> CorpusResult:
     """Profile every MIDI file of a corpus, quarantining the files it cannot use.
@@ -160,6 +161,8 @@ def profile_corpus(
         Print files/s and an estimated time left to stderr.
     max_cells, chunk_size, reservoir_size, seed, **conventions
         As in :func:`musiceval.io.read_midi` and :func:`musiceval.profile`.
+    track_names : sequence of str, optional
+        One name per track; default the track map's names, else ``"0", "1", ...``.
 
     Returns
     -------
@@ -213,10 +216,11 @@ def _options(
     make_conventions(steps_per_bar=steps_per_bar, steps_per_beat=steps_per_beat, **conventions)
     mapping = None if tracks is None else track_map(tracks)
     max_cells = check_int("max_cells", given["max_cells"])
+    n_tracks = None if mapping is not None else _first_track_count(files)
     return ShardOptions(
         metrics=None if metrics is None else tuple(metrics),
         tracks=None if mapping is None else mapping.to_json_dict(),
-        n_tracks=_first_track_count(files, steps_per_beat, max_cells) if mapping is None else None,
+        n_tracks=n_tracks,
         n_bars=check_int("n_bars", given["n_bars"]),
         steps_per_bar=steps_per_bar,
         steps_per_beat=steps_per_beat,
@@ -226,11 +230,22 @@ def _options(
         seed=check_int("seed", given["seed"], minimum=0),
         conventions={"steps_per_bar": steps_per_bar, "steps_per_beat": steps_per_beat}
         | conventions,
-        track_names=None if mapping is None else mapping.names,
+        track_names=_track_names(given["track_names"], mapping, n_tracks),
     )
 
 
-def _first_track_count(files: list[str], steps_per_beat: int, max_cells: int) -> int | None:
+def _track_names(
+    names: Sequence[str] | None, mapping: TrackMap | None, n_tracks: int | None
+) -> tuple[str, ...] | None:
+    """The profile's track names: ``names`` (checked against the track count when known),
+    else the map's."""
+    count = len(mapping.names) if mapping is not None else n_tracks
+    if names is not None:
+        return tuple(check_names("track_names", names, count))
+    return None if mapping is None else mapping.names
+
+
+def _first_track_count(files: list[str]) -> int | None:
     """The instrument count of the first file (in path order) that parses with notes."""
     for path in files:
         try:
