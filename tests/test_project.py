@@ -258,7 +258,8 @@ def test_the_kernels_agree_as_plain_python():
     """stumpy's habit: the kernels run as Python under NUMBA_DISABLE_JIT=1 (what coverage sees,
     and a check that the compiled and the Python semantics agree) on the hand cases and the
     naive-reference properties."""
-    selected = ["tests/test_hand_cases.py", "tests/test_properties.py", "-k", "naive or hand"]
+    selected = ["tests/test_hand_cases.py", "tests/test_properties.py", "tests/test_midi_parser.py"]
+    selected += ["-k", "naive or hand or midi_parser"]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selected],
         cwd=ROOT,

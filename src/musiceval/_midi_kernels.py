@@ -16,10 +16,11 @@ stray note-on then makes every later note of that pitch end at the next note's n
 
 **Which bytes are accepted** follows mido, which pretty_midi parses with: the header chunk
 ``MThd`` (longer headers skipped), then exactly as many ``MTrk`` chunks as it announces, each
-read to its stated length; running status (set by channel and sysex messages, not by meta
-events); sysex and meta events skipped by their variable-length size; a data byte of 128 or
-more, an undefined status byte, running status with no status before it, or a chunk that
-runs past the end of the file is an error.
+read to its stated length; running status continuing the last channel message (meta events
+leave it alone; after a sysex or system message a data byte is an error, where mido would read
+a second sysex); sysex and meta events skipped by their variable-length size; a data byte of
+128 or more, an undefined status byte, or a chunk that runs past the end of the file is an
+error.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ ERRORS = (
     "an event runs past the end of its track chunk",
     "a data byte is 128 or more",
     "an undefined status byte",
-    "running status with no status byte before it",
+    "running status with no channel message before it",
     "a delta time or length of more than 4 bytes (the standard's limit)",
 )
 """Why :func:`parse_smf` refused a file, by the code it returns (0: no error)."""
@@ -85,7 +86,7 @@ def _data_length(status: int) -> int:
         return 1
     if status == 0xF2:
         return 2
-    if status == 0xF6 or status >= 0xF8:
+    if status == 0xF6 or (status >= 0xF8 and status not in (0xF9, 0xFD)):
         return 0
     return -1
 
@@ -113,8 +114,8 @@ def parse_smf(data: np.ndarray) -> tuple[int, int, np.ndarray, np.ndarray]:
     at = 8 + _u32(data, 4)
     if at > n:
         return 3, 0, notes[:0], names
-    n_tracks = (int(data[10]) << 8) | int(data[11])
-    division = (int(data[12]) << 8) | int(data[13])
+    n_tracks = (np.int64(data[10]) << 8) | np.int64(data[11])
+    division = (np.int64(data[12]) << 8) | np.int64(data[13])
     if division >= 0x8000:
         division -= 0x10000
     names = np.full((n_tracks, 2), -1, np.int64)
@@ -180,7 +181,7 @@ def _track_notes(
         for offset in range(size):
             if data[at + offset] >= 0x80:
                 return 5, count
-        kind, channel, key = status & 0xF0, status & 0x0F, (status & 0x0F) * 128 + data[at]
+        kind, channel, key = status & 0xF0, status & 0x0F, (status & 0x0F) * 128 + int(data[at])
         if kind == _PROGRAM:
             program[channel] = data[at]
         elif kind == _NOTE_ON and data[at + 1] > 0:
@@ -207,8 +208,8 @@ def _status(
     if at >= stop:
         return 4, at, status, False
     byte = int(data[at])
-    if byte < 0x80:
-        return (7 if status < 0 else 0), at, status, False
+    if byte < 0x80:  # running status: only a channel message's
+        return (7 if status < 0 or status >= 0xF0 else 0), at, status, False
     if byte == 0xFF:
         error, at = _meta(data, at + 1, stop, track, names)
         return error, at, status, True

@@ -380,9 +380,11 @@ def parse_midi(path: Path) -> tuple[int, list[MidiTrack]]:
         raise ValueError(f"{str(path)!r} is not a readable MIDI file: {ERRORS[code]}")
     if division <= 0:
         raise ValueError(
-            f"{str(path)!r} is not a readable MIDI file: its time division is {division}, "
+            f"{str(path)!r} is not a readable MIDI file: its time division is {int(division)}, "
             f"not a positive number of ticks per quarter note (SMPTE time is not read)"
         )
+    if not len(rows):
+        return int(division), []
     key = rows[:, 0]
     instruments, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")  # instruments in the order they appear
