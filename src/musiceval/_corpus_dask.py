@@ -54,7 +54,9 @@ def run_on_dask(
                 for index in todo
             }
             for future in distributed.as_completed(futures):
-                yield futures[future], future.result()
+                index = futures.pop(future)  # the worker may forget the result once read
+                yield index, future.result()
+                future.release()
         finally:
             client.close()
     finally:

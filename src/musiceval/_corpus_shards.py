@@ -130,7 +130,8 @@ def _batches(
 def _check_tracks(path: str, roll: np.ndarray, n_tracks: int | None) -> None:
     if n_tracks is not None and roll.shape[2] != n_tracks:
         raise ValueError(
-            f"{path!r} has {roll.shape[2]} tracks; the corpus's first file has {n_tracks} "
+            f"{path!r} has {roll.shape[2]} track{'s' if roll.shape[2] != 1 else ''}; the "
+            f"corpus's first usable file has {n_tracks} "
             f"(give a track map, tracks='lpd5' or 'merged', to read every file alike)"
         )
 
@@ -155,8 +156,8 @@ class Checkpoints:
             "options": options.to_json(),
         }
 
-    def open(self) -> dict[int, dict[str, Any]]:
-        """Check that the directory holds this run (or nothing); the shards already done.
+    def open(self) -> list[int]:
+        """Check that the directory holds this run (or nothing); the shards it holds.
 
         Nothing is created here: the directory and its manifest appear with the first finished
         shard, so a run that fails before (a scheduler that does not answer) writes nothing.
@@ -164,13 +165,33 @@ class Checkpoints:
         manifest = self.directory / "manifest.json"
         if manifest.exists():
             self._check_manifest(manifest)
-            return self._finished()
+            found = []
+            for path in sorted(self.directory.glob("shard-*.json")):
+                index = path.stem.removeprefix("shard-")
+                if index.isdigit():
+                    found.append(int(index))
+            return found
         if self.directory.exists() and any(self.directory.iterdir()):
             raise InvalidParameterError(
                 f"checkpoint directory {str(self.directory)!r} is not empty and holds no "
                 f"corpus run (no manifest.json); choose another or empty it"
             )
-        return {}
+        return []
+
+    def load(self, index: int) -> dict[str, Any] | None:
+        """A finished shard's result, or None (with a warning) if its file is damaged."""
+        path = self._shard_path(index)
+        try:
+            result = _documents.load(path, _SHARD_SCHEMA, _VERSION, what="corpus shard")["result"]
+            _check_result(result)
+        except (ValueError, KeyError, TypeError, OSError) as error:
+            warnings.warn(
+                f"{path} cannot be read ({error}); its shard is profiled again",
+                UserWarning,
+                stacklevel=3,
+            )
+            return None
+        return dict(result)
 
     def save(self, index: int, result: dict[str, Any]) -> None:
         """Keep a finished shard (creating the directory and manifest with the first)."""
@@ -191,24 +212,21 @@ class Checkpoints:
                 f"another directory"
             )
 
-    def _finished(self) -> dict[int, dict[str, Any]]:
-        done = {}
-        for path in sorted(self.directory.glob("shard-*.json")):
-            try:
-                index = int(path.stem.removeprefix("shard-"))
-                done[index] = _documents.load(path, _SHARD_SCHEMA, _VERSION, what="corpus shard")[
-                    "result"
-                ]
-            except (ValueError, KeyError, OSError) as error:
-                warnings.warn(
-                    f"{path} cannot be read ({error}); its shard is profiled again",
-                    UserWarning,
-                    stacklevel=3,
-                )
-        return done
-
     def _shard_path(self, index: int) -> Path:
         return self.directory / f"shard-{index:07d}.json"
+
+
+def _check_result(result: Any) -> None:
+    """Raise TypeError unless ``result`` has the shape :func:`profile_shard` returns."""
+    shaped = (
+        isinstance(result, dict)
+        and isinstance(result.get("quarantine"), list)
+        and all(isinstance(entry, list) and len(entry) == 2 for entry in result["quarantine"])
+        and isinstance(result.get("n_segments"), int)
+        and (result.get("profile") is None or isinstance(result.get("profile"), dict))
+    )
+    if not shaped:
+        raise TypeError("not a shard result: profile, quarantine and n_segments expected")
 
 
 def decode_profile(document: dict[str, Any] | None, source: str) -> DatasetProfile | None:

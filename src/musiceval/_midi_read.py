@@ -529,7 +529,7 @@ def _may_be_file(path: Path) -> bool:
     """False for what is certainly not a file; a path that cannot even be examined is kept, so
     that reading it fails with its reason instead of it being left out unseen."""
     try:
-        return path.is_file()
+        return path.is_file() or path.is_symlink()  # a symlink loop is not a file, yet named
     except OSError:
         return True
 

@@ -29,7 +29,8 @@ from typing import Any
 from musiceval import _documents
 from musiceval._checks import check_bool, check_int, check_names, check_path, invalid
 from musiceval._corpus_shards import Checkpoints, ShardOptions, decode_profile, profile_shard
-from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, find_midi_files, parse_midi
+from musiceval._dataset_profile import check_profile_metrics
+from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, find_midi_files, read_midi
 from musiceval.exceptions import InvalidParameterError
 from musiceval.profiles import DatasetProfile
 from musiceval.rolls import make_conventions
@@ -73,6 +74,8 @@ def corpus_files(sources: Any) -> list[str]:
     the list's folder), or a sequence of paths. A subfolder that cannot be listed is an error
     (its files would be left out unseen); a listed path that is no file is quarantined later.
     """
+    if isinstance(sources, bytes | bytearray):
+        raise invalid("sources", "a str path or glob, or a list of them (not bytes)", sources)
     if isinstance(sources, str | os.PathLike):
         found = _files_of(os.fspath(sources))
     elif isinstance(sources, Sequence) and sources:
@@ -172,10 +175,10 @@ def profile_corpus(
     Raises
     ------
     InvalidParameterError
-        A bad option, no MIDI file in ``sources``, or a checkpoint directory of another run.
+        A bad option or ``sources``, or a checkpoint directory of another run.
     ValueError
-        Every file is quarantined (the message gives the first reasons), or the Dask scheduler
-        does not answer.
+        No MIDI file in ``sources``, every file quarantined (the message gives the first
+        reasons), or a Dask scheduler that does not answer.
     """
     files = corpus_files(sources)
     options = _options(metrics, tracks, files, locals(), conventions)
@@ -185,22 +188,78 @@ def profile_corpus(
     if scheduler is not None and not isinstance(scheduler, str):
         raise invalid("scheduler", "a Dask scheduler address (str)", scheduler)
     shards = [files[start : start + shard_size] for start in range(0, len(files), shard_size)]
-    store = None
-    done: dict[int, dict[str, Any]] = {}
+    tree = _Tree(len(shards))
+    store, todo = None, list(range(len(shards)))
     if checkpoint_dir is not None:
         store = Checkpoints(
             check_path("checkpoint_dir", checkpoint_dir), files, shard_size, options
         )
-        done = store.open()
-    todo = [index for index in range(len(shards)) if index not in done]
-    meter = _Progress(len(files), sum(len(shards[i]) for i in done), enabled=progress)
+        for index in store.open():
+            result = store.load(index)
+            if result is not None:
+                tree.add(index, result)
+                todo.remove(index)
+    meter = _Progress(len(files), len(files) - sum(len(shards[i]) for i in todo), progress)
     for index, result in _run(todo, shards, options, workers, scheduler):
         if store is not None:
             store.save(index, result)
-        done[index] = result
+        tree.add(index, result)
         meter.update(len(shards[index]), len(result["quarantine"]))
     meter.close()
-    return _combine([done[index] for index in range(len(shards))], len(files))
+    return tree.result(len(files))
+
+
+class _Tree:
+    """The shard profiles merged by the fixed tree as they arrive, in any order.
+
+    Leaves are the shards in index order; node ``i`` of a level merges nodes ``2i`` and
+    ``2i + 1`` of the level below (an odd last node goes up alone). A node is merged as soon as
+    its sibling exists, so at most one pending node per level is kept: memory grows with the
+    logarithm of the corpus, not with it.
+    """
+
+    def __init__(self, n_shards: int) -> None:
+        self._sizes = [n_shards]
+        while self._sizes[-1] > 1:
+            self._sizes.append((self._sizes[-1] + 1) // 2)
+        self._nodes: dict[tuple[int, int], DatasetProfile | None] = {}
+        self._quarantine: dict[int, list[tuple[str, str]]] = {}
+        self._n_segments = 0
+
+    def add(self, index: int, result: dict[str, Any]) -> None:
+        """Fold in shard ``index``'s result (the dict of :func:`profile_shard`)."""
+        self._quarantine[index] = [(str(p), str(r)) for p, r in result["quarantine"]]
+        self._n_segments += int(result["n_segments"])
+        node = decode_profile(result["profile"], source=f"shard {index}")
+        level = 0
+        while level + 1 < len(self._sizes):
+            sibling = index ^ 1
+            if sibling >= self._sizes[level]:  # the odd last node goes up alone
+                pass
+            elif (level, sibling) in self._nodes:
+                other = self._nodes.pop((level, sibling))
+                node = _merge(other, node) if sibling < index else _merge(node, other)
+            else:
+                self._nodes[(level, index)] = node
+                return
+            level, index = level + 1, index // 2
+        self._nodes[(level, index)] = node
+
+    def result(self, n_files: int) -> CorpusResult:
+        """The merged profile (every shard added), or ValueError if no file was usable."""
+        quarantine = tuple(entry for i in sorted(self._quarantine) for entry in self._quarantine[i])
+        merged = self._nodes.get((len(self._sizes) - 1, 0))
+        if merged is None:
+            reasons = "; ".join(reason for _, reason in quarantine[:3])
+            raise ValueError(
+                f"every one of the {n_files} files was quarantined, so there is no profile "
+                f"(first reasons: {reasons})"
+            )
+        return CorpusResult(merged, quarantine, n_files, self._n_segments)
+
+
+_INT_OPTIONS = ("n_bars", "steps_per_bar", "steps_per_beat", "max_cells", "chunk_size")
+_INT_OPTIONS += ("reservoir_size", "seed")
 
 
 def _options(
@@ -210,25 +269,29 @@ def _options(
     given: dict[str, Any],
     conventions: dict[str, Any],
 ) -> ShardOptions:
-    """Check every option once, here, before any file is read."""
-    steps_per_bar = check_int("steps_per_bar", given["steps_per_bar"])
-    steps_per_beat = check_int("steps_per_beat", given["steps_per_beat"])
-    make_conventions(steps_per_bar=steps_per_bar, steps_per_beat=steps_per_beat, **conventions)
+    """Check every option once, here, before any file is read (but the first usable one's,
+    for its track count when there is no track map)."""
+    checked = {
+        name: check_int(name, given[name], minimum=0 if name == "seed" else 1)
+        for name in _INT_OPTIONS
+    }
+    make_conventions(
+        steps_per_bar=checked["steps_per_bar"],
+        steps_per_beat=checked["steps_per_beat"],
+        **conventions,
+    )
+    names = check_profile_metrics(metrics)
     mapping = None if tracks is None else track_map(tracks)
-    max_cells = check_int("max_cells", given["max_cells"])
-    n_tracks = None if mapping is not None else _first_track_count(files)
+    n_tracks = None if mapping is not None else _first_track_count(files, checked)
     return ShardOptions(
-        metrics=None if metrics is None else tuple(metrics),
+        metrics=names,
         tracks=None if mapping is None else mapping.to_json_dict(),
         n_tracks=n_tracks,
-        n_bars=check_int("n_bars", given["n_bars"]),
-        steps_per_bar=steps_per_bar,
-        steps_per_beat=steps_per_beat,
-        max_cells=max_cells,
-        chunk_size=check_int("chunk_size", given["chunk_size"]),
-        reservoir_size=check_int("reservoir_size", given["reservoir_size"]),
-        seed=check_int("seed", given["seed"], minimum=0),
-        conventions={"steps_per_bar": steps_per_bar, "steps_per_beat": steps_per_beat}
+        **checked,
+        conventions={
+            "steps_per_bar": checked["steps_per_bar"],
+            "steps_per_beat": checked["steps_per_beat"],
+        }
         | conventions,
         track_names=_track_names(given["track_names"], mapping, n_tracks),
     )
@@ -245,15 +308,19 @@ def _track_names(
     return None if mapping is None else mapping.names
 
 
-def _first_track_count(files: list[str]) -> int | None:
-    """The instrument count of the first file (in path order) that parses with notes."""
+def _first_track_count(files: list[str], given: dict[str, Any]) -> int | None:
+    """The track count of the first usable file in path order: one that reads and holds at
+    least one segment (None if there is none: every file will be quarantined)."""
+    length = given["n_bars"] * given["steps_per_bar"]
     for path in files:
         try:
-            _, instruments = parse_midi(Path(path))
+            roll = read_midi(
+                path, steps_per_beat=given["steps_per_beat"], max_cells=given["max_cells"]
+            )
         except ValueError:
             continue
-        if instruments:
-            return len(instruments)
+        if len(roll) >= length:
+            return int(roll.shape[2])
     return None
 
 
@@ -276,31 +343,6 @@ def _run(
     yield from run_on_dask(todo, shards, options, workers=workers, scheduler=scheduler)
 
 
-def _combine(results: list[dict[str, Any]], n_files: int) -> CorpusResult:
-    """Merge the shard profiles by the fixed tree; gather the quarantine in path order."""
-    quarantine = tuple(
-        (str(path), str(reason)) for result in results for path, reason in result["quarantine"]
-    )
-    level = [
-        decode_profile(result["profile"], source=f"shard {index}")
-        for index, result in enumerate(results)
-    ]
-    if all(profile is None for profile in level):
-        reasons = "; ".join(reason for _, reason in quarantine[:3])
-        raise ValueError(
-            f"every one of the {n_files} files was quarantined, so there is no profile (first "
-            f"reasons: {reasons})"
-        )
-    while len(level) > 1:
-        level = [
-            _merge(level[i], level[i + 1] if i + 1 < len(level) else None)
-            for i in range(0, len(level), 2)
-        ]
-    assert level[0] is not None
-    n_segments = sum(int(result["n_segments"]) for result in results)
-    return CorpusResult(level[0], quarantine, n_files, n_segments)
-
-
 def _merge(a: DatasetProfile | None, b: DatasetProfile | None) -> DatasetProfile | None:
     if a is None or b is None:
         return a if b is None else b
@@ -310,7 +352,7 @@ def _merge(a: DatasetProfile | None, b: DatasetProfile | None) -> DatasetProfile
 class _Progress:
     """Files done, files/s and the time left, on one stderr line (at most 4 updates a second)."""
 
-    def __init__(self, total: int, done: int, *, enabled: bool) -> None:
+    def __init__(self, total: int, done: int, enabled: bool) -> None:
         self._total, self._done, self._enabled = total, done, enabled
         self._quarantined, self._start, self._shown = 0, time.monotonic(), 0.0
         self._resumed = done
