@@ -579,3 +579,40 @@ def test_bad_options_are_named_before_anything_is_written(
         profile_corpus(sources, checkpoint_dir=tmp_path / "partial", **options)
     assert str(raised.value) == message.format(tmp=tmp_path)
     assert not (tmp_path / "partial").exists()
+
+
+def _many_tracks(path: Path, n_tracks: int, ticks_per_beat: int, note_ticks: int) -> Path:
+    """A format-1 file of ``n_tracks`` tracks, each one note of ``note_ticks`` ticks."""
+    mido = pytest.importorskip("mido")
+    song = mido.MidiFile(type=1, ticks_per_beat=ticks_per_beat)
+    for index in range(n_tracks):
+        track = mido.MidiTrack()
+        pitch = 36 + index % 48
+        track.append(mido.Message("program_change", program=index % 128, channel=index % 16))
+        track.append(mido.Message("note_on", note=pitch, velocity=90, channel=index % 16))
+        track.append(mido.Message("note_off", note=pitch, channel=index % 16, time=note_ticks))
+        song.tracks.append(track)
+    song.save(path)
+    return path
+
+
+def test_thousands_of_tracks_and_absurd_resolutions_are_read_or_quarantined(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    # 2,000 one-note tracks of 64 steps: 2,000 instruments, merged by the map into one track
+    _many_tracks(folder / "a_tracks.mid", 2000, 480, 480 * 16)
+    # 1 tick per beat: a 64-beat note is 256 steps
+    _many_tracks(folder / "b_coarse.mid", 1, 1, 64)
+    # 32,767 ticks per beat (the largest division): a 16-beat note is 64 steps
+    _many_tracks(folder / "c_fine.mid", 1, 32767, 32767 * 16)
+    # 1 tick per beat, a note of 10**7 beats: refused by max_cells, quarantined
+    _many_tracks(folder / "d_bomb.mid", 1, 1, 10**7)
+    result = profile_corpus(folder, ["n_notes"], tracks="merged")
+    assert [(Path(p).name, "max_cells" in why) for p, why in result.quarantine] == [
+        ("d_bomb.mid", True)
+    ]
+    assert result.n_segments == 1 + 4 + 1
+    # the 2,000 notes of 48 pitches overlap in one merged track: 48 notes sound at once
+    assert result.profile.max("n_notes").tolist() == [48.0]
