@@ -483,6 +483,8 @@ def test_random_note_events_read_as_0_1_0_read_them(
 # ---- bad bytes -------------------------------------------------------------------------------
 
 ONE_NOTE = track(on(0, 60), off(4, 60))
+
+
 def bad(what: str, data: bytes, code: int, mido_refuses: bool = True) -> object:
     """A bad file: its bytes, the index of its reason in ERRORS, whether mido refuses it too."""
     return pytest.param(data, code, mido_refuses, id=what)

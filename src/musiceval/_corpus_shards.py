@@ -59,12 +59,14 @@ class ShardOptions:
 
 
 def profile_shard(paths: Sequence[str], options: ShardOptions) -> dict[str, Any]:
-    """The JSON-ready result of one shard: ``{"profile": profile document or None,
-    "quarantine": [[path, reason], ...], "n_files": int, "n_segments": int}``."""
+    """The result of one shard: ``{"profile": DatasetProfile or None, "quarantine": [[path,
+    reason], ...], "n_files": int, "n_segments": int}`` (picklable; :class:`Checkpoints` writes
+    it as JSON only when the run keeps checkpoints)."""
     quarantine: list[list[str]] = []
     batches = _batches(paths, options, quarantine)
     first = next(batches, None)
-    document, n_segments = None, 0
+    result: DatasetProfile | None = None
+    n_segments = 0
     if first is not None:
         counts: list[int] = []
 
@@ -82,9 +84,9 @@ def profile_shard(paths: Sequence[str], options: ShardOptions) -> dict[str, Any]
             track_names=options.track_names,
             **options.conventions,
         )
-        document, n_segments = result.to_json_dict(), sum(counts)
+        n_segments = sum(counts)
     return {
-        "profile": document,
+        "profile": result,
         "quarantine": quarantine,
         "n_files": len(paths),
         "n_segments": n_segments,
@@ -184,6 +186,7 @@ class Checkpoints:
         try:
             result = _documents.load(path, _SHARD_SCHEMA, _VERSION, what="corpus shard")["result"]
             _check_result(result)
+            result["profile"] = decode_profile(result["profile"], source=str(path))
         except (ValueError, KeyError, TypeError, OSError) as error:
             warnings.warn(
                 f"{path} cannot be read ({error}); its shard is profiled again",
@@ -199,7 +202,9 @@ class Checkpoints:
         if not manifest.exists():
             self.directory.mkdir(parents=True, exist_ok=True)
             _documents.save(manifest, _MANIFEST_SCHEMA, _VERSION, self._run)
-        _documents.save(self._shard_path(index), _SHARD_SCHEMA, _VERSION, {"result": result})
+        shard = result["profile"]
+        document = {**result, "profile": None if shard is None else shard.to_json_dict()}
+        _documents.save(self._shard_path(index), _SHARD_SCHEMA, _VERSION, {"result": document})
 
     def _check_manifest(self, manifest: Path) -> None:
         found = _documents.load(manifest, _MANIFEST_SCHEMA, _VERSION, what="corpus run manifest")

@@ -28,7 +28,7 @@ from typing import Any
 
 from musiceval import _documents
 from musiceval._checks import check_bool, check_int, check_names, check_path, invalid
-from musiceval._corpus_shards import Checkpoints, ShardOptions, decode_profile, profile_shard
+from musiceval._corpus_shards import Checkpoints, ShardOptions, profile_shard
 from musiceval._dataset_profile import check_profile_metrics
 from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, find_midi_files, read_midi
 from musiceval.exceptions import InvalidParameterError
@@ -230,7 +230,7 @@ class _Tree:
         """Fold in shard ``index``'s result (the dict of :func:`profile_shard`)."""
         self._quarantine[index] = [(str(p), str(r)) for p, r in result["quarantine"]]
         self._n_segments += int(result["n_segments"])
-        node = decode_profile(result["profile"], source=f"shard {index}")
+        node: DatasetProfile | None = result["profile"]
         level = 0
         while level + 1 < len(self._sizes):
             sibling = index ^ 1
@@ -258,8 +258,8 @@ class _Tree:
         return CorpusResult(merged, quarantine, n_files, self._n_segments)
 
 
-_INT_OPTIONS = ("n_bars", "steps_per_bar", "steps_per_beat", "max_cells", "chunk_size")
-_INT_OPTIONS += ("reservoir_size", "seed")
+_INT_OPTIONS: tuple[str, ...] = ("n_bars", "steps_per_bar", "steps_per_beat", "max_cells")
+_INT_OPTIONS += ("chunk_size", "reservoir_size", "seed")
 
 
 def _options(
