@@ -479,9 +479,13 @@ def test_dask_workers_give_the_same_profile_as_one_process(
     corpus: Path, lpd5_run: CorpusResult
 ) -> None:
     pytest.importorskip("distributed")
+    environment = dict(os.environ)
     result = profile_corpus(corpus, tracks="lpd5", shard_size=4, workers=2)
     assert result.profile == lpd5_run.profile and result.quarantine == lpd5_run.quarantine
     assert result.n_segments == lpd5_run.n_segments
+    # the workers' one-thread settings stay theirs (Dask's nanny also writes them here, where
+    # NUMBA_NUM_THREADS=1 broke numba's next compilation in this process)
+    assert dict(os.environ) == environment
 
 
 def test_dask_workers_resume_the_shards_of_a_local_run(

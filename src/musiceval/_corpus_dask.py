@@ -9,6 +9,7 @@ JSON-ready result comes back to this process, which checkpoints it and merges th
 from __future__ import annotations
 
 import itertools
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -49,11 +50,19 @@ def run_on_dask(
         import dask
 
         # Dask's default environment for workers also sets MALLOC_TRIM_THRESHOLD_=65536, which
-        # made a shard ~30 % slower (memory handed back to the system after every roll).
-        with dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENVIRONMENT}):
-            cluster = distributed.LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-            )
+        # made a shard ~30 % slower (memory handed back to the system after every roll). The
+        # nanny writes the workers' environment into this process's too and leaves it there
+        # (NUMBA_NUM_THREADS=1 then broke numba's next compilation here): it is restored once
+        # the workers have started.
+        saved = dict(os.environ)
+        try:
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": _WORKER_ENVIRONMENT}):
+                cluster = distributed.LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
     try:
         client = _connect(distributed, cluster if cluster is not None else scheduler)
         try:

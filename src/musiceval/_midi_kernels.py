@@ -134,9 +134,9 @@ def parse_smf(data: np.ndarray) -> tuple[int, int, np.ndarray, np.ndarray]:
                 data, at + 8, at + 8 + _u32(data, at + 4), track, names, notes, count
             )
         if error:
-            return error, division, notes[:0], names
+            return error, int(division), notes[:0], names
         at += 8 + _u32(data, at + 4)
-    return 0, division, notes[:count], names
+    return 0, int(division), notes[:count], names
 
 
 @njit(cache=CACHE)

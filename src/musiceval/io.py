@@ -154,6 +154,8 @@ def load_rolls(
         raise InvalidParameterError(f"npz_key applies to .npz files only; got npz_key={npz_key!r}")
     is_midi = path is not None and (path.is_dir() or path.suffix.lower() in MIDI_SUFFIXES)
     is_multitrack = hasattr(source, "tracks") and hasattr(source, "resolution")
+    if tracks is not None:
+        tracks = track_map(tracks)
     if tracks is not None and not is_midi:
         raise InvalidParameterError(
             f"tracks applies to MIDI files and folders only; got tracks={tracks!r}"
