@@ -17,7 +17,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,13 +24,12 @@ from pathlib import Path
 import mido
 import numpy as np
 import pytest
+from _other_user import environment, open_to_all, package_copy, without_root_rights
 
 import musiceval
 from musiceval import io
 from musiceval.corpus import CorpusResult, corpus_files, profile_corpus
 
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "musiceval"
-USER = "musiceval-ci"  # created by .ci/run, as for tests/test_midi_faults.py
 LPD5 = ("Drums", "Piano", "Guitar", "Bass", "Strings")
 CHORALE_PROGRAMS = [73, 40, 0, 33]  # flute, violin, piano, bass: Strings, Strings, Piano, Bass
 # music21's files shorter than one segment of 4 bars of 16 steps (64 steps) at 4 steps a beat
@@ -308,30 +306,12 @@ def test_a_corpus_of_bad_files_only_is_an_error_and_writes_nothing(
 def locked_tree() -> Iterator[Path]:
     """A world-readable copy of the package and of a MIDI file nobody may read (mode 000), for
     a process without root's rights to read."""
-    root = Path(tempfile.mkdtemp(prefix="musiceval-corpus-", dir="/tmp"))
-    try:
-        shutil.copytree(
-            SOURCE, root / "src" / "musiceval", ignore=shutil.ignore_patterns("__pycache__")
-        )
+    with package_copy("musiceval-corpus-") as root:
         (root / "songs").mkdir()
         io.write_midi(root / "songs" / "locked.mid", np.ones((1, 64, 128, 1), dtype=bool))
-        for path in [root, *root.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
+        open_to_all(root)
         (root / "songs" / "locked.mid").chmod(0)
         yield root
-    finally:
-        shutil.rmtree(root)
-
-
-def _as_another_user() -> list[str]:
-    """How to run a command that file permissions apply to, or pytest.skip saying why not."""
-    if os.geteuid() != 0:
-        return []
-    if shutil.which("runuser") is None:
-        pytest.skip("runuser is not installed")
-    if subprocess.run(["id", USER], capture_output=True, check=False).returncode != 0:
-        pytest.skip(f"no user {USER!r}: .ci/run creates it (useradd)")
-    return ["runuser", "-u", USER, "--"]
 
 
 READ_LOCKED = """
@@ -345,16 +325,10 @@ except ValueError as error:
 
 
 def test_an_unreadable_file_is_quarantined_with_its_reason(locked_tree: Path) -> None:
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(locked_tree / "src"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "HOME": "/nonexistent",
-    }
     songs = locked_tree / "songs"
     done = subprocess.run(
-        [*_as_another_user(), sys.executable, "-W", "ignore", "-c", READ_LOCKED, str(songs)],
-        capture_output=True, text=True, env=environment, timeout=300, check=False,
+        [*without_root_rights(), sys.executable, "-W", "ignore", "-c", READ_LOCKED, str(songs)],
+        capture_output=True, text=True, env=environment(locked_tree), timeout=300, check=False,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     locked, missing = songs / "locked.mid", songs / "missing.mid"

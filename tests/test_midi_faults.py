@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import textwrap
 import tracemalloc
 import warnings
@@ -24,12 +22,11 @@ import mido
 import numpy as np
 import pypianoroll
 import pytest
+from _other_user import environment, open_to_all, package_copy, without_root_rights
 
 import musiceval
 from musiceval import io
 
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "musiceval"
-USER = "musiceval-ci"  # created by .ci/run, as for tests/test_readonly_install.py
 LIMIT = "max_cells=268,435,456"
 
 
@@ -219,24 +216,16 @@ def test_a_folder_that_cannot_be_listed_is_named(tmp_path: Path) -> None:
 def shared_tree() -> Iterator[Path]:
     """A world-readable copy of the package and a MIDI folder, one subfolder of which nobody
     may list or enter (mode 000), for a process without root's rights to read."""
-    root = Path(tempfile.mkdtemp(prefix="musiceval-locked-", dir="/tmp"))
-    try:
-        shutil.copytree(
-            SOURCE, root / "src" / "musiceval", ignore=shutil.ignore_patterns("__pycache__")
-        )
+    with package_copy("musiceval-locked-") as root:
         songs = root / "songs"
         (songs / "locked").mkdir(parents=True)
         io.write_midi(songs / "a.mid", _song())
         io.write_midi(songs / "locked" / "b.mid", _song())
         (songs / "z").mkdir()
         io.write_midi(songs / "z" / "c.mid", _song(n_steps=32))
-        for path in [root, *root.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)
+        open_to_all(root)
         (songs / "locked").chmod(0)
         yield root
-    finally:
-        (root / "songs" / "locked").chmod(0o755)
-        shutil.rmtree(root)
 
 
 READ_LOCKED = """
@@ -259,42 +248,15 @@ print(json.dumps({"n": len(rolls), "warnings": messages, "error": error, "itself
 """
 
 
-def _without_root_rights(command: str) -> list[str]:
-    """How to run a command that file permissions apply to, or pytest.skip saying why not."""
-    if os.geteuid() != 0:
-        return []
-    if command == "runuser":  # a real non-root user
-        if shutil.which("runuser") is None:
-            pytest.skip("runuser is not installed")
-        if subprocess.run(["id", USER], capture_output=True, check=False).returncode != 0:
-            pytest.skip(f"no user {USER!r}: .ci/run creates it (useradd)")
-        prefix = ["runuser", "-u", USER, "--"]
-    else:  # root without the rights to bypass permissions
-        if shutil.which("setpriv") is None:
-            pytest.skip("setpriv is not installed")
-        prefix = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"]
-    reach = [*prefix, sys.executable, "-c", "import numpy, mido, pretty_midi"]
-    done = subprocess.run(reach, capture_output=True, text=True, timeout=300, check=False)
-    if done.returncode != 0:
-        pytest.skip(f"{command} cannot run {sys.executable}: {done.stderr.strip()[-200:]}")
-    return prefix
-
-
 @pytest.mark.parametrize("command", ["runuser", "setpriv"])
 def test_a_locked_subfolder_is_named_without_root_rights(command: str, shared_tree: Path) -> None:
-    prefix = _without_root_rights(command)
-    environment = {
-        "PATH": os.environ.get("PATH", ""),
-        "PYTHONPATH": str(shared_tree / "src"),
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "HOME": "/nonexistent",
-    }
+    prefix = without_root_rights(command)
     songs = shared_tree / "songs"
     done = subprocess.run(
         [*prefix, sys.executable, "-c", READ_LOCKED, str(songs)],
         capture_output=True,
         text=True,
-        env=environment,
+        env=environment(shared_tree),
         timeout=300,
         check=False,
     )
