@@ -104,3 +104,23 @@ def test_a_scheduler_that_does_not_answer_writes_nothing(
         "no Dask scheduler answered at 'tcp://127.0.0.1:1' within 10 s" in capsys.readouterr().err
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
+
+
+def test_a_saved_track_map_is_read_back_by_tracks(corpus: Path, tmp_path: Path) -> None:
+    from musiceval.track_maps import PRESETS
+
+    mapping = tmp_path / "lpd5.json"
+    mapping.write_text(json.dumps(PRESETS["lpd5"].to_json_dict()))
+    out = tmp_path / "p.json"
+    args = ["profile", str(corpus), "-o", str(out), "--metrics", "n_notes", "--quiet"]
+    assert main([*args, "--tracks", str(mapping)]) == 0
+    assert DatasetProfile.load(out).tracks == PRESETS["lpd5"].names
+
+
+def test_array_options_are_refused_for_a_corpus(
+    corpus: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "p.json"
+    code = main(["profile", str(corpus), "-o", str(out), "--threshold", "0.5", "--layout", "TP"])
+    assert code == 1 and not out.exists()
+    assert "--layout, --threshold apply to .npy/.npz arrays" in capsys.readouterr().err

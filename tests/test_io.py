@@ -104,7 +104,7 @@ def test_merge_tracks_and_track_count(tmp_path: Path) -> None:
     merged = io.load_midi_folder(tmp_path, merge_tracks=True)
     assert merged.shape == (1, 64, 128, 1)
     assert np.flatnonzero(merged[0, 0, :, 0]).tolist() == [60, 64, 67]
-    with pytest.raises(ValueError, match="has 3 tracks; expected 2"):
+    with pytest.raises(ValueError, match="has 3 tracks; n_tracks or the first file has 2"):
         io.load_midi_folder(tmp_path, n_tracks=2)
 
 

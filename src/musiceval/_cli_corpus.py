@@ -10,32 +10,15 @@ from __future__ import annotations
 
 import argparse
 import glob
-import json
 import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 from musiceval._cli_types import positive_int
+from musiceval.exceptions import InvalidParameterError
 
-__all__ = ["add_corpus_options", "is_corpus", "profile_corpus_command", "track_spec"]
-
-
-def track_spec(text: str) -> Any:
-    """An argparse ``type`` for ``--tracks``: a preset name, or a ``.json`` file holding a
-    mapping ``{"track name": [programs] | "drums" | "others" | "all"}`` (see docs/tracks.md)."""
-    if not text.lower().endswith(".json"):
-        return text
-    try:
-        content = json.loads(Path(text).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
-        raise argparse.ArgumentTypeError(f"cannot read the track map {text!r}: {error}") from None
-    if not isinstance(content, dict):
-        raise argparse.ArgumentTypeError(
-            f"the track map {text!r} must hold a JSON object of track name to rule; got "
-            f"{type(content).__name__}"
-        )
-    return content
+__all__ = ["add_corpus_options", "is_corpus", "profile_corpus_command"]
 
 
 def add_corpus_options(sub: argparse.ArgumentParser) -> None:
@@ -70,6 +53,22 @@ def add_corpus_options(sub: argparse.ArgumentParser) -> None:
     group.add_argument("--quiet", action="store_true", help="no progress line on stderr")
 
 
+def _refuse_array_options(args: argparse.Namespace) -> None:
+    """The options of array inputs mean nothing for MIDI files: refuse them, never ignore."""
+    given = {
+        "--layout": args.layout != "NTPK",
+        "--npz-key": args.npz_key is not None,
+        "--threshold": args.threshold != 0.0,
+        "--lowest-pitch": args.lowest_pitch is not None,
+    }
+    named = [flag for flag, set_ in given.items() if set_]
+    if named:
+        raise InvalidParameterError(
+            f"{', '.join(named)} apply to .npy/.npz arrays; a corpus of MIDI files is read on "
+            f"its own grid (--steps-per-beat) with all 128 pitches; got {args.reference!r}"
+        )
+
+
 def is_corpus(source: str) -> bool:
     """Whether ``source`` is profiled as a corpus: a folder, a .txt list or a glob pattern."""
     if os.path.isdir(source) or glob.has_magic(source):
@@ -81,6 +80,7 @@ def profile_corpus_command(args: argparse.Namespace, conventions: dict[str, Any]
     """Run ``musiceval profile`` on a corpus; print what it did."""
     from musiceval.corpus import profile_corpus
 
+    _refuse_array_options(args)
     output = Path(args.output)
     default_dir = args.checkpoint_dir is None
     checkpoints = output.with_name(output.name + ".partial") if default_dir else None

@@ -11,6 +11,7 @@ missing shards gives the same profile.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import warnings
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from musiceval import _documents
-from musiceval._midi_read import cut_segments, read_midi
+from musiceval._midi_read import check_track_count, cut_segments, read_midi
 from musiceval.exceptions import InvalidParameterError
 from musiceval.profiles import DatasetProfile, profile
 from musiceval.track_maps import TrackMap
@@ -40,8 +41,8 @@ class ShardOptions:
     """Everything a shard needs besides its files (picklable, and JSON for the manifest)."""
 
     metrics: tuple[str, ...] | None
-    tracks: dict[str, Any] | None
-    """The track map as :meth:`TrackMap.to_json_dict`, or None (one track per instrument)."""
+    tracks: TrackMap | None
+    """The track map, or None (one track per instrument)."""
     n_tracks: int | None
     """With ``tracks=None``: the track count every file must have (the corpus's first file's)."""
     n_bars: int
@@ -55,28 +56,23 @@ class ShardOptions:
     track_names: tuple[str, ...] | None
 
     def to_json(self) -> dict[str, Any]:
-        return dict(_documents.encode(asdict(self)))
+        """The options as JSON values (the run's manifest compares them)."""
+        fields = asdict(self)
+        fields["tracks"] = None if self.tracks is None else self.tracks.to_json_dict()
+        return dict(_documents.encode(fields))
 
 
 def profile_shard(paths: Sequence[str], options: ShardOptions) -> dict[str, Any]:
     """The result of one shard: ``{"profile": DatasetProfile or None, "quarantine": [[path,
-    reason], ...], "n_files": int, "n_segments": int}`` (picklable; :class:`Checkpoints` writes
-    it as JSON only when the run keeps checkpoints)."""
+    reason], ...]}`` (picklable; :class:`Checkpoints` writes it as JSON only when the run keeps
+    checkpoints)."""
     quarantine: list[list[str]] = []
     batches = _batches(paths, options, quarantine)
     first = next(batches, None)
-    result: DatasetProfile | None = None
-    n_segments = 0
+    result = None
     if first is not None:
-        counts: list[int] = []
-
-        def counted() -> Iterator[np.ndarray]:
-            for batch in _chain(first, batches):
-                counts.append(len(batch))
-                yield batch
-
         result = profile(
-            counted(),
+            itertools.chain([first], batches),
             None if options.metrics is None else list(options.metrics),
             chunk_size=options.chunk_size,
             reservoir_size=options.reservoir_size,
@@ -84,18 +80,7 @@ def profile_shard(paths: Sequence[str], options: ShardOptions) -> dict[str, Any]
             track_names=options.track_names,
             **options.conventions,
         )
-        n_segments = sum(counts)
-    return {
-        "profile": result,
-        "quarantine": quarantine,
-        "n_files": len(paths),
-        "n_segments": n_segments,
-    }
-
-
-def _chain(first: np.ndarray, rest: Iterator[np.ndarray]) -> Iterator[np.ndarray]:
-    yield first
-    yield from rest
+    return {"profile": result, "quarantine": quarantine}
 
 
 def _batches(
@@ -103,7 +88,6 @@ def _batches(
 ) -> Iterator[np.ndarray]:
     """The segments of the usable files in batches of about :data:`BATCH`; every other file
     is appended to ``quarantine`` with the reason."""
-    mapping = None if options.tracks is None else TrackMap.from_json_dict(options.tracks)
     length = options.n_bars * options.steps_per_bar
     pending: list[np.ndarray] = []
     n_pending = 0
@@ -112,10 +96,10 @@ def _batches(
             roll = read_midi(
                 path,
                 steps_per_beat=options.steps_per_beat,
-                tracks=mapping,
+                tracks=options.tracks,
                 max_cells=options.max_cells,
             )
-            _check_tracks(path, roll, options.n_tracks)
+            check_track_count(roll, options.n_tracks, path, "the corpus's first usable file")
             segments = cut_segments(roll, length, path)
         except ValueError as error:
             quarantine.append([path, str(error)])
@@ -127,15 +111,6 @@ def _batches(
             pending, n_pending = [], 0
     if pending:
         yield np.concatenate(pending)
-
-
-def _check_tracks(path: str, roll: np.ndarray, n_tracks: int | None) -> None:
-    if n_tracks is not None and roll.shape[2] != n_tracks:
-        raise ValueError(
-            f"{path!r} has {roll.shape[2]} track{'s' if roll.shape[2] != 1 else ''}; the "
-            f"corpus's first usable file has {n_tracks} "
-            f"(give a track map, tracks='lpd5' or 'merged', to read every file alike)"
-        )
 
 
 class Checkpoints:
@@ -227,11 +202,10 @@ def _check_result(result: Any) -> None:
         isinstance(result, dict)
         and isinstance(result.get("quarantine"), list)
         and all(isinstance(entry, list) and len(entry) == 2 for entry in result["quarantine"])
-        and isinstance(result.get("n_segments"), int)
         and (result.get("profile") is None or isinstance(result.get("profile"), dict))
     )
     if not shaped:
-        raise TypeError("not a shard result: profile, quarantine and n_segments expected")
+        raise TypeError("not a shard result: profile and quarantine expected")
 
 
 def decode_profile(document: dict[str, Any] | None, source: str) -> DatasetProfile | None:

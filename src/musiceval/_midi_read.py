@@ -37,6 +37,7 @@ __all__ = [
     "MIDI_SUFFIXES",
     "N_PITCHES",
     "MidiTrack",
+    "check_track_count",
     "cut_segments",
     "find_midi_files",
     "from_multitrack",
@@ -238,7 +239,7 @@ def load_midi_folder(
             roll = read_midi(
                 path, steps_per_beat=steps_per_beat, tracks=mapping, max_cells=max_cells
             )
-            n_tracks = _check_track_count(roll, n_tracks, path)
+            n_tracks = check_track_count(roll, n_tracks, path, "n_tracks or the first file")
             segments.append(cut_segments(roll, length, path))
         except ValueError as error:
             if on_error == "raise":
@@ -492,13 +493,17 @@ def _ticks_to_steps(notes: np.ndarray, ticks_per_beat: int, steps_per_beat: int)
     return np.stack([notes[:, 0], start, end], axis=1)
 
 
-def _check_track_count(roll: np.ndarray, n_tracks: int | None, path: Path) -> int:
+def check_track_count(
+    roll: np.ndarray, n_tracks: int | None, path: str | os.PathLike[str], expected_from: str
+) -> int:
+    """The roll's track count, or ValueError if it is not ``n_tracks`` (None: any), saying
+    where that count came from (``expected_from``) and how to read every file alike."""
     if n_tracks is not None and roll.shape[2] != n_tracks:
         raise ValueError(
-            f"{str(path)!r} has {roll.shape[2]} tracks; expected {n_tracks} (as n_tracks or the "
-            f"first file; use merge_tracks=True to read every file as one track)"
+            f"{str(path)!r} has {_tracks(roll.shape[2])}; {expected_from} has {n_tracks} (give "
+            f"a track map, tracks='lpd5' or 'merged', to read every file alike)"
         )
-    return roll.shape[2]
+    return int(roll.shape[2])
 
 
 def find_midi_files(folder: Path, on_error: str) -> tuple[list[Path], list[OSError]]:

@@ -38,8 +38,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
-from musiceval._cli_corpus import add_corpus_options, is_corpus, profile_corpus_command, track_spec
-from musiceval._cli_types import comma_names, positive_int
+from musiceval._cli_corpus import add_corpus_options, is_corpus, profile_corpus_command
+from musiceval._cli_types import comma_names, positive_int, track_spec
 from musiceval._version import __version__
 from musiceval.compat import TOOLS
 from musiceval.exceptions import InvalidParameterError
@@ -538,7 +538,8 @@ def _add_input_options(sub: argparse.ArgumentParser, *, n_bars: int) -> None:
     group.add_argument(
         "--skip-unreadable",
         action="store_true",
-        help="skip MIDI files that cannot be read (listed in one warning) instead of failing",
+        help="skip MIDI files that cannot be read (listed in one warning) instead of failing "
+        "(profile of a folder, list or glob always does: it quarantines them)",
     )
 
 

@@ -27,10 +27,17 @@ from pathlib import Path
 from typing import Any
 
 from musiceval import _documents
-from musiceval._checks import check_bool, check_int, check_names, check_path, invalid
+from musiceval._checks import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_names,
+    check_path,
+    invalid,
+)
 from musiceval._corpus_shards import Checkpoints, ShardOptions, profile_shard
 from musiceval._dataset_profile import check_profile_metrics
-from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, find_midi_files, read_midi
+from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, cut_segments, find_midi_files, read_midi
 from musiceval.exceptions import InvalidParameterError
 from musiceval.profiles import DatasetProfile
 from musiceval.rolls import make_conventions
@@ -41,19 +48,43 @@ __all__ = ["CorpusResult", "corpus_files", "profile_corpus"]
 
 @dataclass(frozen=True)
 class CorpusResult:
-    """What :func:`profile_corpus` found: the profile and the files it could not use."""
+    """What :func:`profile_corpus` found: the profile and the files it could not use.
+
+    Attributes
+    ----------
+    profile : DatasetProfile
+        The profile of every segment of every usable file.
+    quarantine : tuple of (str, str)
+        ``(path, reason)`` of every file left out, in path order.
+    n_files : int
+        Files listed (profiled and quarantined).
+    """
 
     profile: DatasetProfile
     quarantine: tuple[tuple[str, str], ...]
     """``(path, reason)`` of every file left out, in path order."""
     n_files: int
     """Files listed (profiled and quarantined)."""
-    n_segments: int
-    """Segments profiled."""
+
+    @property
+    def n_segments(self) -> int:
+        """Segments profiled (the profile's ``n_samples``)."""
+        return self.profile.n_samples
 
     def save(self, path: str | os.PathLike[str]) -> tuple[Path, Path]:
-        """Write the profile to ``path`` and the quarantine beside it, as
-        ``<stem>.quarantine.json`` (``[{"path", "reason"}, ...]``), both atomically."""
+        """Write the profile and, beside it, the quarantine, both atomically.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The profile's file (``.json``); the quarantine goes to ``<stem>.quarantine.json``
+            (``{"n_files", "n_segments", "quarantine": [{"path", "reason"}, ...]}``).
+
+        Returns
+        -------
+        (Path, Path)
+            The profile's and the quarantine's paths.
+        """
         path = check_path("path", path)
         self.profile.save(path)
         listing = path.with_name(path.stem + ".quarantine.json")
@@ -66,24 +97,40 @@ class CorpusResult:
         return path, listing
 
 
-def corpus_files(sources: Any) -> list[str]:
+Sources = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+"""What :func:`corpus_files` and :func:`profile_corpus` take."""
+
+
+def corpus_files(sources: Sources) -> list[str]:
     """The MIDI files of ``sources``, sorted and without repeats.
 
-    ``sources`` is a folder (searched recursively for ``.mid``/``.midi``), a glob pattern
-    (``"lmd/**/*.mid"``, recursive), a ``.txt`` file listing one path per line (relative to
-    the list's folder), or a sequence of paths. A subfolder that cannot be listed is an error
-    (its files would be left out unseen); a listed path that is no file is quarantined later.
+    Parameters
+    ----------
+    sources : str, os.PathLike or sequence of them
+        A folder (searched recursively for ``.mid``/``.midi``), a glob pattern
+        (``"lmd/**/*.mid"``, recursive), a ``.txt`` file listing one path per line (relative to
+        the list's folder), or a sequence of paths (each kept as given: a listed path that is
+        no MIDI file is quarantined later).
+
+    Returns
+    -------
+    list of str
+        The paths, sorted.
+
+    Raises
+    ------
+    InvalidParameterError
+        ``sources`` of another type, or a path that is none of the kinds above.
+    ValueError
+        No MIDI file found, or a subfolder that cannot be listed (its files would be left out
+        unseen).
     """
     if isinstance(sources, bytes | bytearray):
         raise invalid("sources", "a str path or glob, or a list of them (not bytes)", sources)
     if isinstance(sources, str | os.PathLike):
         found = _files_of(os.fspath(sources))
     elif isinstance(sources, Sequence) and sources:
-        found = []
-        for index, item in enumerate(sources):
-            if not isinstance(item, str | os.PathLike):
-                raise invalid(f"sources[{index}]", "a str or os.PathLike", item)
-            found.append(os.fspath(item))
+        found = [str(check_path(f"sources[{i}]", item)) for i, item in enumerate(sources)]
     else:
         raise invalid(
             "sources", "a folder, a glob pattern, a .txt list of paths or a list of paths", sources
@@ -113,7 +160,7 @@ def _files_of(source: str) -> list[str]:
 
 
 def profile_corpus(
-    sources: Any,
+    sources: Sources,
     metrics: Sequence[str] | None = None,
     *,
     tracks: TrackMapSpec | None = None,
@@ -180,13 +227,23 @@ def profile_corpus(
         No MIDI file in ``sources``, every file quarantined (the message gives the first
         reasons), or a Dask scheduler that does not answer.
     """
-    files = corpus_files(sources)
-    options = _options(metrics, tracks, files, locals(), conventions)
     shard_size = check_int("shard_size", shard_size)
     workers = check_int("workers", workers)
     progress = check_bool("progress", progress)
-    if scheduler is not None and not isinstance(scheduler, str):
-        raise invalid("scheduler", "a Dask scheduler address (str)", scheduler)
+    if scheduler is not None:
+        check_instance("scheduler", scheduler, str, "a Dask scheduler address (str)")
+    given = {
+        "n_bars": n_bars,
+        "steps_per_bar": steps_per_bar,
+        "steps_per_beat": steps_per_beat,
+        "max_cells": max_cells,
+        "chunk_size": chunk_size,
+        "reservoir_size": reservoir_size,
+        "seed": seed,
+        "track_names": track_names,
+    }
+    files = corpus_files(sources)
+    options = _options(metrics, tracks, files, given, conventions)
     shards = [files[start : start + shard_size] for start in range(0, len(files), shard_size)]
     tree = _Tree(len(shards))
     store, todo = None, list(range(len(shards)))
@@ -200,6 +257,7 @@ def profile_corpus(
                 tree.add(index, result)
                 todo.remove(index)
     meter = _Progress(len(files), len(files) - sum(len(shards[i]) for i in todo), progress)
+    meter.quarantined = tree.n_quarantined
     for index, result in _run(todo, shards, options, workers, scheduler):
         if store is not None:
             store.save(index, result)
@@ -224,12 +282,10 @@ class _Tree:
             self._sizes.append((self._sizes[-1] + 1) // 2)
         self._nodes: dict[tuple[int, int], DatasetProfile | None] = {}
         self._quarantine: dict[int, list[tuple[str, str]]] = {}
-        self._n_segments = 0
 
     def add(self, index: int, result: dict[str, Any]) -> None:
         """Fold in shard ``index``'s result (the dict of :func:`profile_shard`)."""
         self._quarantine[index] = [(str(p), str(r)) for p, r in result["quarantine"]]
-        self._n_segments += int(result["n_segments"])
         node: DatasetProfile | None = result["profile"]
         level = 0
         while level + 1 < len(self._sizes):
@@ -245,6 +301,10 @@ class _Tree:
             level, index = level + 1, index // 2
         self._nodes[(level, index)] = node
 
+    @property
+    def n_quarantined(self) -> int:
+        return sum(len(entries) for entries in self._quarantine.values())
+
     def result(self, n_files: int) -> CorpusResult:
         """The merged profile (every shard added), or ValueError if no file was usable."""
         quarantine = tuple(entry for i in sorted(self._quarantine) for entry in self._quarantine[i])
@@ -255,7 +315,7 @@ class _Tree:
                 f"every one of the {n_files} files was quarantined, so there is no profile "
                 f"(first reasons: {reasons})"
             )
-        return CorpusResult(merged, quarantine, n_files, self._n_segments)
+        return CorpusResult(merged, quarantine, n_files)
 
 
 _INT_OPTIONS: tuple[str, ...] = ("n_bars", "steps_per_bar", "steps_per_beat", "max_cells")
@@ -285,7 +345,7 @@ def _options(
     n_tracks = None if mapping is not None else _first_track_count(files, checked)
     return ShardOptions(
         metrics=names,
-        tracks=None if mapping is None else mapping.to_json_dict(),
+        tracks=mapping,
         n_tracks=n_tracks,
         **checked,
         conventions={
@@ -310,17 +370,18 @@ def _track_names(
 
 def _first_track_count(files: list[str], given: dict[str, Any]) -> int | None:
     """The track count of the first usable file in path order: one that reads and holds at
-    least one segment (None if there is none: every file will be quarantined)."""
+    least one segment (None if there is none: every file will be quarantined). The files
+    before it are read again, and quarantined, by their shard."""
     length = given["n_bars"] * given["steps_per_bar"]
     for path in files:
         try:
             roll = read_midi(
                 path, steps_per_beat=given["steps_per_beat"], max_cells=given["max_cells"]
             )
+            cut_segments(roll, length, path)
         except ValueError:
             continue
-        if len(roll) >= length:
-            return int(roll.shape[2])
+        return int(roll.shape[2])
     return None
 
 
@@ -354,19 +415,19 @@ class _Progress:
 
     def __init__(self, total: int, done: int, enabled: bool) -> None:
         self._total, self._done, self._enabled = total, done, enabled
-        self._quarantined, self._start, self._shown = 0, time.monotonic(), 0.0
+        self.quarantined, self._start, self._shown = 0, time.monotonic(), 0.0
         self._resumed = done
 
     def update(self, n_files: int, n_quarantined: int) -> None:
         self._done += n_files
-        self._quarantined += n_quarantined
+        self.quarantined += n_quarantined
         now = time.monotonic()
         if self._enabled and (now - self._shown >= 0.25 or self._done == self._total):
             self._shown = now
             rate = (self._done - self._resumed) / max(now - self._start, 1e-9)
             left = (self._total - self._done) / rate if rate else float("inf")
             print(
-                f"\rprofiled {self._done:,}/{self._total:,} files ({self._quarantined:,} "
+                f"\rprofiled {self._done:,}/{self._total:,} files ({self.quarantined:,} "
                 f"quarantined), {rate:,.0f} files/s, about {left:,.0f} s left   ",
                 end="",
                 file=sys.stderr,
