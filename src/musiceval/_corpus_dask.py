@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from musiceval._corpus_shards import ShardOptions, profile_shard
-from musiceval._midi_read import require_module
+from musiceval._extras import require_module
 
 __all__ = ["CONNECT_TIMEOUT", "run_on_dask"]
 

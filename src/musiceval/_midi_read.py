@@ -16,13 +16,11 @@ the notes before it is allocated.
 
 from __future__ import annotations
 
-import importlib
 import os
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any, Literal
 
 import numpy as np
@@ -33,7 +31,6 @@ from musiceval.track_maps import PRESETS, TrackMap, TrackMapSpec, track_map
 
 __all__ = [
     "MAX_CELLS",
-    "MIDI_EXTRA",
     "MIDI_SUFFIXES",
     "N_PITCHES",
     "MidiTrack",
@@ -45,7 +42,6 @@ __all__ = [
     "note_runs",
     "parse_midi",
     "read_midi",
-    "require_module",
 ]
 
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -58,21 +54,6 @@ MAX_CELLS = 2**28
 """Default ``max_cells``: the most cells (steps x 128 pitches x tracks) of the roll read from one
 MIDI file or Multitrack, 256 MiB of bool. A 10-minute song of 16 tracks at 24 steps per beat
 and 120 beats per minute takes 29 million."""
-
-MIDI_EXTRA = 'pip install "musiceval[midi]"'
-"""How to install what writing MIDI files needs (pretty_midi); reading needs no extra."""
-
-
-def require_module(name: str, what: str, install: str) -> ModuleType:
-    """Import module ``name``, or raise ModuleNotFoundError saying that ``what`` needs it and
-    how to install it (``install``)."""
-    try:
-        return importlib.import_module(name)
-    except ImportError as error:
-        raise ModuleNotFoundError(
-            f"{what} needs {name}, which cannot be imported ({error}); install it with {install}",
-            name=name,
-        ) from error
 
 
 def read_midi(
@@ -111,13 +92,15 @@ def read_midi(
     -------
     ndarray of bool, shape (n_steps, 128, n_tracks)
         ``n_steps`` reaches the end of the last note; ``n_tracks`` is the number of instruments
-        in file order (1 with ``merge_tracks``; the map's tracks with ``tracks``).
+        (MIDI track, channel and program), in the order their first notes end, as pretty_midi
+        lists them (1 with ``merge_tracks``; the map's tracks with ``tracks``).
 
     Raises
     ------
     InvalidParameterError
         ``path`` is not a str or os.PathLike, ``steps_per_beat`` or ``max_cells`` not an int
-        >= 1, or ``merge_tracks`` not a bool.
+        >= 1, or ``merge_tracks`` not a bool. An invalid ``tracks``, or
+        ``merge_tracks=True`` together with ``tracks``.
     ValueError
         The file cannot be parsed as MIDI, holds no instrument (or none the track map takes),
         or its roll would have more than ``max_cells`` cells (the message names the file, the

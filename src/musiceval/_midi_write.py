@@ -36,7 +36,8 @@ from musiceval._checks import (
     describe,
     invalid,
 )
-from musiceval._midi_read import MIDI_EXTRA, note_runs, require_module
+from musiceval._extras import require_module
+from musiceval._midi_read import note_runs
 from musiceval.exceptions import InvalidParameterError
 from musiceval.rolls import Layout, as_roll
 
@@ -51,6 +52,9 @@ SYNTHS: tuple[str, ...] = get_args(Synth)
 
 _RESOLUTION = 480  # MIDI ticks per quarter note of written files (divisible by 1-6, 8, 10, 12, 16)
 _MAX_TEMPO = 1000
+MIDI_EXTRA = 'pip install "musiceval[midi]"'
+"""How to install what writing MIDI files needs (pretty_midi); reading needs no extra."""
+
 _SOUNDFONT = "TimGM6mb.sf2"  # the General MIDI SoundFont inside the pretty_midi package
 _FLUIDSYNTH_RATES = (8000, 96000)  # FluidSynth's range of synth.sample-rate (Hz)
 _MELODIC_CHANNELS = (0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 11, 12, 13, 14, 15)  # MIDI channels, 0-based

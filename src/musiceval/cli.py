@@ -264,6 +264,7 @@ def _train(arguments: list[str]) -> int:
 
 def _profile_of(args: argparse.Namespace, source: str) -> DatasetProfile:
     import musiceval
+    from musiceval.track_maps import default_track_names
 
     rolls = _read(args, source, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
     return musiceval.profile(
@@ -272,16 +273,9 @@ def _profile_of(args: argparse.Namespace, source: str) -> DatasetProfile:
         layout=args.layout,
         threshold=args.threshold,
         lowest_pitch=args.lowest_pitch,
-        track_names=args.track_names or _map_names(args.tracks),
+        track_names=default_track_names(args.track_names, args.tracks),
         **_conventions(args),
     )
-
-
-def _map_names(tracks: Any) -> list[str] | None:
-    """The names of ``--tracks``'s map (None without one)."""
-    from musiceval.track_maps import track_map
-
-    return None if tracks is None else list(track_map(tracks).names)
 
 
 def _read(args: argparse.Namespace, source: str, *, n_bars: int, steps_per_bar: int) -> Any:

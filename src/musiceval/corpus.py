@@ -41,7 +41,7 @@ from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, cut_segments, find_mi
 from musiceval.exceptions import InvalidParameterError
 from musiceval.profiles import DatasetProfile
 from musiceval.rolls import make_conventions
-from musiceval.track_maps import TrackMap, TrackMapSpec, track_map
+from musiceval.track_maps import TrackMap, TrackMapSpec, default_track_names, track_map
 
 __all__ = ["CorpusResult", "corpus_files", "profile_corpus"]
 
@@ -360,12 +360,11 @@ def _options(
 def _track_names(
     names: Sequence[str] | None, mapping: TrackMap | None, n_tracks: int | None
 ) -> tuple[str, ...] | None:
-    """The profile's track names: ``names`` (checked against the track count when known),
-    else the map's."""
+    """The profile's track names (:func:`default_track_names`), checked against the track
+    count when it is known."""
+    names = default_track_names(names, mapping)
     count = len(mapping.names) if mapping is not None else n_tracks
-    if names is not None:
-        return tuple(check_names("track_names", names, count))
-    return None if mapping is None else mapping.names
+    return None if names is None else tuple(check_names("track_names", names, count))
 
 
 def _first_track_count(files: list[str], given: dict[str, Any]) -> int | None:

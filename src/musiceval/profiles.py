@@ -45,7 +45,7 @@ from musiceval._version import __version__
 from musiceval.evaluate import compute
 from musiceval.io import load_rolls
 from musiceval.rolls import LAYOUTS, Conventions, Layout, RawRoll, Roll, make_conventions, read_roll
-from musiceval.track_maps import TrackMapSpec, track_map
+from musiceval.track_maps import TrackMapSpec, default_track_names
 
 __all__ = ["N_RATE_BINS", "SCHEMA", "SCHEMA_VERSION", "DatasetProfile", "profile"]
 
@@ -140,12 +140,9 @@ def profile(
         chunk_size=check_int("chunk_size", chunk_size),
         reservoir_size=check_int("reservoir_size", reservoir_size),
         seed=check_int("seed", seed, minimum=0),
-        track_names=track_names,
+        track_names=default_track_names(track_names, tracks),
     )
     check_choice("layout", layout, LAYOUTS)
-    if tracks is not None:
-        tracks = track_map(tracks)
-        builder.track_names = builder.track_names or tracks.names
     x = load_rolls(
         reference,
         layout=layout,
@@ -181,7 +178,7 @@ class _Builder:
     ) -> None:
         self.names, self.options = names, options
         self._chunk_size, self._reservoir_size, self._seed = chunk_size, reservoir_size, seed
-        self.track_names = track_names
+        self._track_names = track_names
         # (n_steps, n_pitches, n_tracks) and lowest_pitch of the first batch
         self._first: tuple[tuple[int, ...], int] | None = None
         self._pending: list[np.ndarray] = []  # (n, n_metrics, n_tracks) values not yet folded
@@ -193,7 +190,7 @@ class _Builder:
         if self._first is None:
             bar = self.options.bar_length(roll)  # raises if it contradicts an NBSPK input
             self.options = dataclasses.replace(self.options, steps_per_bar=bar)
-            self._tracks = _check_track_names(self.track_names, roll.n_tracks)
+            self._tracks = _check_track_names(self._track_names, roll.n_tracks)
             self._edges = {n: histogram_edges(n, roll.n_steps, roll.n_pitches) for n in self.names}
             self._first = (tuple(roll.shape[1:]), roll.lowest_pitch)
         _check_same_shape(roll, *self._first, self._n_folded + self._n_pending)

@@ -19,7 +19,14 @@ from typing import Any, Literal, Protocol, TypeAlias
 from musiceval._checks import check_int, describe, invalid
 
 __all__ = [
-    "PRESETS", "SpecialRule", "TrackLike", "TrackMap", "TrackMapSpec", "TrackRule", "track_map",
+    "PRESETS",
+    "SpecialRule",
+    "TrackLike",
+    "TrackMap",
+    "TrackMapSpec",
+    "TrackRule",
+    "default_track_names",
+    "track_map",
 ]  # fmt: skip
 
 SpecialRule: TypeAlias = Literal["drums", "others", "all"]
@@ -37,8 +44,8 @@ _JSON_TEXT = "a track map as TrackMap.to_json_dict writes it: {'tracks': [{'name
 
 
 class TrackLike(Protocol):
-    """What :meth:`TrackMap.assign` reads of a track (symusic's tracks and pretty_midi's
-    instruments have both)."""
+    """What :meth:`TrackMap.assign` reads of a track: musiceval's parsed ``MidiTrack`` (symusic's
+    tracks and pretty_midi's instruments have both attributes too)."""
 
     @property
     def program(self) -> int: ...
@@ -298,3 +305,13 @@ def track_map(spec: TrackMapSpec) -> TrackMap:
         return TrackMap(spec)
     expected = f"a preset name (one of {list(PRESETS)}), a TrackMap or a mapping of name to rule"
     raise invalid("tracks", expected, spec)
+
+
+def default_track_names(
+    track_names: Sequence[str] | None, tracks: TrackMapSpec | None
+) -> Sequence[str] | None:
+    """``track_names`` when given, else the names of the map ``tracks`` (None without one):
+    the one rule for a profile's track names when a track map made its tracks."""
+    if track_names is not None or tracks is None:
+        return track_names
+    return track_map(tracks).names
