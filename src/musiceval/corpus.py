@@ -193,7 +193,7 @@ def profile_corpus(
         ``docs/tracks.md``); the profile's tracks are named after it. Default: one track per
         instrument, and a file whose track count differs from the first usable file's (in path
         order) is quarantined.
-    n_bars, steps_per_bar, steps_per_beat : int
+    n_bars, steps_per_bar, steps_per_beat : int, default=4, 16, 4
         How files are cut into samples (as in :func:`musiceval.io.load_midi_folder`).
     shard_size : int, default=256
         Files per shard: the unit of work, of checkpointing and of the merge tree. The profile
@@ -209,8 +209,10 @@ def profile_corpus(
         resumes where it stopped. A directory holding another run is refused.
     progress : bool, default=False
         Print files/s and an estimated time left to stderr.
-    max_cells, chunk_size, reservoir_size, seed, **conventions
+    max_cells, chunk_size, reservoir_size, seed : int, default=2**28, 4096, 2000, 0
         As in :func:`musiceval.io.read_midi` and :func:`musiceval.profile`.
+    **conventions
+        Options of the metrics, as in :func:`musiceval.profile`.
     track_names : sequence of str, optional
         One name per track; default the track map's names, else ``"0", "1", ...``.
 
@@ -226,6 +228,8 @@ def profile_corpus(
     ValueError
         No MIDI file in ``sources``, every file quarantined (the message gives the first
         reasons), or a Dask scheduler that does not answer.
+    ModuleNotFoundError
+        ``workers > 1`` or ``scheduler`` without ``distributed`` (``musiceval[dask]``).
     """
     shard_size = check_int("shard_size", shard_size)
     workers = check_int("workers", workers)
