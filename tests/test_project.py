@@ -73,6 +73,7 @@ def test_docstring_examples_run():
         "musiceval.evaluate",
         "musiceval.profiles",
         "musiceval.history",
+        "musiceval.keyfinding",
     ]:
         module = importlib.import_module(name)
         results = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)

@@ -11,6 +11,7 @@ from musiceval._version import __version__
 from musiceval.compare import Report, compare
 from musiceval.evaluate import compute, evaluate
 from musiceval.exceptions import InvalidParameterError
+from musiceval.keyfinding import KeyEstimate, find_key
 from musiceval.metrics import *  # noqa: F403 (the metric functions, listed in metrics.__all__)
 from musiceval.monitor import Evaluation, Monitor
 from musiceval.profiles import DatasetProfile, profile
@@ -25,12 +26,14 @@ __all__ = [
     "DatasetProfile",
     "Evaluation",
     "InvalidParameterError",
+    "KeyEstimate",
     "Monitor",
     "Report",
     "__version__",
     "compare",
     "compute",
     "evaluate",
+    "find_key",
     "profile",
     *_metrics.__all__,
 ]
