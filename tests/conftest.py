@@ -1,5 +1,8 @@
 """Shared fixtures."""
 
+from collections.abc import Callable
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -53,3 +56,21 @@ def history():
     result.set_reference("in_scale_ratio", [0.9, 0.95, np.nan], [0.05, 0.02, np.nan])
     result.set_reference("n_notes", [30.0, 20.0, 0.0], None)
     return result
+
+
+@pytest.fixture
+def midi_file(tmp_path: Path) -> Callable[..., Path]:
+    """Write bytes as a file in the test's folder (``name`` default ``song.mid``); its path."""
+
+    def write(data: bytes, name: str = "song.mid") -> Path:
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One folder for a module's property tests, which write a file per example."""
+    return tmp_path_factory.mktemp("scratch")

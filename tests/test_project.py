@@ -260,6 +260,7 @@ def test_the_kernels_agree_as_plain_python():
     and a check that the compiled and the Python semantics agree) on the hand cases and the
     naive-reference properties."""
     selected = ["tests/test_hand_cases.py", "tests/test_properties.py", "tests/test_midi_parser.py"]
+    selected += ["tests/test_midi_parser_faults.py"]
     selected += ["-k", "naive or hand or midi_parser"]
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *selected],
