@@ -186,18 +186,9 @@ def best_round_robin(tasks: dict[str, Callable[[], Any]], repeat: int, x: Any) -
 
 def floor_tasks(x_bool: np.ndarray, x_f32: np.ndarray) -> dict[str, Callable[[], Any]]:
     """Reading the bytes only: a parallel numba OR over the bool and the float32 roll's words."""
-    from numba import njit, prange
+    from bench_metrics import or_words_kernel  # this script's folder is on sys.path
 
-    @njit(parallel=True)
-    def or_words(words):
-        out = np.zeros(words.shape[0], np.uint64)
-        for row in prange(words.shape[0]):
-            acc = np.uint64(0)
-            for j in range(words.shape[1]):
-                acc |= words[row, j]
-            out[row] = acc
-        return out
-
+    or_words = or_words_kernel()
     bool_words = x_bool.reshape(len(x_bool), -1).view(np.uint64)
     float_words = x_f32.reshape(len(x_f32), -1).view(np.uint64)
     or_words(bool_words[:2])

@@ -364,12 +364,13 @@ def bench_muspy(x: np.ndarray, repeat: int) -> tuple[list[Row], dict[str, np.nda
 # (d) memory-bound pass
 
 
-def memory_tasks(x: np.ndarray) -> dict[str, Callable[[], Any]]:
+def or_words_kernel() -> Callable[[np.ndarray], np.ndarray]:
+    """A parallel numba OR of each row of 64-bit words: one load per 8 bytes on every thread,
+    the memory-bandwidth floor that reading a roll cannot beat (also used by bench_input.py)."""
     from numba import njit, prange
 
     @njit(parallel=True, cache=False)
     def or_words(words):
-        # one 64-bit load per 8 cells, all threads: the parallel memory-bandwidth floor
         acc = np.zeros(words.shape[0], np.uint64)
         for i in prange(words.shape[0]):
             a = np.uint64(0)
@@ -378,6 +379,11 @@ def memory_tasks(x: np.ndarray) -> dict[str, Callable[[], Any]]:
             acc[i] = a
         return acc
 
+    return or_words
+
+
+def memory_tasks(x: np.ndarray) -> dict[str, Callable[[], Any]]:
+    or_words = or_words_kernel()
     words = x.reshape(len(x), -1).view(np.uint64)
     or_words(words[:2])
     return {

@@ -23,6 +23,7 @@ from integration_kit import (
     chorale_rolls,
     fixed_noise,
     generator,
+    tiny_gan,
     training_data,
 )
 
@@ -70,18 +71,6 @@ def run_lightning(out: Path, results: Path) -> None:
 
     from musiceval.integrations.lightning import MonitorCallback
 
-    class TinyGAN(pl.LightningModule):
-        def __init__(self) -> None:
-            super().__init__()
-            self.generator = generator()
-
-        def training_step(self, batch, batch_idx):
-            noise, target = batch
-            return torch.nn.functional.mse_loss(self.generator(noise), target)
-
-        def configure_optimizers(self):
-            return torch.optim.Adam(self.parameters(), lr=0.05)
-
     given = []
 
     def sample(module):  # a different noise per rank
@@ -97,7 +86,7 @@ def run_lightning(out: Path, results: Path) -> None:
         enable_model_summary=False,
     )  # fmt: skip
     data = torch.utils.data.TensorDataset(*training_data())
-    trainer.fit(TinyGAN(), torch.utils.data.DataLoader(data, batch_size=8))
+    trainer.fit(tiny_gan(), torch.utils.data.DataLoader(data, batch_size=8))
     rank = trainer.global_rank
     arrays = {f"samples_{k}": x for k, x in enumerate(given)}
     assert callback.last is not None

@@ -63,3 +63,27 @@ def fixed_noise(n: int = 6, seed: int = 3):
     import torch
 
     return torch.randn(n, N_NOISE, generator=torch.Generator().manual_seed(seed))
+
+
+def tiny_gan():
+    """A Lightning module holding only the generator of a GAN, trained to reproduce fixed rolls
+    (deterministic); it logs its loss as ``"loss"``. Lightning is imported here, not with the
+    module."""
+    import lightning.pytorch as pl
+    import torch
+
+    class TinyGAN(pl.LightningModule):
+        def __init__(self) -> None:
+            super().__init__()
+            self.generator = generator()
+
+        def training_step(self, batch, batch_idx):
+            noise, target = batch
+            loss = torch.nn.functional.mse_loss(self.generator(noise), target)
+            self.log("loss", loss)
+            return loss
+
+        def configure_optimizers(self):
+            return torch.optim.Adam(self.parameters(), lr=0.05)
+
+    return TinyGAN()

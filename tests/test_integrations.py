@@ -13,7 +13,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from integration_kit import METRICS, TRACKS, chorale_rolls, fixed_noise, generator, training_data
+from integration_kit import (
+    METRICS,
+    TRACKS,
+    chorale_rolls,
+    fixed_noise,
+    generator,
+    tiny_gan,
+    training_data,
+)
 
 import musiceval as me
 from musiceval.compare import Report
@@ -63,23 +71,6 @@ def assert_same_values(logged: dict, expected: dict) -> None:
 # ---------------------------------------------------------------------- Lightning
 
 
-class TinyGAN(pl.LightningModule):
-    """Only the generator of a GAN, trained to reproduce fixed rolls (deterministic)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.generator = generator()
-
-    def training_step(self, batch, batch_idx):
-        noise, target = batch
-        loss = torch.nn.functional.mse_loss(self.generator(noise), target)
-        self.log("loss", loss)
-        return loss
-
-    def configure_optimizers(self):
-        return torch.optim.Adam(self.parameters(), lr=0.05)
-
-
 def lightning_fit(callbacks, tmp_path, max_steps, ckpt_path=None, **options):
     loader = torch.utils.data.DataLoader(
         torch.utils.data.TensorDataset(*training_data()), batch_size=16
@@ -89,7 +80,7 @@ def lightning_fit(callbacks, tmp_path, max_steps, ckpt_path=None, **options):
         logger=pl.loggers.CSVLogger(tmp_path, name="logs"), log_every_n_steps=1,
         enable_progress_bar=False, enable_model_summary=False, **options,
     )  # fmt: skip
-    trainer.fit(TinyGAN(), loader, ckpt_path=ckpt_path)
+    trainer.fit(tiny_gan(), loader, ckpt_path=ckpt_path)
     return trainer
 
 
