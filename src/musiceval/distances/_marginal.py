@@ -1,43 +1,22 @@
-"""Distances between two sets of per-sample metric values: reference (training) vs generated.
-
-Pure functions over plain numpy arrays (or anything ``np.asarray`` accepts): they know nothing
-about piano rolls. ``profile``/``compare`` feed them the per-sample values of one metric and
-track (1-D), or the per-sample vectors of many metrics (2-D, rows = samples).
-
-- :func:`kde_comparison`: overlapping area and KL divergence of the Gaussian-KDE-smoothed
-  distributions of two 1-D samples, both evaluated on one common grid.
-- :func:`set_distances` and :func:`relative_comparison`: mgeval's relative method (intra-set
-  distances of the reference against inter-set distances generated-to-reference).
-- :func:`frechet_distance`: FID-style distance between Gaussian fits of two sets of feature
-  vectors.
-- :func:`z_score` and :func:`fraction_inside`: the generated mean in reference standard
-  deviations, and the share of generated values inside a reference interval.
-
-Rules shared by every function: values that are not finite (NaN, +-inf) are dropped, per
-feature for 1-D input and per row (a row with any non-finite value) for 2-D input; the inputs
-are never modified; a result that is undefined (too few values) is NaN, without a warning;
-a malformed input raises :class:`~musiceval.exceptions.InvalidParameterError` (a
-``ValueError`` and a ``TypeError``) naming the argument, what was expected and what was
-received. Definitions, and how they differ from mgeval, are in
-``docs/distances.md``.
-"""
+"""Per-metric comparisons of two 1-D samples: KDE overlap and KL, mgeval's relative method,
+z-scores and the share inside a reference range."""
 
 from __future__ import annotations
 
 import math
-import warnings
-from numbers import Real
 from typing import Any
 
 import numpy as np
 
-from musiceval._checks import check_instance, check_int, invalid
+from musiceval._checks import check_int, invalid
 from musiceval._kde import SmoothedSample
-from musiceval.exceptions import InvalidParameterError
+from musiceval.distances._inputs import feature_rows, real_array, real_scalar, sample_values
 
 __all__ = [
+    "GRID_BANDWIDTHS",
+    "KL_FLOOR",
+    "POINT_MASS_BANDWIDTH",
     "fraction_inside",
-    "frechet_distance",
     "kde_comparison",
     "relative_comparison",
     "set_distances",
@@ -52,75 +31,6 @@ KL_FLOOR = 1e-300
 POINT_MASS_BANDWIDTH = 0.1
 #: The common grid reaches this many bandwidths beyond each sample's extreme values.
 GRID_BANDWIDTHS = 6.0
-
-_DEPRECATED = {
-    "SQRTM_IMAG_TOLERANCE": (
-        1e-6,
-        "musiceval.distances.SQRTM_IMAG_TOLERANCE is deprecated and no longer used: "
-        "frechet_distance takes the trace from a symmetric eigensolver, exact without a "
-        "tolerance; it will be removed",
-    ),
-}
-
-
-def __getattr__(name: str) -> Any:
-    """0.1.0 names that are deprecated: their value, with a ``DeprecationWarning``."""
-    if name in _DEPRECATED:
-        value, message = _DEPRECATED[name]
-        warnings.warn(message, DeprecationWarning, stacklevel=2)
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def _real_array(name: str, value: Any) -> np.ndarray:
-    """``value`` as a new float64 array (the caller's array is never written), or raise."""
-    try:
-        array = np.asarray(value)
-    except (TypeError, ValueError):  # ragged nested sequences
-        raise invalid(name, "array-like of real numbers", value) from None
-    if array.dtype.kind not in "biuf":
-        raise InvalidParameterError(
-            f"{name} must hold real numbers (bool, int or float); got an array of dtype "
-            f"{array.dtype}"
-        )
-    return array.astype(np.float64, copy=True)
-
-
-def _values(name: str, value: Any) -> np.ndarray:
-    """A 1-D sample with its non-finite values dropped."""
-    array = _real_array(name, value)
-    if array.ndim != 1:
-        raise invalid(name, "a 1-D array of shape (n_samples,)", received=f"shape {array.shape}")
-    return array[np.isfinite(array)]
-
-
-def _rows(name: str, value: Any, n_features: int | None = None) -> np.ndarray:
-    """A (n_samples, n_features) set with its rows holding a non-finite value dropped."""
-    array = _real_array(name, value)
-    if array.ndim == 1:
-        array = array[:, None]
-    elif array.ndim != 2:
-        raise invalid(
-            name,
-            "an array of shape (n_samples,) or (n_samples, n_features)",
-            received=f"shape {array.shape}",
-        )
-    if n_features is not None and array.shape[1] != n_features:
-        raise InvalidParameterError(
-            f"{name} must have {n_features} feature(s), as the first set has; got shape "
-            f"{array.shape}"
-        )
-    return array[np.isfinite(array).all(axis=1)]
-
-
-def _real_scalar(name: str, value: Any) -> float:
-    """A real number (not a bool) as a float; NaN and infinities are accepted."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise invalid(name, "a real number", value)
-    return float(value)
 
 
 # --------------------------------------------------------------------------- KDE comparison
@@ -200,8 +110,8 @@ def kde_comparison(reference: Any, generated: Any, *, grid_size: int = 512) -> t
     >>> kde_comparison([1.0], [1.0, 2.0])
     (nan, nan)
     """
-    p_values = _values("reference", reference)
-    q_values = _values("generated", generated)
+    p_values = sample_values("reference", reference)
+    q_values = sample_values("generated", generated)
     grid_size = check_int("grid_size", grid_size, minimum=2)
     if p_values.size < 2 or q_values.size < 2:
         return math.nan, math.nan
@@ -277,12 +187,12 @@ def set_distances(a: Any, b: Any = None) -> np.ndarray:
     """
     from scipy.spatial.distance import cdist, pdist
 
-    a_rows = _rows("a", a)
+    a_rows = feature_rows("a", a)
     if b is None:
         if a_rows.shape[0] < 2:
             return np.zeros(0)
         return pdist(a_rows)
-    b_rows = _rows("b", b, a_rows.shape[1])
+    b_rows = feature_rows("b", b, a_rows.shape[1])
     if a_rows.shape[0] == 0 or b_rows.shape[0] == 0:
         return np.zeros(0)
     return cdist(a_rows, b_rows).ravel()
@@ -354,8 +264,8 @@ def relative_comparison(
     >>> result["intra_distances"], result["inter_mean"]
     (array([1., 2., 1.]), 0.8888888888888888)
     """
-    reference_rows = _rows("reference", reference)
-    generated_rows = _rows("generated", generated, reference_rows.shape[1])
+    reference_rows = feature_rows("reference", reference)
+    generated_rows = feature_rows("generated", generated, reference_rows.shape[1])
     if max_samples is not None:
         max_samples = check_int("max_samples", max_samples)
     seed = check_int("seed", seed, minimum=0)
@@ -383,109 +293,6 @@ def relative_comparison(
         "overlap_area": overlap,
         "kl_divergence": divergence,
     }
-
-
-# --------------------------------------------------------------------------- Fréchet
-
-
-def _trace_sqrt_product_eigh(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
-    """Tr((A B)^{1/2}) for symmetric PSD A and B: the sum of sqrt(eig(A^{1/2} B A^{1/2})).
-
-    A^{1/2} B A^{1/2} is symmetric PSD with the eigenvalues of A B, so a symmetric solver finds
-    them, real and non-negative, also for singular matrices.
-    """
-    eigenvalues, eigenvectors = np.linalg.eigh(cov_a)
-    root_a = (eigenvectors * np.sqrt(np.clip(eigenvalues, 0.0, None))) @ eigenvectors.T
-    middle = root_a @ cov_b @ root_a
-    return float(np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0.0, None)).sum())
-
-
-def frechet_distance(reference: Any, generated: Any, *, standardize: bool = True) -> float:
-    """Fréchet distance between Gaussian fits of two sets of feature vectors (FID-style).
-
-    .. math::
-
-        d^2 = \\lVert \\mu_r - \\mu_g \\rVert_2^2
-              + \\mathrm{Tr}\\left(\\Sigma_r + \\Sigma_g - 2 (\\Sigma_r \\Sigma_g)^{1/2}\\right)
-
-    with :math:`\\mu` the feature means and :math:`\\Sigma` the sample covariances (ddof=1, as
-    ``np.cov`` and the FID reference code). The squared distance is returned, as FID does.
-
-    Parameters
-    ----------
-    reference : array_like of shape (n_reference, n_features) or (n_reference,)
-        Feature vectors of the reference set, one row per sample (1-D: one feature). Rows
-        holding a non-finite value are dropped.
-    generated : array_like of shape (n_generated, n_features) or (n_generated,)
-        The generated set, with the same features. Rows holding a non-finite value are dropped.
-    standardize : bool, default=True
-        Divide every feature of both sets by the reference's standard deviation (ddof=1) of
-        that feature first, so that features in different units (counts, rates, entropies in
-        bits) weigh alike and the distance is in squared reference standard deviations. A
-        feature constant in the reference is left unscaled.
-
-    Returns
-    -------
-    float
-        In [0, inf), lower is closer; 0 for identical sets; invariant to translating both
-        sets. NaN when either set has fewer than 2 usable rows.
-
-    Notes
-    -----
-    The trace of :math:`(\\Sigma_r \\Sigma_g)^{1/2}` is computed as
-    :math:`\\sum \\sqrt{\\lambda_i(\\Sigma_r^{1/2} \\Sigma_g \\Sigma_r^{1/2})}`: a symmetric
-    PSD matrix with the eigenvalues of :math:`\\Sigma_r \\Sigma_g`, so the result is exact for
-    singular covariances, unlike ``scipy.linalg.sqrtm``, and independent of scipy's version. A
-    negative result from rounding is clipped to 0.
-
-    Unlike the Fréchet Music Distance (Retkowski et al.), the features are musiceval's
-    interpretable metrics, not the embeddings of a pretrained network.
-
-    Examples
-    --------
-    >>> reference = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]])
-    >>> round(frechet_distance(reference, reference), 12)
-    0.0
-    >>> round(frechet_distance(reference, reference + 1.0, standardize=False), 12)
-    2.0
-    >>> round(frechet_distance(reference, 2.0 * reference, standardize=False), 12)
-    4.666666666667
-    >>> frechet_distance(reference[:1], reference)
-    nan
-    """
-    check_instance("standardize", standardize, (bool, np.bool_), "a bool")
-    reference_rows = _rows("reference", reference)
-    generated_rows = _rows("generated", generated, reference_rows.shape[1])
-    if reference_rows.shape[0] < 2 or generated_rows.shape[0] < 2:
-        return math.nan
-    # A feature whose values are all equal has variance 0 (np.var may give 1e-30 from
-    # rounding the mean): it is left unscaled, and its covariance row and column are zeroed.
-    constant_r = np.ptp(reference_rows, axis=0) == 0
-    constant_g = np.ptp(generated_rows, axis=0) == 0
-    if standardize:
-        scale = reference_rows.std(axis=0, ddof=1)
-        scale[constant_r | (scale == 0)] = 1.0  # == 0: the variance underflowed (< 1e-308)
-        reference_rows = reference_rows / scale
-        generated_rows = generated_rows / scale
-    mean_difference = reference_rows.mean(axis=0) - generated_rows.mean(axis=0)
-    cov_r = np.atleast_2d(np.cov(reference_rows, rowvar=False))
-    cov_g = np.atleast_2d(np.cov(generated_rows, rowvar=False))
-    cov_r[constant_r, :] = cov_r[:, constant_r] = 0.0
-    cov_g[constant_g, :] = cov_g[:, constant_g] = 0.0
-    # A feature constant in either set has a zero row and column in that set's covariance, so
-    # it adds nothing to Tr((S_r S_g)^{1/2}): leaving it out is exact and makes the matrices
-    # smaller (constant features are common: empty_bar_rate = 0 throughout).
-    varying = ~(constant_r | constant_g)
-    cross = 0.0
-    if varying.any():
-        block = np.ix_(varying, varying)
-        cross = _trace_sqrt_product_eigh(cov_r[block], cov_g[block])
-    distance = (
-        float(mean_difference @ mean_difference)
-        + float(np.trace(cov_r) + np.trace(cov_g))
-        - 2.0 * cross
-    )
-    return max(distance, 0.0)
 
 
 # --------------------------------------------------------------------------- summaries
@@ -521,7 +328,7 @@ def z_score(reference_mean: Any, reference_std: Any, generated_mean: Any) -> Any
     """
     names = ("reference_mean", "reference_std", "generated_mean")
     mean, std, generated = (
-        _real_array(name, value)
+        real_array(name, value)
         for name, value in zip(names, (reference_mean, reference_std, generated_mean), strict=True)
     )
     if np.any(std < 0):
@@ -561,9 +368,9 @@ def fraction_inside(values: Any, lower: float, upper: float) -> float:
     >>> fraction_inside([np.nan], 0.0, 1.0)
     nan
     """
-    array = _real_array("values", values).ravel()
-    lower = _real_scalar("lower", lower)
-    upper = _real_scalar("upper", upper)
+    array = real_array("values", values).ravel()
+    lower = real_scalar("lower", lower)
+    upper = real_scalar("upper", upper)
     if lower > upper:
         raise invalid("lower", "<= upper", received=f"lower={lower}, upper={upper}")
     finite = array[np.isfinite(array)]
