@@ -15,8 +15,6 @@ directory is replaced whole or not at all.
 
 from __future__ import annotations
 
-import base64
-import html
 import math
 import os
 import re
@@ -27,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from musiceval import _documents, distances
+from musiceval import _report_text as report_text
 from musiceval._atomic import atomic_directory
 from musiceval._batches import iter_batches
 from musiceval._checks import check_choice, check_instance, check_int, check_path, invalid
@@ -70,12 +69,6 @@ COLUMNS = (
 _REPORT_FILE = re.compile(r"report\.(md|csv|json|html)|z_scores\.png|distribution_\w+\.png")
 _RANGE = (0.05, 0.95)  # the reference range of ``inside_reference_range``
 _CHUNK_SIZE = 4096
-# Markdown that stays one table cell and shows text as written: backslash escapes for what
-# Markdown reads (a pipe ends a cell), entities for HTML, spaces for line breaks.
-_MARKDOWN = str.maketrans(
-    {"\\": "\\\\", "`": "\\`", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
-    | dict.fromkeys("\n\r\t\v\f", " ")
-)
 
 
 def compare(
@@ -394,12 +387,15 @@ class Report:
             f"({profile.n_kept} in the reservoir).",
             f"Tracks: {', '.join(self.tracks)}; conventions: {options}.",
             f"Fréchet distance (squared, in reference standard deviations): "
-            f"{_format(self.frechet_distance)}",
+            f"{report_text.format_cell(self.frechet_distance)}",
         ]
 
     def _table(self) -> tuple[list[str], list[list[str]]]:
         frame = self.to_frame()
-        cells = [[_format(value) for value in row] for row in frame.itertuples(index=False)]
+        cells = [
+            [report_text.format_cell(value) for value in row]
+            for row in frame.itertuples(index=False)
+        ]
         return list(frame.columns), cells
 
     def to_markdown(self) -> str:
@@ -411,25 +407,7 @@ class Report:
         Markdown viewer) and a line break becomes a space (one row per metric and track).
         """
         header, rows = self._table()
-        cells = [[cell.translate(_MARKDOWN) for cell in row] for row in rows]
-        widths = [max(len(h), *(len(row[j]) for row in cells)) for j, h in enumerate(header)]
-        numeric = [j >= 2 for j in range(len(header))]
-
-        def line(items: list[str]) -> str:
-            padded = [
-                item.rjust(w) if right else item.ljust(w)
-                for item, w, right in zip(items, widths, numeric, strict=True)
-            ]
-            return "| " + " | ".join(padded) + " |"
-
-        dashes = [
-            "-" * (w + 1) + ":" if right else ":" + "-" * (w + 1)
-            for w, right in zip(widths, numeric, strict=True)
-        ]
-        summary = [text.translate(_MARKDOWN) for text in self._summary_lines()]
-        lines = ["# musiceval report", "", *summary, ""]
-        lines += [line(header), "|" + "|".join(dashes) + "|", *(line(row) for row in cells), ""]
-        return "\n".join(lines)
+        return report_text.markdown(self._summary_lines(), header, rows)
 
     def to_json_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict (``schema`` "musiceval.report", ``version`` 1).
@@ -539,27 +517,7 @@ class Report:
 
     def _html(self, figures: list[Path]) -> str:
         header, cells = self._table()
-        head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-        body = "\n".join(
-            "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in cells
-        )
-        summary = "".join(f"<p>{html.escape(line)}</p>\n" for line in self._summary_lines())
-        images = "\n".join(
-            f'<h2>{html.escape(path.stem)}</h2>\n<img alt="{html.escape(path.stem)}" '
-            f'src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode("ascii")}">'
-            for path in figures
-        )
-        style = (
-            "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
-            "td,th{border:1px solid #ccc;padding:2px 6px}td{text-align:right}"
-            "td:nth-child(-n+2){text-align:left}img{max-width:100%}"
-        )
-        return (
-            '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
-            f"<title>musiceval report</title><style>{style}</style></head>\n<body>\n"
-            f"<h1>musiceval report</h1>\n{summary}<table>\n<tr>{head}</tr>\n{body}\n</table>\n"
-            f"{images}\n</body>\n</html>\n"
-        )
+        return report_text.html_page(self._summary_lines(), header, cells, figures)
 
     def __repr__(self) -> str:
         return (
@@ -582,12 +540,3 @@ def _check_report_directory(root: Path) -> None:
             f"directory {str(root)!r} holds files a report does not write ({foreign[:5]}); "
             f"choose a new or empty directory (saving replaces the whole directory)"
         )
-
-
-def _format(value: Any) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | np.integer):
-        return str(int(value))
-    number = float(value)
-    return f"{number:.4g}" if math.isfinite(number) else _documents.encode(number)
