@@ -9,7 +9,18 @@ track (1-D), or the per-sample vectors of many metrics (2-D, rows = samples).
 - :func:`set_distances` and :func:`relative_comparison`: mgeval's relative method (intra-set
   distances of the reference against inter-set distances generated-to-reference).
 - :func:`frechet_distance`: FID-style distance between Gaussian fits of two sets of feature
-  vectors.
+  vectors, with the sample, Ledoit-Wolf or OAS covariance.
+- :func:`frechet_distance_infinity`: the Fréchet distance extrapolated to an infinite
+  generated set (FD-inf), as :class:`FrechetInfinity`.
+- :func:`piece_distance`: one piece (or each of several) against a reference set: the squared
+  Mahalanobis distance to the reference's Gaussian fit (a piece holding NaN scores NaN).
+- :func:`prdc`: precision, recall, density and coverage of k-nearest-neighbour balls, as
+  :class:`PRDC`.
+- :func:`mmd` and :func:`kid`: the unbiased squared maximum mean discrepancy (rbf or cubic
+  polynomial kernel) and the kernel inception distance (its mean over subsets).
+- :func:`bootstrap_interval`: any of these with a seeded percentile bootstrap interval, as
+  :class:`BootstrapInterval`.
+- :func:`n_dropped_rows`: how many rows of a set the set-level functions drop.
 - :func:`z_score` and :func:`fraction_inside`: the generated mean in reference standard
   deviations, and the share of generated values inside a reference interval.
 
@@ -27,7 +38,14 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from musiceval.distances._frechet import frechet_distance
+from musiceval.distances._bootstrap import BootstrapInterval, bootstrap_interval
+from musiceval.distances._covariance import COVARIANCES, Covariance, n_dropped_rows
+from musiceval.distances._frechet import (
+    FrechetInfinity,
+    frechet_distance,
+    frechet_distance_infinity,
+    piece_distance,
+)
 from musiceval.distances._marginal import (
     GRID_BANDWIDTHS,
     KL_FLOOR,
@@ -38,14 +56,30 @@ from musiceval.distances._marginal import (
     set_distances,
     z_score,
 )
+from musiceval.distances._mmd import KERNELS, Kernel, kid, mmd
+from musiceval.distances._prdc import PRDC, prdc
 
 __all__ = [
+    "COVARIANCES",
     "GRID_BANDWIDTHS",
+    "KERNELS",
     "KL_FLOOR",
     "POINT_MASS_BANDWIDTH",
+    "PRDC",
+    "BootstrapInterval",
+    "Covariance",
+    "FrechetInfinity",
+    "Kernel",
+    "bootstrap_interval",
     "fraction_inside",
     "frechet_distance",
+    "frechet_distance_infinity",
     "kde_comparison",
+    "kid",
+    "mmd",
+    "n_dropped_rows",
+    "piece_distance",
+    "prdc",
     "relative_comparison",
     "set_distances",
     "z_score",
