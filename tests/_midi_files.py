@@ -57,6 +57,15 @@ def meta(delta: int, kind: int, payload: bytes = b"") -> bytes:
     return ev(delta, 0xFF, kind) + vlq(len(payload)) + payload
 
 
+def time_signature(delta: int, numerator: int, denominator: int) -> bytes:
+    """A time-signature meta event (``denominator`` a power of two), 24 clocks a click."""
+    return meta(delta, 0x58, bytes([numerator, denominator.bit_length() - 1, 24, 8]))
+
+
+def track_name(delta: int, name: str) -> bytes:
+    return meta(delta, 0x03, name.encode("latin-1"))
+
+
 def sysex(delta: int, payload: bytes) -> bytes:
     return ev(delta, 0xF0) + vlq(len(payload)) + payload
 

@@ -66,6 +66,7 @@ def _library_calls(tmp: Path) -> dict[str, Call]:
         "io.load_rolls": (io.load_rolls, (x,), {}, ("source",)),
         "io.read_midi": (io.read_midi, (tmp / "in.mid",), {}, ()),
         "io.load_midi_folder": (io.load_midi_folder, (tmp,), {"n_bars": 1}, ()),
+        "io.load_midi": (io.load_midi, (tmp,), {"n_bars": 1}, ()),
         "io.write_midi": (io.write_midi, (tmp / "out.mid", x[:1]), {}, ()),
         "io.write_wav": (io.write_wav, (tmp / "out.wav", x[:1]), {}, ()),
         "distances.fraction_inside": (distances.fraction_inside, (a, 0.0, 5.0), {}, ()),

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from musiceval import _documents
-from musiceval._midi_read import check_track_count, cut_segments, read_midi
+from musiceval._midi_load import read_segments
+from musiceval._midi_metre import Metre
 from musiceval.exceptions import InvalidParameterError
 from musiceval.profiles import DatasetProfile, profile
 from musiceval.track_maps import TrackMap
@@ -54,6 +55,8 @@ class ShardOptions:
     seed: int
     conventions: dict[str, Any]
     track_names: tuple[str, ...] | None
+    metre: Metre = "file"
+    """How files are cut into bars: ``"file"`` (at their bar lines) or ``"ignore"``."""
 
     def to_json(self) -> dict[str, Any]:
         """The options as JSON values (the run's manifest compares them)."""
@@ -88,19 +91,21 @@ def _batches(
 ) -> Iterator[np.ndarray]:
     """The segments of the usable files in batches of about :data:`BATCH`; every other file
     is appended to ``quarantine`` with the reason."""
-    length = options.n_bars * options.steps_per_bar
     pending: list[np.ndarray] = []
     n_pending = 0
     for path in paths:
         try:
-            roll = read_midi(
-                path,
+            segments, _ = read_segments(
+                Path(path),
+                n_bars=options.n_bars,
+                steps_per_bar=options.steps_per_bar,
                 steps_per_beat=options.steps_per_beat,
                 tracks=options.tracks,
                 max_cells=options.max_cells,
+                metre=options.metre,
+                n_tracks=options.n_tracks,
+                expected_from="the corpus's first usable file",
             )
-            check_track_count(roll, options.n_tracks, path, "the corpus's first usable file")
-            segments = cut_segments(roll, length, path)
         except ValueError as error:
             quarantine.append([path, str(error)])
             continue

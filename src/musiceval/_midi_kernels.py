@@ -21,6 +21,9 @@ leave it alone; after a sysex or system message a data byte is an error, where m
 a second sysex); sysex and meta events skipped by their variable-length size; a data byte of
 128 or more, an undefined status byte, or a chunk that runs past the end of the file is an
 error.
+
+**Time signatures** (meta events ``0x58`` of two or more bytes, in any track chunk) are noted
+with their tick: numerator and the denominator's power of two, as the file states them.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from numba import njit
 
 from musiceval._numba_config import CACHE
 
-__all__ = ["ERRORS", "draw_notes", "parse_smf"]
+__all__ = ["ERRORS", "draw_notes", "parse_smf", "read_smf"]
 
 ERRORS = (
     "",
@@ -93,27 +96,38 @@ def _data_length(status: int) -> int:
 
 @njit(cache=CACHE)
 def parse_smf(data: np.ndarray) -> tuple[int, int, np.ndarray, np.ndarray]:
-    """Notes of a Standard MIDI File's bytes (``uint8``), paired as the module says.
+    """:func:`read_smf` without the time signatures: ``(error, division, notes, names)``."""
+    error, division, notes, names, _ = read_smf(data)
+    return error, division, notes, names
 
-    Returns ``(error, division, notes, names)``: ``error`` indexes :data:`ERRORS` (0: read);
-    ``division`` is the header's time division (ticks per quarter note when positive);
-    ``notes`` has int64 rows ``(instrument, pitch, start, end)`` in the order pretty_midi
-    creates them, the instrument key being ``(track * 16 + channel) * 128 + program``;
-    ``names`` holds, per track chunk, the offset and length of its first track-name meta event
-    (``-1, 0`` if none).
+
+@njit(cache=CACHE)
+def read_smf(data: np.ndarray) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """Notes and time signatures of a Standard MIDI File's bytes (``uint8``), notes paired as
+    the module says.
+
+    Returns ``(error, division, notes, names, signatures)``: ``error`` indexes :data:`ERRORS`
+    (0: read); ``division`` is the header's time division (ticks per quarter note when
+    positive); ``notes`` has int64 rows ``(instrument, pitch, start, end)`` in the order
+    pretty_midi creates them, the instrument key being ``(track * 16 + channel) * 128 +
+    program``; ``names`` holds, per track chunk, the offset and length of its first track-name
+    meta event (``-1, 0`` if none); ``signatures`` has int64 rows ``(tick, numerator,
+    denominator power)`` of the time-signature events, track chunk by track chunk in file order.
     """
     n = data.shape[0]
     notes = np.empty((n // 3 + 1, 4), np.int64)  # a note-off takes at least 3 bytes
     names = np.zeros((0, 2), np.int64)
+    # a time signature takes at least 6 bytes; the last row counts them
+    signatures = np.zeros((n // 6 + 2, 3), np.int64)
     if n < 4 or data[0] != 77 or data[1] != 84 or data[2] != 104 or data[3] != 100:
-        return 1, 0, notes[:0], names
+        return 1, 0, notes[:0], names, signatures[:0]
     if n < 14:
-        return 3, 0, notes[:0], names
+        return 3, 0, notes[:0], names, signatures[:0]
     if _u32(data, 4) < 6:
-        return 1, 0, notes[:0], names
+        return 1, 0, notes[:0], names, signatures[:0]
     at = 8 + _u32(data, 4)
     if at > n:
-        return 3, 0, notes[:0], names
+        return 3, 0, notes[:0], names, signatures[:0]
     n_tracks = (np.int64(data[10]) << 8) | np.int64(data[11])
     division = (np.int64(data[12]) << 8) | np.int64(data[13])
     if division >= 0x8000:
@@ -131,12 +145,12 @@ def parse_smf(data: np.ndarray) -> tuple[int, int, np.ndarray, np.ndarray]:
             error = 3
         else:
             error, count = _track_notes(
-                data, at + 8, at + 8 + _u32(data, at + 4), track, names, notes, count
+                data, at + 8, at + 8 + _u32(data, at + 4), track, names, notes, count, signatures
             )
         if error:
-            return error, int(division), notes[:0], names
+            return error, int(division), notes[:0], names, signatures[:0]
         at += 8 + _u32(data, at + 4)
-    return 0, int(division), notes[:count], names
+    return 0, int(division), notes[:count], names, signatures[: signatures[-1, 0]]
 
 
 @njit(cache=CACHE)
@@ -148,9 +162,11 @@ def _track_notes(
     names: np.ndarray,
     notes: np.ndarray,
     count: int,
+    signatures: np.ndarray,
 ) -> tuple[int, int]:
     """Read one track chunk ``data[at:stop]``, writing its notes as rows of ``notes``
-    (instrument, pitch, start, end) from row ``count``; returns ``(error code, new count)``.
+    (instrument, pitch, start, end) from row ``count`` and its time signatures into
+    ``signatures`` (see :func:`_meta`); returns ``(error code, new count)``.
 
     The open notes of each channel and pitch are a linked list of their starts (``state``
     rows: the head and tail per key; ``opened``/``following`` per note-on, a pool of one entry
@@ -168,7 +184,9 @@ def _track_notes(
         delta, at, error = _varlen(data, at, stop)
         tick += delta
         if not error:
-            error, at, status, skipped = _status(data, at, stop, status, track, names)
+            error, at, status, skipped = _status(
+                data, at, stop, status, track, names, tick, signatures
+            )
         if error:
             return error, count
         if skipped:
@@ -201,7 +219,14 @@ def _track_notes(
 
 @njit(cache=CACHE)
 def _status(
-    data: np.ndarray, at: int, stop: int, status: int, track: int, names: np.ndarray
+    data: np.ndarray,
+    at: int,
+    stop: int,
+    status: int,
+    track: int,
+    names: np.ndarray,
+    tick: int,
+    signatures: np.ndarray,
 ) -> tuple[int, int, int, bool]:
     """The status of the event at ``at`` (after its delta time): ``(error, position of its
     data, running status, whether it was a meta or sysex event, skipped whole)``."""
@@ -211,7 +236,7 @@ def _status(
     if byte < 0x80:  # running status: only a channel message's
         return (7 if status < 0 or status >= 0xF0 else 0), at, status, False
     if byte == 0xFF:
-        error, at = _meta(data, at + 1, stop, track, names)
+        error, at = _meta(data, at + 1, stop, track, names, tick, signatures)
         return error, at, status, True
     if byte == 0xF0 or byte == 0xF7:
         length, at, error = _varlen(data, at + 1, stop)
@@ -250,8 +275,18 @@ def _note_off(
 
 
 @njit(cache=CACHE)
-def _meta(data: np.ndarray, at: int, stop: int, track: int, names: np.ndarray) -> tuple[int, int]:
-    """Skip a meta event whose type byte is at ``at``, noting the track's first name."""
+def _meta(
+    data: np.ndarray,
+    at: int,
+    stop: int,
+    track: int,
+    names: np.ndarray,
+    tick: int,
+    signatures: np.ndarray,
+) -> tuple[int, int]:
+    """Skip a meta event whose type byte is at ``at``, noting the track's first name and a time
+    signature (a row ``(tick, numerator, denominator power)`` of ``signatures`` at the index its
+    last row's first cell counts)."""
     if at >= stop:
         return 4, at
     kind = data[at]
@@ -263,6 +298,12 @@ def _meta(data: np.ndarray, at: int, stop: int, track: int, names: np.ndarray) -
     if kind == 0x03 and names[track, 0] < 0:
         names[track, 0] = at
         names[track, 1] = length
+    if kind == 0x58 and length >= 2:
+        row = signatures[-1, 0]
+        signatures[row, 0] = tick
+        signatures[row, 1] = data[at]
+        signatures[row, 2] = data[at + 1]
+        signatures[-1, 0] = row + 1
     return 0, at + length
 
 

@@ -17,15 +17,15 @@ the notes before it is allocated.
 from __future__ import annotations
 
 import os
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-from musiceval._checks import check_bool, check_choice, check_int, check_path, invalid
+from musiceval._checks import check_bool, check_int, check_path, invalid
+from musiceval._midi_metre import TimeSignature, time_signatures
 from musiceval.exceptions import InvalidParameterError
 from musiceval.track_maps import PRESETS, TrackMap, TrackMapSpec, track_map
 
@@ -34,18 +34,21 @@ __all__ = [
     "MIDI_SUFFIXES",
     "N_PITCHES",
     "MidiTrack",
-    "check_track_count",
+    "ParsedMidi",
+    "ReadTracks",
     "cut_segments",
-    "find_midi_files",
     "from_multitrack",
-    "load_midi_folder",
     "note_runs",
     "parse_midi",
+    "parse_midi_file",
+    "plural",
     "read_midi",
+    "read_tracks",
+    "track_mapping",
 ]
 
 MIDI_SUFFIXES = (".mid", ".midi")
-"""File name endings :func:`load_midi_folder` reads (case-insensitive)."""
+"""File name endings ``load_midi_folder`` reads (case-insensitive)."""
 
 N_PITCHES = 128
 """Pitches of a MIDI roll: MIDI numbers 0-127."""
@@ -108,19 +111,54 @@ def read_midi(
     """
     path = check_path("path", path)
     steps_per_beat = check_int("steps_per_beat", steps_per_beat)
-    mapping = _mapping(check_bool("merge_tracks", merge_tracks), tracks)
+    mapping = track_mapping(check_bool("merge_tracks", merge_tracks), tracks)
     max_cells = check_int("max_cells", max_cells)
-    ticks_per_beat, instruments = parse_midi(path)
+    return read_tracks(path, steps_per_beat, mapping, max_cells).roll
+
+
+@dataclass(frozen=True)
+class ReadTracks:
+    """A MIDI file read as a roll, with what its tracks are."""
+
+    roll: np.ndarray
+    """bool ``(n_steps, 128, n_tracks)``, as :func:`read_midi` returns it."""
+    parsed: ParsedMidi
+    track_names: tuple[str, ...]
+    """Per track of the roll: its MIDI track name (``""`` if none), or the map's name."""
+    is_drum: tuple[bool, ...]
+    """Per track of the roll: whether it holds drums (channel 10) only; with a map, whether
+    every instrument it takes is a drum track (when it takes none: whether its rule is
+    ``"drums"``)."""
+
+
+def read_tracks(
+    path: Path, steps_per_beat: int, mapping: TrackMap | None, max_cells: int
+) -> ReadTracks:
+    """:func:`read_midi` of checked arguments, with the tracks' names and drum flags."""
+    parsed = parse_midi_file(path)
+    instruments = parsed.tracks
     if not instruments:
         raise ValueError(f"{str(path)!r} holds no instrument (no notes to read)")
     notes = [instrument.notes for instrument in instruments]
+    names = tuple(instrument.name for instrument in instruments)
+    drums = tuple(instrument.is_drum for instrument in instruments)
     if mapping is not None:
-        notes = _mapped_notes(path, instruments, mapping)
-    _check_length(path, notes, ticks_per_beat, steps_per_beat, max_cells)
-    return _roll_from_notes(notes, ticks_per_beat, steps_per_beat, source=path, max_cells=max_cells)
+        groups = _groups(path, instruments, mapping)
+        empty = np.zeros((0, 3), np.int64)
+        notes = [np.concatenate([instruments[i].notes for i in g] or [empty]) for g in groups]
+        names = mapping.names
+        drums = tuple(
+            all(instruments[i].is_drum for i in group) if group else rule == "drums"
+            for group, (_, rule) in zip(groups, mapping.rules, strict=True)
+        )
+    _check_length(path, notes, parsed.ticks_per_beat, steps_per_beat, max_cells)
+    roll = _roll_from_notes(
+        notes, parsed.ticks_per_beat, steps_per_beat, source=path, max_cells=max_cells
+    )
+    return ReadTracks(roll, parsed, names, drums)
 
 
-def _mapping(merge_tracks: bool, tracks: TrackMapSpec | None) -> TrackMap | None:
+def track_mapping(merge_tracks: bool, tracks: TrackMapSpec | None) -> TrackMap | None:
     """The track map of ``tracks=``/``merge_tracks=`` (None: one track per instrument)."""
     if tracks is None:
         return PRESETS["merged"] if merge_tracks else None
@@ -132,8 +170,8 @@ def _mapping(merge_tracks: bool, tracks: TrackMapSpec | None) -> TrackMap | None
     return track_map(tracks)
 
 
-def _mapped_notes(path: Path, instruments: list[MidiTrack], mapping: TrackMap) -> list[np.ndarray]:
-    """The notes of each of the map's tracks (an instrument the map leaves out is dropped)."""
+def _groups(path: Path, instruments: list[MidiTrack], mapping: TrackMap) -> list[list[int]]:
+    """The instruments of each of the map's tracks, or ValueError if it takes none."""
     groups = mapping.assign(instruments)
     if not any(groups):
         kinds = sorted({"drums" if i.is_drum else f"program {i.program}" for i in instruments})
@@ -141,98 +179,7 @@ def _mapped_notes(path: Path, instruments: list[MidiTrack], mapping: TrackMap) -
             f"{str(path)!r}: the track map {list(mapping.names)} takes none of its "
             f"{len(instruments)} instruments ({', '.join(kinds)})"
         )
-    empty = np.zeros((0, 3), np.int64)
-    return [np.concatenate([instruments[i].notes for i in group] or [empty]) for group in groups]
-
-
-def load_midi_folder(
-    folder: str | os.PathLike[str],
-    *,
-    n_bars: int = 4,
-    steps_per_bar: int = 16,
-    steps_per_beat: int = 4,
-    n_tracks: int | None = None,
-    merge_tracks: bool = False,
-    tracks: TrackMapSpec | None = None,
-    on_error: Literal["raise", "skip"] = "raise",
-    max_cells: int = MAX_CELLS,
-) -> np.ndarray:
-    """Read every MIDI file of a folder (and its subfolders) as fixed-length samples.
-
-    Each file is read with :func:`read_midi` and cut from its start into non-overlapping
-    segments of ``n_bars * steps_per_bar`` steps; a last, shorter remainder is dropped.
-    Files are read in sorted path order, so the result does not depend on the file system.
-
-    Parameters
-    ----------
-    folder : str or os.PathLike
-        A directory holding ``.mid``/``.midi`` files (searched recursively).
-    n_bars : int, default=4
-        Bars per segment.
-    steps_per_bar : int, default=16
-        Steps per bar (16 = a 4/4 bar at 4 steps per beat). Bars are counted from the first
-        tick; time-signature changes are not followed.
-    steps_per_beat : int, default=4
-        Time steps per quarter note.
-    n_tracks : int, optional
-        Tracks every file must have; default: the track count of the first file read. A file
-        with another count is an error for that file (see ``on_error``).
-    merge_tracks : bool, default=False
-        Read every file as one track (see :func:`read_midi`); then ``n_tracks`` is 1.
-    tracks : str, mapping or TrackMap, optional
-        A track map (see :func:`read_midi`): every file then has the map's tracks, so files
-        with other instruments are not refused for their track count.
-    on_error : {"raise", "skip"}, default="raise"
-        What to do with a file that cannot be read, has a different track count, is shorter
-        than one segment or larger than ``max_cells``, and with a subfolder that cannot be
-        listed (its files would be left out unseen): ``"raise"`` stops with a ``ValueError``
-        naming it, before any file is read for a subfolder; ``"skip"`` leaves it out and
-        issues one ``UserWarning`` at the end that lists every skipped file and subfolder and
-        why.
-    max_cells : int, default=2**28
-        The largest roll of one file, in cells (see :func:`read_midi`).
-
-    Returns
-    -------
-    ndarray of bool, shape (n_segments, n_bars * steps_per_bar, 128, n_tracks)
-
-    Raises
-    ------
-    InvalidParameterError
-        An option of the wrong type or value, or ``folder`` is not a directory.
-    ValueError
-        ``folder`` cannot be listed or holds no MIDI file; a bad file or unlistable subfolder
-        under ``on_error="raise"``; no segment at all (every file skipped or too short).
-    """
-    folder = check_path("folder", folder)
-    length = check_int("n_bars", n_bars) * check_int("steps_per_bar", steps_per_bar)
-    steps_per_beat = check_int("steps_per_beat", steps_per_beat)
-    if n_tracks is not None:
-        n_tracks = check_int("n_tracks", n_tracks)
-    mapping = _mapping(check_bool("merge_tracks", merge_tracks), tracks)
-    check_choice("on_error", on_error, ("raise", "skip"))
-    max_cells = check_int("max_cells", max_cells)
-    if not folder.is_dir():
-        raise InvalidParameterError(f"folder {str(folder)!r} is not a directory")
-    files, unlisted = find_midi_files(folder, on_error)
-    segments: list[np.ndarray] = []
-    skipped: list[str] = []
-    for path in files:
-        try:
-            roll = read_midi(
-                path, steps_per_beat=steps_per_beat, tracks=mapping, max_cells=max_cells
-            )
-            n_tracks = check_track_count(roll, n_tracks, path, "n_tracks or the first file")
-            segments.append(cut_segments(roll, length, path))
-        except ValueError as error:
-            if on_error == "raise":
-                raise
-            skipped.append(str(error))
-    if skipped or unlisted:
-        warnings.warn(_skip_message(skipped, len(files), unlisted), UserWarning, stacklevel=2)
-    if not segments:
-        raise ValueError(f"no segment of {length} steps could be read from {str(folder)!r}")
-    return np.concatenate(segments)
+    return groups
 
 
 def from_multitrack(
@@ -346,20 +293,39 @@ class MidiTrack:
     """``(n_notes, 3)`` int64 rows ``(pitch, start_tick, end_tick)``."""
 
 
+@dataclass(frozen=True)
+class ParsedMidi:
+    """What :func:`parse_midi_file` reads of a MIDI file."""
+
+    ticks_per_beat: int
+    """The header's time division: ticks per quarter note."""
+    tracks: list[MidiTrack]
+    """The instruments that hold notes, in the order pretty_midi lists them."""
+    time_signatures: tuple[TimeSignature, ...]
+    """Its time-signature events of numerator 1 or more, in tick order (every track chunk's)."""
+
+
 def parse_midi(path: Path) -> tuple[int, list[MidiTrack]]:
     """The file's ticks per quarter note and its instruments that hold notes, in the order
-    pretty_midi lists them (by the first note each one ends).
+    pretty_midi lists them (by the first note each one ends): :func:`parse_midi_file` without
+    the time signatures."""
+    parsed = parse_midi_file(path)
+    return parsed.ticks_per_beat, parsed.tracks
+
+
+def parse_midi_file(path: Path) -> ParsedMidi:
+    """The file's time division, instruments and time signatures.
 
     The bytes are parsed by a numba kernel whose memory grows with the file's size, never with
     the song's length, so a tiny file naming a far-away tick costs nothing here.
     """
-    from musiceval._midi_kernels import ERRORS, parse_smf  # numba: not at import musiceval
+    from musiceval._midi_kernels import ERRORS, read_smf  # numba: not at import musiceval
 
     try:
         data = np.fromfile(path, dtype=np.uint8)
     except OSError as error:
         raise _unreadable(path, error) from None
-    code, division, rows, names = parse_smf(data)
+    code, division, rows, names, signatures = read_smf(data)
     if code:
         raise ValueError(f"{str(path)!r} is not a readable MIDI file: {ERRORS[code]}")
     if division <= 0:
@@ -367,8 +333,13 @@ def parse_midi(path: Path) -> tuple[int, list[MidiTrack]]:
             f"{str(path)!r} is not a readable MIDI file: its time division is {int(division)}, "
             f"not a positive number of ticks per quarter note (SMPTE time is not read)"
         )
+    return ParsedMidi(int(division), _instruments(data, rows, names), time_signatures(signatures))
+
+
+def _instruments(data: np.ndarray, rows: np.ndarray, names: np.ndarray) -> list[MidiTrack]:
+    """The instruments of ``read_smf``'s note rows, in the order their first notes end."""
     if not len(rows):
-        return int(division), []
+        return []
     key = rows[:, 0]
     instruments, first, inverse = np.unique(key, return_index=True, return_inverse=True)
     order = np.argsort(first, kind="stable")  # instruments in the order they appear
@@ -384,7 +355,7 @@ def parse_midi(path: Path) -> tuple[int, list[MidiTrack]]:
         offset, length = names[midi_track]
         name = bytes(data[offset : offset + length]).decode("latin-1")
         tracks.append(MidiTrack(name, int(instrument) % 128, channel == 9, chunk))
-    return int(division), tracks
+    return tracks
 
 
 def _check_length(
@@ -419,7 +390,7 @@ def _check_cells(
         if n_tracks is None:
             shape = f"at least {shape}"
         else:
-            shape += f" x {_tracks(n_tracks)}"
+            shape += f" x {plural(n_tracks, 'track')}"
         raise ValueError(
             f"{str(source)!r} needs a roll of {shape} = {cells:,} cells, {cells / 2**30:.2f} "
             f"GiB{why}, more than the limit max_cells={max_cells:,} (if the file is genuine, "
@@ -459,7 +430,7 @@ def _roll_from_notes(
     except MemoryError:
         raise ValueError(
             f"{str(source)!r} needs a roll of {n_steps:,} steps x {N_PITCHES} pitches x "
-            f"{_tracks(len(steps))}, more memory than is free"
+            f"{plural(len(steps), 'track')}, more memory than is free"
         ) from None
     from musiceval._midi_kernels import draw_notes  # numba: not at import musiceval
 
@@ -476,72 +447,6 @@ def _ticks_to_steps(notes: np.ndarray, ticks_per_beat: int, steps_per_beat: int)
     return np.stack([notes[:, 0], start, end], axis=1)
 
 
-def check_track_count(
-    roll: np.ndarray, n_tracks: int | None, path: str | os.PathLike[str], expected_from: str
-) -> int:
-    """The roll's track count, or ValueError if it is not ``n_tracks`` (None: any), saying
-    where that count came from (``expected_from``) and how to read every file alike."""
-    if n_tracks is not None and roll.shape[2] != n_tracks:
-        raise ValueError(
-            f"{str(path)!r} has {_tracks(roll.shape[2])}; {expected_from} has {n_tracks} (give "
-            f"a track map, tracks='lpd5' or 'merged', to read every file alike)"
-        )
-    return int(roll.shape[2])
-
-
-def find_midi_files(folder: Path, on_error: str) -> tuple[list[Path], list[OSError]]:
-    """The MIDI files under ``folder`` in sorted path order, and the errors of the subfolders
-    that cannot be listed (raised at once when ``on_error="raise"``, or for ``folder``)."""
-    unlisted: list[OSError] = []
-    files = []
-    for root, _, names in os.walk(folder, onerror=unlisted.append):
-        for name in names:
-            path = Path(root, name)
-            if path.suffix.lower() in MIDI_SUFFIXES and _may_be_file(path):
-                files.append(path)
-    if any(error.filename == os.fspath(folder) for error in unlisted):
-        raise ValueError(f"cannot list folder {_listing_error(unlisted[0])}")
-    if unlisted and on_error == "raise":
-        raise ValueError(
-            f"cannot list {_folders(len(unlisted))} under {str(folder)!r}, so their MIDI files "
-            f"would be left out: {'; '.join(map(_listing_error, unlisted))} (fix the "
-            f"permissions, or skip them with on_error='skip' or --skip-unreadable)"
-        )
-    if not files:
-        listed = f" (besides {_folders(len(unlisted))} it cannot list)" if unlisted else ""
-        raise ValueError(f"folder {str(folder)!r} holds no {'/'.join(MIDI_SUFFIXES)} file{listed}")
-    return sorted(files), unlisted
-
-
-def _may_be_file(path: Path) -> bool:
-    """False for what is certainly not a file; a path that cannot even be examined is kept, so
-    that reading it fails with its reason instead of it being left out unseen."""
-    try:
-        return path.is_file() or path.is_symlink()  # a symlink loop is not a file, yet named
-    except OSError:
-        return True
-
-
-def _listing_error(error: OSError) -> str:
-    return f"{str(error.filename)!r} ({type(error).__name__}: {error.strerror or error})"
-
-
-def _folders(count: int) -> str:
-    return f"{count} folder{'s' if count != 1 else ''}"
-
-
-def _tracks(count: int) -> str:
-    return f"{count} track{'s' if count != 1 else ''}"
-
-
-def _skip_message(skipped: list[str], n_files: int, unlisted: list[OSError]) -> str:
-    """The one warning of ``on_error="skip"``: every skipped file and unlisted folder, why."""
-    parts = []
-    if skipped:
-        parts.append(f"skipped {len(skipped)} of {n_files} MIDI files: " + "; ".join(skipped))
-    if unlisted:
-        parts.append(
-            f"skipped {_folders(len(unlisted))} that cannot be listed (any MIDI files in "
-            f"them were not read): " + "; ".join(map(_listing_error, unlisted))
-        )
-    return ". ".join(parts)
+def plural(count: int, noun: str) -> str:
+    """``"1 track"``, ``"2 tracks"``."""
+    return f"{count} {noun}{'s' if count != 1 else ''}"

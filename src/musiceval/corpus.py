@@ -10,9 +10,10 @@ whether the run was killed and resumed from its checkpoints. Memory is bounded b
 batch of segments and the merged profiles (each a few hundred kB), never by the corpus.
 
 A file that cannot be used (corrupt, truncated, empty, not MIDI, unreadable, no notes, too short
-for one segment, too large for ``max_cells``, or, without a track map, another track count than
-the corpus's first file) goes to the quarantine with its reason; the run goes on. See
-``docs/scale.md``.
+for one segment, no segment in its metre, too large for ``max_cells``, or, without a track map,
+another track count than the corpus's first file) goes to the quarantine with its reason; the
+run goes on. Files are cut at their bar lines as :func:`musiceval.io.load_midi_folder` cuts
+them (``metre``). See ``docs/scale.md``.
 """
 
 from __future__ import annotations
@@ -24,11 +25,12 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from musiceval import _documents
 from musiceval._checks import (
     check_bool,
+    check_choice,
     check_instance,
     check_int,
     check_names,
@@ -37,7 +39,9 @@ from musiceval._checks import (
 )
 from musiceval._corpus_shards import Checkpoints, ShardOptions, profile_shard
 from musiceval._dataset_profile import check_profile_metrics
-from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, cut_segments, find_midi_files, read_midi
+from musiceval._midi_load import METRES, find_midi_files, read_segments
+from musiceval._midi_metre import Metre
+from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES
 from musiceval.exceptions import InvalidParameterError
 from musiceval.profiles import DatasetProfile
 from musiceval.rolls import make_conventions
@@ -167,6 +171,7 @@ def profile_corpus(
     n_bars: int = 4,
     steps_per_bar: int = 16,
     steps_per_beat: int = 4,
+    metre: Metre = "file",
     shard_size: int = 256,
     workers: int = 1,
     scheduler: str | None = None,
@@ -195,6 +200,11 @@ def profile_corpus(
         order) is quarantined.
     n_bars, steps_per_bar, steps_per_beat : int, default=4, 16, 4
         How files are cut into samples (as in :func:`musiceval.io.load_midi_folder`).
+    metre : {"file", "ignore"}, default="file"
+        ``"file"``: segments are cut at each file's bar lines, from its time signatures, and
+        bars that are not ``steps_per_bar`` steps long are left out; a file left with no
+        segment is quarantined with its metre and bar lengths. ``"ignore"``: segments from the
+        first tick, as musiceval 0.1.0 cut them (see :func:`musiceval.io.load_midi_folder`).
     shard_size : int, default=256
         Files per shard: the unit of work, of checkpointing and of the merge tree. The profile
         depends on it (merging is exact in counts, means and histograms, and rounds like any
@@ -245,6 +255,7 @@ def profile_corpus(
         "reservoir_size": reservoir_size,
         "seed": seed,
         "track_names": track_names,
+        "metre": metre,
     }
     files = corpus_files(sources)
     options = _options(metrics, tracks, files, given, conventions)
@@ -345,8 +356,9 @@ def _options(
         **conventions,
     )
     names = check_profile_metrics(metrics)
+    metre = cast(Metre, check_choice("metre", given["metre"], METRES))
     mapping = None if tracks is None else track_map(tracks)
-    n_tracks = None if mapping is not None else _first_track_count(files, checked)
+    n_tracks = None if mapping is not None else _first_track_count(files, checked, metre)
     return ShardOptions(
         metrics=names,
         tracks=mapping,
@@ -358,6 +370,7 @@ def _options(
         }
         | conventions,
         track_names=_track_names(given["track_names"], mapping, n_tracks),
+        metre=metre,
     )
 
 
@@ -371,20 +384,24 @@ def _track_names(
     return None if names is None else tuple(check_names("track_names", names, count))
 
 
-def _first_track_count(files: list[str], given: dict[str, Any]) -> int | None:
+def _first_track_count(files: list[str], given: dict[str, int], metre: Metre) -> int | None:
     """The track count of the first usable file in path order: one that reads and holds at
     least one segment (None if there is none: every file will be quarantined). The files
     before it are read again, and quarantined, by their shard."""
-    length = given["n_bars"] * given["steps_per_bar"]
     for path in files:
         try:
-            roll = read_midi(
-                path, steps_per_beat=given["steps_per_beat"], max_cells=given["max_cells"]
+            segments, _ = read_segments(
+                Path(path),
+                n_bars=given["n_bars"],
+                steps_per_bar=given["steps_per_bar"],
+                steps_per_beat=given["steps_per_beat"],
+                tracks=None,
+                max_cells=given["max_cells"],
+                metre=metre,
             )
-            cut_segments(roll, length, path)
         except ValueError:
             continue
-        return int(roll.shape[2])
+        return int(segments.shape[3])
     return None
 
 

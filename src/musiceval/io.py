@@ -10,7 +10,13 @@ Reading turns songs into fixed-length samples that the metrics take:
   instrument in file order, on a grid of ``steps_per_beat`` steps per quarter note.
 * :func:`load_midi_folder`: every ``.mid``/``.midi`` file of a folder, cut into segments of
   ``n_bars`` bars, stacked as ``(n_segments, n_steps, 128, n_tracks)``; unreadable files fail
-  the call or are skipped with one warning that lists them (``on_error``).
+  the call or are skipped with one warning that lists them (``on_error``). Segments are cut at
+  the bar lines of each file's time signatures, and bars that are not ``steps_per_bar`` steps
+  long are left out with a warning (``metre="file"``); ``metre="ignore"`` cuts from the first
+  tick as musiceval 0.1.0 did.
+* :func:`load_midi`: the same for a file or a folder, as a :class:`MidiRolls` that also holds
+  each track's name and drum flag (``track_names``, ``is_drum``), each file's time signatures
+  (:class:`TimeSignature`) and bars left out (:class:`MetreSkip`), and what was skipped.
 * :func:`from_multitrack`: the same for a :class:`pypianoroll.Multitrack`.
 * ``tracks=`` of the MIDI readers (:func:`track_map`, :data:`PRESETS`, :class:`TrackMap`, from
   :mod:`musiceval.track_maps`): which track each instrument goes to, so that tracks mean the
@@ -53,14 +59,9 @@ from typing import Any, Literal
 import numpy as np
 
 from musiceval._checks import check_choice, check_instance, check_int
-from musiceval._midi_read import (
-    MAX_CELLS,
-    MIDI_SUFFIXES,
-    cut_segments,
-    from_multitrack,
-    load_midi_folder,
-    read_midi,
-)
+from musiceval._midi_load import METRES, MidiFileInfo, MidiRolls, load_midi, load_midi_folder
+from musiceval._midi_metre import Metre, MetreSkip, TimeSignature
+from musiceval._midi_read import MAX_CELLS, MIDI_SUFFIXES, from_multitrack, read_midi
 from musiceval._midi_write import Synth, synthesizer, write_midi, write_wav
 from musiceval.exceptions import InvalidParameterError
 from musiceval.rolls import LAYOUTS, Layout
@@ -70,9 +71,15 @@ __all__ = [
     "MIDI_SUFFIXES",
     "NPZ_KEY",
     "PRESETS",
+    "Metre",
+    "MetreSkip",
+    "MidiFileInfo",
+    "MidiRolls",
     "Synth",
+    "TimeSignature",
     "TrackMap",
     "from_multitrack",
+    "load_midi",
     "load_midi_folder",
     "load_rolls",
     "read_midi",
@@ -97,6 +104,7 @@ def load_rolls(
     on_error: Literal["raise", "skip"] = "raise",
     tracks: TrackMapSpec | None = None,
     max_cells: int = MAX_CELLS,
+    metre: Metre = "file",
 ) -> Any:
     """The piano rolls held by ``source``, ready for the metrics.
 
@@ -121,6 +129,11 @@ def load_rolls(
     max_cells : int, default=2**28
         The largest roll one MIDI file or Multitrack may give, in cells (steps x 128 pitches
         x tracks, one byte each; default ``2**28``, 256 MiB); see :func:`read_midi`.
+    metre : {"file", "ignore"}, default="file"
+        How MIDI inputs are cut into bars: at the files' bar lines, skipping bars that are not
+        ``steps_per_bar`` steps long with a warning (``"file"``), or from the first tick
+        (``"ignore"``, musiceval 0.1.0's cut); see :func:`load_midi_folder`. Multitracks are
+        always cut from their first step.
 
     Returns
     -------
@@ -136,10 +149,10 @@ def load_rolls(
         lists the keys it holds), ``npz_key`` for anything but an ``.npz`` file, or a layout
         other than ``NTPK`` for MIDI or Multitrack input.
     ValueError
-        A MIDI file that cannot be read, holds no instrument, is shorter than one segment or
-        needs a roll of more than ``max_cells`` cells (see :func:`load_midi_folder` for
-        folders); an ``.npy`` or ``.npz`` file that numpy cannot read (truncated, damaged),
-        named in the message.
+        A MIDI file that cannot be read, holds no instrument, is shorter than one segment,
+        gives none in its metre or needs a roll of more than ``max_cells`` cells (see
+        :func:`load_midi_folder` for folders); an ``.npy`` or ``.npz`` file that numpy cannot
+        read (truncated, damaged), named in the message.
     """
     check_choice("layout", layout, LAYOUTS)
     if npz_key is not None:
@@ -149,6 +162,7 @@ def load_rolls(
     steps_per_beat = check_int("steps_per_beat", steps_per_beat)
     check_choice("on_error", on_error, ("raise", "skip"))
     max_cells = check_int("max_cells", max_cells)
+    check_choice("metre", metre, METRES)
     path = Path(source) if isinstance(source, str | os.PathLike) else None
     if npz_key is not None and (path is None or path.suffix.lower() != ".npz"):
         raise InvalidParameterError(f"npz_key applies to .npz files only; got npz_key={npz_key!r}")
@@ -174,8 +188,8 @@ def load_rolls(
         )
     if path is None:
         return source
-    if path.is_dir():
-        return load_midi_folder(
+    if is_midi:
+        return load_midi(
             path,
             n_bars=n_bars,
             steps_per_bar=steps_per_bar,
@@ -183,26 +197,16 @@ def load_rolls(
             on_error=on_error,
             tracks=tracks,
             max_cells=max_cells,
-        )
-    return _load_file(path, npz_key, n_bars * steps_per_bar, steps_per_beat, max_cells, tracks)
+            metre=metre,
+        ).rolls
+    return _load_file(path, npz_key)
 
 
-def _load_file(
-    path: Path,
-    npz_key: str | None,
-    length: int,
-    steps_per_beat: int,
-    max_cells: int,
-    tracks: TrackMapSpec | None,
-) -> np.ndarray:
-    """The rolls of one ``.npy``, ``.npz`` or MIDI file (a MIDI file cut into ``length``-step
-    samples on a grid of ``steps_per_beat``, as in :func:`load_rolls`)."""
+def _load_file(path: Path, npz_key: str | None) -> np.ndarray:
+    """The rolls of one ``.npy`` or ``.npz`` file."""
     if not path.is_file():
         raise InvalidParameterError(f"source {str(path)!r} does not exist")
     suffix = path.suffix.lower()
-    if suffix in MIDI_SUFFIXES:
-        roll = read_midi(path, steps_per_beat=steps_per_beat, tracks=tracks, max_cells=max_cells)
-        return cut_segments(roll, length, path)
     if suffix not in (".npy", ".npz"):
         raise InvalidParameterError(
             f"source {str(path)!r} is not a piano-roll file; expected .npy, .npz, "

@@ -5,7 +5,8 @@ number of tracks that mean the same thing in every sample. A :class:`TrackMap` (
 mapping of output track name to rule) bridges the two, and :func:`track_map` turns what a
 ``tracks=`` argument accepts (a name from :data:`PRESETS`, a TrackMap or a mapping) into one.
 A file lacking an instrument gets an empty output track; an input track that no rule takes is
-dropped.
+dropped. Rules select tracks by General MIDI program, by drum flag (``"drums"``) or by MIDI
+track name (``{"name": "Viola"}``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from musiceval._checks import check_int, describe, invalid
 
 __all__ = [
     "PRESETS",
+    "NameRule",
     "SpecialRule",
     "TrackLike",
     "TrackMap",
@@ -32,20 +34,40 @@ __all__ = [
 SpecialRule: TypeAlias = Literal["drums", "others", "all"]
 """The rules that are not a list of programs."""
 
-TrackRule: TypeAlias = Iterable[int] | SpecialRule
-"""A rule as given: General MIDI programs (ints 0-127) or one of :data:`SpecialRule`."""
+TrackRule: TypeAlias = Iterable[int] | SpecialRule | Mapping[str, Any]
+"""A rule as given: General MIDI programs (ints 0-127), one of :data:`SpecialRule`, or
+``{"name": name or list of names}`` (:class:`NameRule`)."""
 
-_Rule: TypeAlias = tuple[int, ...] | SpecialRule
+
+@dataclass(frozen=True)
+class NameRule:
+    """The rule ``{"name": names}``: the tracks whose MIDI track name is one of ``names``
+    (compared without case and surrounding spaces), drum tracks included."""
+
+    names: tuple[str, ...]
+
+    def keys(self) -> tuple[str, ...]:
+        """The names as they are compared."""
+        return tuple(_name_key(name) for name in self.names)
+
+
+def _name_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+_Rule: TypeAlias = tuple[int, ...] | SpecialRule | NameRule
 _N_PROGRAMS = 128
 _SPECIAL: tuple[SpecialRule, ...] = ("drums", "others", "all")
 _RULE_TEXT = "a rule: GM programs (ints 0-127, e.g. range(0, 8)), 'drums', 'others' or 'all'"
 _MAP_TEXT = "a non-empty mapping of output track name (str) to rule"
+_NAMES_TEXT = "{'name': a non-empty str or a non-empty list of them}"
 _JSON_TEXT = "a track map as TrackMap.to_json_dict writes it: {'tracks': [{'name', 'rule'}, ...]}"
 
 
 class TrackLike(Protocol):
     """What :meth:`TrackMap.assign` reads of a track: musiceval's parsed ``MidiTrack`` (symusic's
-    tracks and pretty_midi's instruments have both attributes too)."""
+    tracks and pretty_midi's instruments have both attributes too, and a ``name``, which a map
+    with :class:`NameRule` rules reads)."""
 
     @property
     def program(self) -> int: ...
@@ -66,14 +88,18 @@ class TrackMap:
         family), taking the pitched tracks that play one of them; ``"drums"``, the drum tracks
         (channel 10, ``is_drum``) whatever their program; ``"others"``, every pitched track
         that no program rule takes; ``"all"``, every track, drums included (then the only
-        rule). Program rules and ``"others"`` never take a drum track.
+        rule); ``{"name": "Viola"}`` or ``{"name": ["Violin I", "Violin II"]}``, the tracks of
+        that MIDI track name (without case and surrounding spaces), drum tracks included.
+        Name rules come first: a track one takes goes nowhere else. Program rules and
+        ``"others"`` never take a drum track.
 
     Raises
     ------
     InvalidParameterError
         Naming ``tracks``: not a non-empty mapping; a name not a non-empty str; a rule of
         another type, with no program or one outside 0-127 (or a bool); a program in two
-        rules; two ``"drums"`` or two ``"others"`` rules; ``"all"`` beside another rule.
+        rules; two ``"drums"`` or two ``"others"`` rules; ``"all"`` beside another rule; a
+        name rule with no name, a name that is not a non-empty str, or a name in two rules.
 
     Examples
     --------
@@ -86,6 +112,7 @@ class TrackMap:
     """``(name, rule)`` pairs in output order; programs as a sorted tuple."""
     _table: tuple[int, ...] = field(compare=False)
     _drums: int = field(compare=False)
+    _names: dict[str, int] = field(compare=False)
 
     def __init__(self, rules: Mapping[str, TrackRule]) -> None:
         if not isinstance(rules, Mapping):
@@ -97,6 +124,7 @@ class TrackMap:
         object.__setattr__(self, "rules", parsed)
         object.__setattr__(self, "_table", table)
         object.__setattr__(self, "_drums", drums)
+        object.__setattr__(self, "_names", _name_lookup(parsed))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -110,7 +138,7 @@ class TrackMap:
         ----------
         tracks : sequence of track-like objects
             The input tracks in file order; only ``.program`` (an int 0-127) and ``.is_drum``
-            are read.
+            are read, and ``.name`` (a str; none: no name) when the map has name rules.
 
         Returns
         -------
@@ -135,9 +163,12 @@ class TrackMap:
         [[], [], [], [], []]
         """
         groups: list[list[int]] = [[] for _ in self.rules]
-        table, drums = self._table, self._drums
+        table, drums, names = self._table, self._drums, self._names
         for index, track in enumerate(tracks):
-            if track.is_drum:
+            name = getattr(track, "name", None) if names else None
+            if isinstance(name, str) and _name_key(name) in names:
+                target = names[_name_key(name)]
+            elif track.is_drum:
                 target = drums
             else:
                 program = track.program
@@ -154,12 +185,7 @@ class TrackMap:
         """The map as JSON-ready data: ``{"tracks": [{"name": ..., "rule": ...}, ...]}`` in
         output order, each rule a special rule's string or a sorted list of programs.
         :meth:`from_json_dict` reads it back."""
-        return {
-            "tracks": [
-                {"name": name, "rule": rule if isinstance(rule, str) else list(rule)}
-                for name, rule in self.rules
-            ]
-        }
+        return {"tracks": [{"name": name, "rule": _json_rule(rule)} for name, rule in self.rules]}
 
     @classmethod
     def from_json_dict(cls, content: Any) -> TrackMap:
@@ -187,6 +213,12 @@ class TrackMap:
         return f"TrackMap({{{shown}}})"
 
 
+def _json_rule(rule: _Rule) -> Any:
+    if isinstance(rule, NameRule):
+        return {"name": list(rule.names)}
+    return rule if isinstance(rule, str) else list(rule)
+
+
 def _check_name(name: Any) -> str:
     if not isinstance(name, str) or not name.strip():
         raise invalid("tracks", "a mapping whose output track names are non-empty str", name)
@@ -198,6 +230,8 @@ def _check_rule(name: str, rule: Any) -> _Rule:
     label = f"tracks[{name!r}]"
     if isinstance(rule, str) and rule in _SPECIAL:
         return _SPECIAL[_SPECIAL.index(rule)]
+    if isinstance(rule, NameRule) or (isinstance(rule, Mapping) and list(rule) == ["name"]):
+        return _check_names_rule(label, rule)
     if isinstance(rule, str | bytes | Mapping) or not isinstance(rule, Iterable):
         raise invalid(label, _RULE_TEXT, rule)
     programs = list(rule)
@@ -208,6 +242,31 @@ def _check_rule(name: str, rule: Any) -> _Rule:
             received = f"{describe(program)} in {describe(rule)}"
             raise invalid(label, "General MIDI programs: ints in [0, 127]", received=received)
     return tuple(sorted({int(program) for program in programs}))
+
+
+def _check_names_rule(label: str, rule: Mapping[str, Any] | NameRule) -> NameRule:
+    """The names of ``{"name": names}``: one str or a list of them, each non-empty."""
+    given = rule.names if isinstance(rule, NameRule) else rule["name"]
+    names = [given] if isinstance(given, str) else given
+    if (
+        not isinstance(names, list | tuple)
+        or not names
+        or not all(isinstance(name, str) and name.strip() for name in names)
+    ):
+        raise invalid(label, _NAMES_TEXT, received=f"{{'name': {given!r}}}")
+    return NameRule(tuple(names))
+
+
+def _name_lookup(rules: tuple[tuple[str, _Rule], ...]) -> dict[str, int]:
+    """The output index of each track name of the name rules, checking none is in two."""
+    owner: dict[str, int] = {}
+    for index, (name, rule) in enumerate(rules):
+        for key in rule.keys() if isinstance(rule, NameRule) else ():
+            if key in owner and owner[key] != index:
+                got = f"track name {key!r} in both {rules[owner[key]][0]!r} and {name!r}"
+                raise invalid("tracks", "name rules that share no track name", received=got)
+            owner[key] = index
+    return owner
 
 
 def _is_program(value: Any) -> bool:
@@ -224,6 +283,8 @@ def _lookup(rules: tuple[tuple[str, _Rule], ...]) -> tuple[tuple[int, ...], int]
             beside = [other for other, _ in rules if other != name]
             got = f"'all' for {name!r} beside {beside}"
             raise invalid("tracks", "'all' alone (it takes every track)", received=got)
+        if isinstance(rule, NameRule):
+            continue
         if isinstance(rule, str):
             if rule in special:
                 got = f"{rule!r} for both {rules[special[rule]][0]!r} and {name!r}"
@@ -241,7 +302,10 @@ def _lookup(rules: tuple[tuple[str, _Rule], ...]) -> tuple[tuple[int, ...], int]
 
 
 def _show_rule(rule: _Rule) -> str:
-    """A rule as Python that builds it: ``range(0, 8)``, ``[*range(8, 24), 30]``, ``'drums'``."""
+    """A rule as Python that builds it: ``range(0, 8)``, ``[*range(8, 24), 30]``, ``'drums'``,
+    ``{'name': ['Viola']}``."""
+    if isinstance(rule, NameRule):
+        return repr({"name": list(rule.names)})
     if isinstance(rule, str):
         return repr(rule)
     runs: list[list[int]] = []
