@@ -358,6 +358,10 @@ def test_quick_run_end_to_end(tmp_path, capsys):
     assert main(["--quick", "--out", str(out), "--no-progress", "--device", "cpu"]) == 0
     printed = capsys.readouterr().out
     assert "completed at step 20 of 20" in printed
+    summary = json.loads((out / "summary.json").read_text())
+    distance = summary["results"]["metric_distance"]
+    assert re.search(rf"metric distance +{re.escape(format(distance, '.4g'))} ", printed)
+    assert "Fréchet distance" in printed and "furthest from the training set" in printed
     assert re.search(r"1:MetricsHook +\d+\.\d+ s +\(\d+\.\d+% of the wall time\)", printed)
     for name in ("config.json", "summary.json", "losses.csv", "metrics.csv", "checkpoint.pt"):
         assert (out / name).is_file(), name

@@ -47,10 +47,16 @@ def test_history_figure_axes(history):
     assert {ax.get_xscale() for ax in axes} == {"symlog"}  # steps 0..5000: log, 0 kept
     assert axes[0].get_title() == "n_notes · soprano"
     assert axes[5].get_title() == "in_scale_ratio · bass"
-    low, high = axes[3].get_ylim()  # in_scale_ratio: registry bounds [0, 1] and a margin
-    assert low == pytest.approx(-0.05) and high == pytest.approx(1.05)
-    low, high = axes[0].get_ylim()  # n_notes: [0, inf): bottom 5% below 0, top automatic
-    assert low == pytest.approx(-0.05 * high) and high > 30
+    # each panel: its values and the reference mean +- 2 std, clipped to the metric's bounds,
+    # plus 5% of that span on each side
+    low, high = axes[3].get_ylim()  # in_scale_ratio · soprano: values up to 0.9 + 2 * 0.05 = 1
+    lowest = history.series("in_scale_ratio", 0)[1].min()
+    assert (low, high) == pytest.approx((lowest - 0.05 * (1 - lowest), 1 + 0.05 * (1 - lowest)))
+    low, high = axes[0].get_ylim()  # n_notes · soprano: the reference mean 30 (no std) up
+    highest = history.series("n_notes", 0)[1].max()
+    assert (low, high) == pytest.approx(
+        (30 - 0.05 * (highest - 30), highest + 0.05 * (highest - 30))
+    )
     linear = MetricHistory()
     for step in (0, 50, 100):
         linear.record(step, {"x": [1.0]})

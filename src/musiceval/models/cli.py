@@ -73,11 +73,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Train with the options of :func:`add_arguments`; returns the exit status.
 
-    Prints where each file is and the time spent in each hook. Bad options, a refused output
+    Prints the results (:func:`musiceval.models.run_files.summary_lines`), the time spent in
+    each hook and where each file is. Bad options, a refused output
     directory or checkpoint, and a diverged run are reported on stderr with status 1.
     """
     from musiceval.models.config import TrainConfig
     from musiceval.models.hooks import SampleWriter, add_default_hooks
+    from musiceval.models.run_files import load_summary, summary_lines
     from musiceval.models.trainer import Trainer, TrainingDiverged
 
     changes = {"seed": args.seed, "device": args.device, "conditional": not args.unconditional}
@@ -93,18 +95,11 @@ def run(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
         )
         add_default_hooks(trainer, patience=args.patience)
-        state = trainer.fit()
+        trainer.fit()
     except (ValueError, TrainingDiverged) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"{state.status} at step {state.step} of {config.n_steps} (epoch {state.epoch})")
-    if state.stop_reason:
-        print(f"  stopped by {state.stop_reason}")
-    wall = trainer.wall_seconds
-    print(f"wall time {wall:.1f} s on {trainer.device}, {_threads()} torch threads")
-    for label, events in trainer.hook_seconds.items():
-        seconds = sum(events.values())
-        print(f"  {label:<20} {seconds:7.2f} s  ({seconds / wall:.1%} of the wall time)")
+    print("\n".join(summary_lines(load_summary(trainer.out_dir / "summary.json"))))
     print("files:")
     for name, path in _files(trainer).items():
         print(f"  {name:<30} {path}")
@@ -139,12 +134,6 @@ def _files(trainer: Trainer) -> dict[str, Path]:
     if "samples (MIDI)" in files:
         files["all samples (folder)"] = files["samples (MIDI)"].parent
     return files
-
-
-def _threads() -> int:
-    import torch
-
-    return torch.get_num_threads()
 
 
 def _seed(text: str) -> int:

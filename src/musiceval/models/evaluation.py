@@ -9,23 +9,29 @@ inputs, computed once per step whichever asks first, and binarise it with musice
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from musiceval._background import BackgroundWriter, WriterSpec
 from musiceval._checks import check_bool, check_int, check_metric_names, check_path, check_real
 from musiceval.exceptions import InvalidParameterError
 from musiceval.models.events import Hook, TrainerView, TrainState
-from musiceval.monitor import MAX_EFFECT, Monitor
+from musiceval.monitor import MAX_EFFECT, Evaluation, Monitor
 from musiceval.registry import PER_TRACK
 
 if TYPE_CHECKING:
     from musiceval.history import MetricHistory
     from musiceval.profiles import DatasetProfile
 
-__all__ = ["MAX_EFFECT", "MetricsHook", "SampleWriter"]
+__all__ = ["FURTHEST", "MAX_EFFECT", "MetricsHook", "SampleWriter", "final_results", "furthest"]
+
+FURTHEST = 3
+"""How many (metric, track) pairs the run's results list as furthest from the training set."""
 
 
 # ---------------------------------------------------------------------- metrics
@@ -49,9 +55,11 @@ class MetricsHook(Hook):
     training set (:func:`musiceval.monitor.distance_to_reference`, lower is closer; see
     :data:`MAX_EFFECT`) over the generated tracks in ``state.scores["metric_distance"]``.
 
-    At train end the final samples are evaluated (if that step was not), and the Monitor is
-    closed: the comparison report of the last samples is saved under ``report/`` (Markdown,
-    CSV, JSON, HTML and figures).
+    At train end the final samples are evaluated (if that step was not), :attr:`results`
+    (:func:`final_results`: the metric distance, the Fréchet distance and the pairs furthest
+    from the training set) are computed for ``summary.json``, and the Monitor is closed: the
+    comparison report of the last samples is saved under ``report/`` (Markdown, CSV, JSON,
+    HTML and figures).
 
     Parameters
     ----------
@@ -85,8 +93,15 @@ class MetricsHook(Hook):
         self._profile: DatasetProfile | None = None
         self._monitor: Monitor | None = None
         self._state: dict[str, Any] | None = None  # restored from a checkpoint, until train start
-        self._last_step: int | None = None
+        self._last: Evaluation | None = None
+        self._tracks: tuple[int, ...] = ()
+        self._results: dict[str, Any] | None = None
         self._written: dict[str, Path] = {}
+
+    @property
+    def results(self) -> dict[str, Any] | None:
+        """The final evaluation's results (:func:`final_results`), from train end; else None."""
+        return self._results
 
     @property
     def directory(self) -> Path:
@@ -125,6 +140,7 @@ class MetricsHook(Hook):
                 f"asked for {list(metrics)}"
             )
         self._metrics = metrics
+        self._tracks = tuple(trainer.generated_tracks)
         if self._directory is None:
             self._directory = trainer.out_dir
         self._directory.mkdir(parents=True, exist_ok=True)
@@ -154,13 +170,15 @@ class MetricsHook(Hook):
         self._evaluate(trainer, state)
 
     def on_train_end(self, trainer: TrainerView, state: TrainState) -> None:
-        if self._last_step != state.step:
+        if self._last is None or self._last.step != state.step:
             self._evaluate(trainer, state)
+        assert self._last is not None
+        self._results = final_results(self._last, self.profile, self._tracks)
         self._written.update(self.monitor.close())
 
     def _evaluate(self, trainer: TrainerView, state: TrainState) -> None:
         evaluation = self.monitor.update(state.step, trainer.fixed_samples())
-        self._last_step = state.step
+        self._last = evaluation
         state.metrics.update(evaluation.means)
         state.scores["metric_distance"] = evaluation.distance
 
@@ -177,6 +195,133 @@ class MetricsHook(Hook):
         if self._monitor is not None:
             written.update(self._monitor.outputs)
         return written
+
+
+def final_results(
+    evaluation: Evaluation, reference: DatasetProfile, tracks: Sequence[int]
+) -> dict[str, Any]:
+    """How far an evaluation is from the reference: what ``summary.json`` calls ``results``.
+
+    Parameters
+    ----------
+    evaluation : Evaluation
+        The final evaluation (:meth:`musiceval.Monitor.update`'s result).
+    reference : DatasetProfile
+        The training set's profile; it holds every metric of ``evaluation``.
+    tracks : sequence of int
+        The generated tracks, which the metric distance counts.
+
+    Returns
+    -------
+    dict
+        ``step``, ``n_samples``, ``tracks`` (the names of ``tracks``), ``metric_distance``
+        (the evaluation's distance), ``frechet_distance`` (that of the comparison report of
+        the same values: every track, :attr:`musiceval.compare.Report.frechet_distance`) and
+        ``furthest`` (:func:`furthest`).
+    """
+    from musiceval.compare import Report
+
+    metrics = list(evaluation.values)
+    if list(reference.metrics) != metrics:
+        reference = reference.select(metrics)
+    stacked = np.stack([evaluation.values[name] for name in metrics], axis=1)
+    return {
+        "step": evaluation.step,
+        "n_samples": evaluation.n_samples,
+        "tracks": [reference.tracks[k] for k in tracks],
+        "metric_distance": evaluation.distance,
+        "frechet_distance": Report(reference, stacked).frechet_distance,
+        "furthest": furthest(evaluation.values, reference, tracks),
+    }
+
+
+def furthest(
+    values: dict[str, np.ndarray],
+    reference: DatasetProfile,
+    tracks: Sequence[int],
+    n: int = FURTHEST,
+) -> list[dict[str, Any]]:
+    """The ``n`` (metric, track) pairs whose generated values are furthest from the reference.
+
+    Pairs are ranked by their effect size, largest first: the difference of the generated and
+    reference means in pooled population standard deviations,
+
+    .. math:: e = \\frac{|\\bar g - \\bar r|}{\\sqrt{(s_r^2 + s_g^2) / 2}},
+
+    the term of the metric distance (:func:`musiceval.monitor.distance_to_reference`, which
+    caps it at :data:`MAX_EFFECT`) before its cap, so the pairs listed are the largest terms of
+    the metric distance, in order even among capped ones. Unlike the z-score
+    ``(g - r) / s_r``, it stays finite where the reference std is 0 (a chorale voice's
+    ``polyphonic_rate``) while the generated values vary. It is 0 when the means are equal
+    and inf when they differ and both sets are constant (then the z-score is +-inf too, so it
+    cannot break the tie); equal effect sizes keep the order of the metrics and tracks. Pairs
+    with no defined generated value or reference mean are not ranked; a NaN effect size (a
+    NaN reference std) ranks last.
+
+    Parameters
+    ----------
+    values : dict of str to ndarray of shape (n_samples, n_tracks)
+        Per-sample values (NaN where undefined) of metrics ``reference`` holds.
+    reference : DatasetProfile
+        The reference profile.
+    tracks : sequence of int
+        The tracks to rank.
+    n : int, default=FURTHEST
+        How many pairs to return (fewer when fewer are defined).
+
+    Returns
+    -------
+    list of dict
+        ``metric``, ``track`` (the track's name), ``effect_size`` (:math:`e`), ``z_score``
+        (as the report's: :func:`musiceval.distances.z_score`, +-inf where the reference std
+        is 0 and the means differ), ``generated_mean`` and ``generated_std`` (over the defined
+        values, as the report's), ``reference_mean`` and ``reference_std``.
+
+    Raises
+    ------
+    musiceval.InvalidParameterError
+        ``n`` is not an int >= 1.
+    """
+    from musiceval.distances import z_score
+
+    n = check_int("n", n)
+    rows = []
+    for name, array in values.items():
+        for k in tracks:
+            column = np.asarray(array, dtype=np.float64)[:, k]
+            defined = column[~np.isnan(column)]
+            center, spread = float(reference.mean(name)[k]), float(reference.std(name)[k])
+            if not defined.size or math.isnan(center):
+                continue
+            mean, std = float(np.mean(defined)), float(np.std(defined))
+            rows.append(
+                {
+                    "metric": name,
+                    "track": reference.tracks[k],
+                    "effect_size": _effect_size(mean - center, spread, std),
+                    "z_score": float(z_score(center, spread, mean)),
+                    "generated_mean": mean,
+                    "generated_std": std,
+                    "reference_mean": center,
+                    "reference_std": spread,
+                }
+            )
+    rows.sort(key=_farther_first)  # stable: equal keys keep metric and track order
+    return rows[:n]
+
+
+def _effect_size(difference: float, reference_std: float, generated_std: float) -> float:
+    """``|difference|`` in pooled stds: 0 for equal means, inf for different means of two
+    constant sets, NaN when the reference std is."""
+    pooled = math.sqrt((reference_std**2 + generated_std**2) / 2)
+    if difference == 0:
+        return 0.0
+    return math.inf if pooled == 0 else abs(difference) / pooled
+
+
+def _farther_first(row: dict[str, Any]) -> float:
+    effect = row["effect_size"]
+    return -effect if not math.isnan(effect) else 1.0
 
 
 def _monitor_state(state: dict[str, Any]) -> dict[str, Any]:

@@ -429,6 +429,7 @@ class Trainer:
                     wall_seconds=self._wall_seconds,
                     hook_seconds=self.hook_seconds,
                     last_checkpoint=self._last_checkpoint,
+                    hooks=self.hooks,
                 )
                 write_summary(self._out_dir, summary)
         return state
