@@ -4,8 +4,10 @@ A script, not a test. It loads the Bach chorales (``musiceval.datasets.load_chor
 segments of 64 steps x 128 pitches x 4 voices, bool), tiles them to ``--segments`` segments and
 times, in one run:
 
-(a) musiceval: ``evaluate`` of the six core metrics, ``evaluate`` of every per-track metric, the
-    statistics pass alone (``as_roll`` + ``_engine.stats.gather``) and ``compute`` (the pass and
+(a) musiceval: ``evaluate`` of the six core metrics, ``evaluate`` of the default per-track
+    metrics, ``evaluate`` of every per-track metric (the scalars and the vector-valued
+    histograms and transition matrix, one row per component), the statistics pass alone
+    (``as_roll`` + ``_engine.stats.gather``) and ``compute`` (the pass and
     the numpy reductions, no DataFrame), best of ``--repeat`` after a warm-up call; the
     first-call cost (JIT compile, then load from numba's on-disk cache) is measured apart, in
     fresh processes;
@@ -167,9 +169,11 @@ def first_call_costs(threads: int) -> list[tuple[str, dict[str, float]]]:
 def musiceval_tasks(x: np.ndarray) -> dict[str, Callable[[], Any]]:
     import musiceval
     from musiceval._engine.stats import gather
+    from musiceval.registry import SCALAR, VECTOR
     from musiceval.rolls import as_roll, make_conventions
 
     conventions = make_conventions()
+    every = [*SCALAR, *VECTOR]  # every per-track metric, scalar and vector-valued
 
     def stats_pass():
         # what the core metrics need: bar activity, notes >= 2 steps, steps with >= 2 pitches
@@ -183,6 +187,7 @@ def musiceval_tasks(x: np.ndarray) -> dict[str, Callable[[], Any]]:
     return {
         "evaluate, 6 core metrics": lambda: musiceval.evaluate(x, metrics=CORE),
         "evaluate, all 14 per-track metrics": lambda: musiceval.evaluate(x),
+        "evaluate, every per-track metric + vectors": lambda: musiceval.evaluate(x, every),
         "as_roll + gather (stats pass alone)": stats_pass,
         "compute, 6 core (pass + reductions)": lambda: musiceval.compute(x, CORE),
     }
@@ -560,6 +565,7 @@ def main(argv: list[str] | None = None) -> None:
     start = time.perf_counter()
     musiceval.evaluate(x[:16], metrics=CORE)
     musiceval.evaluate(x[:16])
+    musiceval.evaluate(x[:16], [*musiceval.registry.SCALAR, *musiceval.registry.VECTOR])
     warm_up = time.perf_counter() - start
     mine, memory = musiceval_tasks(x), memory_tasks(x)
     pieces = profile_tasks(x) if args.profile else {}
@@ -593,6 +599,7 @@ def main(argv: list[str] | None = None) -> None:
     by = {row.method: row for row in rows}
     me = by["evaluate, 6 core metrics"]
     me_all = by["evaluate, all 14 per-track metrics"]
+    me_every = by["evaluate, every per-track metric + vectors"]
     stats = by["as_roll + gather (stats pass alone)"]
     ppr = by["6 metrics, per roll and track"]
     muspy_total = by["conversion + 5 metrics"]
@@ -623,6 +630,10 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"  musiceval evaluate(14) vs pypianoroll (6)   : "
         f"{ppr.per_segment / me_all.per_segment:10,.0f}x faster"
+    )
+    print(
+        f"  evaluate(every + vectors) / evaluate(14)    : "
+        f"{me_every.per_segment / me_all.per_segment:10.2f}x the time"
     )
     print(
         f"  musiceval evaluate(6) / np.count_nonzero    : {memory_ratio:10.2f}x the time "

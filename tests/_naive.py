@@ -49,6 +49,13 @@ PER_BAR_METRICS = (
     "pitch_entropy",
     "pitch_class_entropy",
     "drum_in_pattern_rate",
+    "polyphony",
+    "lowest_active_pitch",
+    "highest_active_pitch",
+    "pitch_class_histogram",
+    "pitch_histogram",
+    "pitch_class_transition_matrix",
+    "note_length_histogram",
 )
 
 
@@ -276,6 +283,90 @@ def pitch_class_entropy(roll, lowest_pitch: int = 0, weight: str = "cells") -> f
     return entropy_bits(pitch_class_histogram(roll, weight, lowest_pitch))
 
 
+def polyphony(roll) -> float:
+    """Active pitches per step, averaged over the steps with at least one (MusPy's rule)."""
+    sounding_steps = 0
+    active = 0
+    for row in as_lists(roll):
+        here = 0
+        for cell in row:
+            if cell:
+                here += 1
+        if here > 0:
+            sounding_steps += 1
+            active += here
+    if sounding_steps == 0:
+        return NAN
+    return active / sounding_steps
+
+
+def lowest_active_pitch(roll, lowest_pitch: int = 0) -> float:
+    pitches = [p for _, p in active_cells(roll)]
+    if not pitches:
+        return NAN
+    return float(lowest_pitch + min(pitches))
+
+
+def highest_active_pitch(roll, lowest_pitch: int = 0) -> float:
+    pitches = [p for _, p in active_cells(roll)]
+    if not pitches:
+        return NAN
+    return float(lowest_pitch + max(pitches))
+
+
+def normalize_counts(counts: list, normalize) -> list:
+    """Counts (a list, or a list of rows) as fractions: "total", "row" or None (counts)."""
+    if normalize is None:
+        return [list(map(float, row)) if isinstance(row, list) else float(row) for row in counts]
+    if counts and isinstance(counts[0], list):
+        if normalize == "row":
+            return [normalize_counts(row, "total") for row in counts]
+        total = sum(sum(row) for row in counts)
+        return [[NAN if total == 0 else c / total for c in row] for row in counts]
+    total = sum(counts)
+    return [NAN if total == 0 else c / total for c in counts]
+
+
+def pitch_class_histogram_of(
+    roll, weight: str = "cells", normalize="total", lowest_pitch: int = 0
+) -> list[float]:
+    """The 12-bin histogram, normalised (the metric ``pitch_class_histogram``)."""
+    return normalize_counts(pitch_class_histogram(roll, weight, lowest_pitch), normalize)
+
+
+def midi_pitch_histogram(
+    roll, weight: str = "cells", normalize="total", lowest_pitch: int = 0
+) -> list[float]:
+    """The 128-bin histogram over MIDI pitches (bin ``lowest_pitch + p`` for index ``p``)."""
+    counts = [0] * 128
+    for p, count in pitch_histogram(roll, weight).items():
+        counts[lowest_pitch + p] += count
+    return normalize_counts(counts, normalize)
+
+
+def transition_matrix(roll, normalize="total", lowest_pitch: int = 0) -> list[list[float]]:
+    """Pitch-class transitions between consecutive onset steps (every pair of a class starting
+    at one onset step and a class starting at the next)."""
+    starting: dict[int, set[int]] = {}
+    for p, start, _ in notes_of(roll):
+        starting.setdefault(start, set()).add(pitch_class(p, lowest_pitch))
+    steps = sorted(starting)
+    counts = [[0] * 12 for _ in range(12)]
+    for i in range(len(steps) - 1):
+        for a in starting[steps[i]]:
+            for b in starting[steps[i + 1]]:
+                counts[a][b] += 1
+    return normalize_counts(counts, normalize)
+
+
+def note_lengths(roll, normalize="total") -> list[float]:
+    """Notes per length: 32 bins, lengths 1..31 steps, then 32 or more."""
+    counts = [0] * 32
+    for _, _, length in notes_of(roll):
+        counts[min(length, 32) - 1] += 1
+    return normalize_counts(counts, normalize)
+
+
 def drum_in_pattern_rate(roll, steps_per_beat: int = 4, grid: int = 2) -> float:
     spacing = steps_per_beat // grid
     notes = notes_of(roll)
@@ -397,6 +488,19 @@ def metric(name: str, roll, *, lowest_pitch: int = 0, per: str = "sample", **opt
             r, steps_per_beat, options.get("grid", 2)
         ),
         "groove_consistency": lambda r: groove_consistency(r, steps_per_bar),
+        "polyphony": polyphony,
+        "lowest_active_pitch": lambda r: lowest_active_pitch(r, lowest_pitch),
+        "highest_active_pitch": lambda r: highest_active_pitch(r, lowest_pitch),
+        "pitch_class_histogram": lambda r: pitch_class_histogram_of(
+            r, weight, options.get("normalize", "total"), lowest_pitch
+        ),
+        "pitch_histogram": lambda r: midi_pitch_histogram(
+            r, weight, options.get("normalize", "total"), lowest_pitch
+        ),
+        "pitch_class_transition_matrix": lambda r: transition_matrix(
+            r, options.get("normalize", "total"), lowest_pitch
+        ),
+        "note_length_histogram": lambda r: note_lengths(r, options.get("normalize", "total")),
     }
     call = calls[name]
     if per == "bar" and name in PER_BAR_METRICS:
@@ -404,5 +508,19 @@ def metric(name: str, roll, *, lowest_pitch: int = 0, per: str = "sample", **opt
         for bar in bars_of(roll, steps_per_bar):
             if not is_silent(bar):
                 values.append(call(bar))
-        return mean(values)
+        return mean_of_values(values)
     return call(roll)
+
+
+def mean_of_values(values: list):
+    """Mean of numbers; for vectors (lists, nested for a matrix), the mean of each component
+    over the bars where it is defined (not NaN), NaN where it never is."""
+    if values and isinstance(values[0], list):
+        return [component_mean([v[i] for v in values]) for i in range(len(values[0]))]
+    return mean(values)
+
+
+def component_mean(values: list):
+    if values and isinstance(values[0], list):
+        return [component_mean([v[i] for v in values]) for i in range(len(values[0]))]
+    return mean([v for v in values if not math.isnan(v)])

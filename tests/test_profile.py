@@ -20,7 +20,7 @@ import musiceval as me
 from musiceval import DatasetProfile, _documents, _profile_stats, profile
 from musiceval import profiles as profile_module
 
-PER_TRACK = [name for name, spec in me.METRICS.items() if not spec.pairwise]
+PER_TRACK = list(me.registry.PER_TRACK)
 FAST = settings(
     max_examples=40,
     deadline=None,

@@ -69,7 +69,10 @@ def test_docstring_examples_run():
 
     attempted = failed = 0
     for name in [
-        *(f"musiceval.metrics.{family}" for family in ("notes", "pitches", "rhythm", "tonality")),
+        *(
+            f"musiceval.metrics.{family}"
+            for family in ("notes", "pitches", "rhythm", "tonality", "distributions")
+        ),
         "musiceval.evaluate",
         "musiceval.profiles",
         "musiceval.history",

@@ -9,6 +9,7 @@ thresholded as they are read, however many metrics are asked for.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ import numpy as np
 
 from musiceval._checks import check_choice, check_metric_names, check_pairs, invalid
 from musiceval._engine.compute import choose_backend, compute_roll
+from musiceval._engine.histograms import NORMALIZATIONS
 from musiceval.registry import METRICS, PER_TRACK
 from musiceval.rolls import BACKENDS, Backend, Layout, RawRoll, Roll, make_conventions, read_roll
 
@@ -27,9 +29,13 @@ __all__ = ["compute", "evaluate"]
 _CONVENTIONS = """**conventions
         Options of the metrics, shared by all of them: ``steps_per_bar``, ``steps_per_beat``,
         ``key``, ``mode``, ``weight``, ``min_steps``, ``min_pitches``, ``grid``, ``per``,
-        ``radii`` (see the metric functions and ``docs/conventions.md``). With ``per="bar"``
-        the metrics that allow it are averaged over non-empty bars; ``empty_bar_rate``,
-        ``best_key``, ``groove_consistency`` and ``tonal_distance`` stay per sample."""
+        ``radii`` (see the metric functions and ``docs/conventions.md``), and ``normalize``,
+        how the vector-valued metrics are normalised: ``"total"`` (the default: all
+        components sum to 1), ``"row"`` (each row of a matrix sums to 1; a histogram is one
+        row) or ``None`` (counts; for this option ``None`` means counts, not the default).
+        With ``per="bar"`` the metrics that allow it are averaged over non-empty bars
+        (component by component for vectors); ``empty_bar_rate``, ``best_key``,
+        ``groove_consistency`` and ``tonal_distance`` stay per sample."""
 _BACKEND = """backend : {"auto", "numba", "torch"}, default="auto"
         Who gathers the statistics the metrics are reduced from: ``"numba"``, the compiled
         kernel on the host (a tensor on another device is thresholded there and its one-byte
@@ -62,8 +68,10 @@ def compute(
         validated, thresholded as it is read) already holds its layout, threshold and lowest
         pitch: give none of them with it; results are then canonical.
     metrics : sequence of str, optional
-        Names of metric functions (see ``musiceval.METRICS``); default: every per-track metric
-        (all but ``tonal_distance``).
+        Names of metric functions (see ``musiceval.METRICS``); default:
+        ``musiceval.registry.PER_TRACK``, the scalar per-track metrics of musiceval 0.1 (all
+        but ``tonal_distance``, the vector-valued ``musiceval.registry.VECTOR`` and the
+        scalars added since, such as ``polyphony``: ask for those by name).
     layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
         Axis order of ``x``.
     threshold : float, default=0.0
@@ -83,7 +91,9 @@ def compute(
         Metric name to values, in the order requested, each of the shape its metric function
         returns: ``(n_samples, n_tracks)`` for ``"NTPK"`` and ``"NBSPK"``, ``(n_tracks,)`` for
         ``"KTP"``, ``()`` for ``"TP"``; pairwise metrics ``(n_samples, n_pairs)``, or
-        ``(n_pairs,)`` for ``"KTP"`` and ``"TP"``. NaN where a value is undefined.
+        ``(n_pairs,)`` for ``"KTP"`` and ``"TP"``; vector-valued metrics (registry ``shape``,
+        e.g. ``(12,)``) that shape after those axes: ``(n_samples, n_tracks, 12)``. NaN where a
+        value is undefined.
 
     Examples
     --------
@@ -114,6 +124,10 @@ def _compute(
 
     ``reading``: the layout, threshold and lowest pitch of ``x``."""
     names = check_metric_names("metrics", metrics, list(METRICS), default=PER_TRACK)
+    conventions = dict(conventions)
+    normalize = conventions.pop("normalize", NORMALIZATIONS[0])
+    if normalize is not None and not (isinstance(normalize, str) and normalize in NORMALIZATIONS):
+        raise invalid("normalize", f"one of {list(NORMALIZATIONS)}", normalize)
     options = make_conventions(**conventions)
     check_choice("backend", backend, BACKENDS)
     layout, threshold, lowest_pitch = reading
@@ -129,7 +143,8 @@ def _compute(
     else:
         roll = read_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
     track_pairs = check_pairs("pairs", pairs, roll.n_tracks)
-    return roll, compute_roll(roll, options, names, track_pairs, choose_backend(roll, backend))
+    chosen = choose_backend(roll, backend)
+    return roll, compute_roll(roll, options, names, track_pairs, chosen, normalize)
 
 
 def evaluate(
@@ -151,9 +166,9 @@ def evaluate(
     x : ndarray or torch.Tensor of shape (n_samples, n_steps, n_pitches, n_tracks)
         Piano rolls, as for every metric (other axis orders through ``layout``).
     metrics : sequence of str, optional
-        Names of metric functions (see ``musiceval.METRICS``); default: every per-track metric
-        (all but ``tonal_distance``). ``"tonal_distance"`` is computed for every pair of tracks
-        (no rows for a one-track input).
+        Names of metric functions (see ``musiceval.METRICS``); default:
+        ``musiceval.registry.PER_TRACK``, as for :func:`compute`. ``"tonal_distance"`` is
+        computed for every pair of tracks (no rows for a one-track input).
     layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
         Axis order of ``x``.
     threshold : float, default=0.0
@@ -170,28 +185,74 @@ def evaluate(
         in the order requested), ``value`` (float64, NaN where undefined): one row per metric,
         sample and track, grouped by metric, then sample, then track. With ``tonal_distance``
         a ``track_b`` column (nullable int) holds the second track of each pair (``track`` the
-        first) and is empty for per-track metrics.
+        first) and is empty for per-track metrics. With a vector-valued metric (registry
+        ``shape``), each value is one row per component, in C order, and a ``bin`` column
+        (nullable int, before ``value``) numbers them: the pitch class for
+        ``pitch_class_histogram``, the MIDI pitch for ``pitch_histogram``, ``12 * a + b`` for
+        the transition from class ``a`` to ``b``, the length in steps minus 1 for
+        ``note_length_histogram``; it is empty for scalar metrics. Without
+        vector-valued metrics there is no ``bin`` column.
+
+    Examples
+    --------
+    >>> import numpy as np, musiceval
+    >>> x = np.zeros((1, 16, 128, 1), bool)
+    >>> x[0, :8, 60, 0] = x[0, 8:, 64, 0] = True  # C4 then E4
+    >>> table = musiceval.evaluate(x, ["n_notes", "pitch_class_histogram"])
+    >>> print(table[table["value"] != 0].to_string(index=False))
+     sample  track                metric  bin  value
+          0      0               n_notes <NA>    2.0
+          0      0 pitch_class_histogram    0    0.5
+          0      0 pitch_class_histogram    4    0.5
     """
     import pandas as pd
 
     reading = (layout, threshold, lowest_pitch)
     roll, values = _compute(x, metrics, reading, None, backend, conventions)
     pairs = check_pairs("pairs", None, roll.n_tracks)
-    n = roll.n_samples
-    labels = [_track_labels(METRICS[name].pairwise, roll.n_tracks, pairs) for name in values]
+    columns = _columns(values, roll.n_samples, roll.n_tracks, pairs)
+    return pd.DataFrame(columns, copy=False)  # every column is a new array: no copy needed
+
+
+def _columns(
+    values: dict[str, np.ndarray], n: int, n_tracks: int, pairs: list[tuple[int, int]]
+) -> dict[str, Any]:
+    """:func:`evaluate`'s columns for ``values`` (canonical arrays) of ``n`` samples."""
+    import pandas as pd
+
+    labels = [_track_labels(METRICS[name].pairwise, n_tracks, pairs) for name in values]
+    sizes = [math.prod(METRICS[name].shape) for name in values]  # components of one value
     columns = {
-        "sample": np.concatenate([np.repeat(np.arange(n), len(first)) for first, _ in labels]),
-        "track": np.concatenate([np.tile(first, n) for first, _ in labels]),
+        "sample": np.concatenate(
+            [
+                np.repeat(np.arange(n), len(first) * size)
+                for (first, _), size in zip(labels, sizes, strict=True)
+            ]
+        ),
+        "track": np.concatenate(
+            [
+                np.tile(np.repeat(first, size), n)
+                for (first, _), size in zip(labels, sizes, strict=True)
+            ]
+        ),
         "metric": pd.Categorical.from_codes(
             np.repeat(np.arange(len(values)), [array.size for array in values.values()]),
             list(values),
         ),
-        "value": np.concatenate([array.reshape(-1) for array in values.values()]),
     }
+    if any(METRICS[name].shape for name in values):
+        bins = np.concatenate(
+            [np.tile(np.arange(size) if METRICS[name].shape else [-1], array.size // size)
+             for (name, array), size in zip(values.items(), sizes, strict=True)]
+        )  # fmt: skip
+        columns["bin"] = pd.arrays.IntegerArray(bins, mask=bins < 0)
+    columns["value"] = np.concatenate([array.reshape(-1) for array in values.values()])
     if any(METRICS[name].pairwise for name in values):
-        second = np.concatenate([np.tile(b, n) for _, b in labels])
+        second = np.concatenate(
+            [np.tile(np.repeat(b, size), n) for (_, b), size in zip(labels, sizes, strict=True)]
+        )
         columns["track_b"] = pd.arrays.IntegerArray(second, mask=second < 0)
-    return pd.DataFrame(columns, copy=False)  # every column is a new array: no copy needed
+    return columns
 
 
 def _track_labels(

@@ -3,8 +3,17 @@
 The engine, ``compute``, ``evaluate``, profiles, reports, hooks, the CLI and the tests read this
 table instead of listing metrics again; each metric's definition (its reducer) lives in the
 engine, under the same name. Naming rule (as scikit-learn's): ``*_rate``/``*_ratio`` lie in [0, 1],
-``n_*`` are counts, ``*_distance`` is lower-is-closer; none of these is "higher is better": a
-generator is good when its values are close to the training set's.
+``n_*`` are counts, ``*_distance`` is lower-is-closer, ``*_histogram``/``*_matrix`` are
+vector-valued distributions; none of these is "higher is better": a generator is good when its
+values are close to the training set's.
+
+Most metrics give one number per sample and track (``shape == ()``); the vector-valued ones
+(:data:`VECTOR`: histograms, a transition matrix) give an array of ``shape`` per sample and
+track. :data:`PER_TRACK` is the default set of :func:`musiceval.compute`,
+:func:`musiceval.evaluate` and :func:`musiceval.profile`: the per-track scalar metrics of
+musiceval 0.1 (profiles and reports do not hold vectors yet, and the scalar metrics added since,
+such as ``polyphony``, are asked for by name, so that default tables and profiles keep their
+content). :data:`SCALAR` lists every per-track scalar metric.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["METRICS", "PER_TRACK", "MetricSpec"]
+__all__ = ["METRICS", "PER_TRACK", "SCALAR", "VECTOR", "MetricSpec"]
 
 
 @dataclass(frozen=True)
@@ -24,21 +33,32 @@ class MetricSpec:
     name : str
         Public function name in :mod:`musiceval`.
     kind : str
-        ``"rate"`` (a fraction), ``"count"``, ``"entropy"``, ``"pitch"`` (a pitch class or
-        interval) or ``"distance"``.
+        ``"rate"`` (a fraction), ``"count"``, ``"average"`` (a mean of counts), ``"entropy"``,
+        ``"pitch"`` (a pitch class, MIDI pitch or interval), ``"distance"`` or
+        ``"distribution"`` (a vector of fractions that sums to 1 with the default
+        ``normalize="total"``).
     lower, upper : float
-        Bounds of every defined value with the default options (``upper`` for a 128-pitch roll;
-        it can be ``inf``; the tonal distance's is ``2 * sqrt(r1**2 + r2**2 + r3**2)``).
+        Bounds of every defined value (every component, for a vector) with the default options
+        (``upper`` for a 128-pitch roll; it can be ``inf``; the tonal distance's is
+        ``2 * sqrt(r1**2 + r2**2 + r3**2)``).
     unit : str
         What the value counts or measures.
     options : tuple of str
         The conventions (keyword options) the value depends on, besides layout and threshold.
     needs : frozenset of str
-        Optional statistics: ``"bars"``, ``"onsets"``, ``"beats"``, ``"pitches"``.
+        Optional statistics: ``"bars"``, ``"onsets"``, ``"beats"``, ``"pitches"``,
+        ``"onset_classes"``, ``"lengths"``.
     per_bar : bool
         Whether ``per="bar"`` applies (the metric is computed on each bar alone).
     pairwise : bool
         Compares two tracks (values per track pair, not per track).
+    shape : tuple of int
+        Shape of one value: ``()`` for a number, ``(12,)`` for a pitch-class histogram,
+        ``(12, 12)`` for a transition matrix. :func:`musiceval.compute` returns
+        ``(n_samples, n_tracks, *shape)``; :func:`musiceval.evaluate` gives one row per
+        component, numbered in C order in its ``bin`` column.
+    default : bool
+        In :data:`PER_TRACK`, the default set (the metrics of musiceval 0.1).
     """
 
     name: str
@@ -50,9 +70,12 @@ class MetricSpec:
     needs: frozenset[str] = frozenset()
     per_bar: bool = True
     pairwise: bool = False
+    shape: tuple[int, ...] = ()
+    default: bool = True
 
 
 _SCALE = ("key", "mode", "lowest_pitch", "weight")
+_DISTRIBUTION = ("lowest_pitch", "weight", "normalize")
 
 METRICS: dict[str, MetricSpec] = {
     spec.name: spec
@@ -86,7 +109,36 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("tonal_distance", "distance", 0, 3,
                    "tonal-centroid distance", ("steps_per_beat", "lowest_pitch", "radii"),
                    frozenset({"beats"}), per_bar=False, pairwise=True),
+        MetricSpec("polyphony", "average", 1, 128, "sounding pitches per sounding step",
+                   default=False),
+        MetricSpec("lowest_active_pitch", "pitch", 0, 127, "MIDI pitch", ("lowest_pitch",),
+                   default=False),
+        MetricSpec("highest_active_pitch", "pitch", 0, 127, "MIDI pitch", ("lowest_pitch",),
+                   default=False),
+        MetricSpec("pitch_class_histogram", "distribution", 0, 1,
+                   "fraction of cells (or notes) per pitch class", _DISTRIBUTION,
+                   shape=(12,), default=False),
+        MetricSpec("pitch_histogram", "distribution", 0, 1,
+                   "fraction of cells (or notes) per MIDI pitch", _DISTRIBUTION,
+                   frozenset({"pitches"}), shape=(128,), default=False),
+        MetricSpec("pitch_class_transition_matrix", "distribution", 0, 1,
+                   "fraction of pitch-class transitions", ("lowest_pitch", "normalize"),
+                   frozenset({"onset_classes"}), shape=(12, 12), default=False),
+        MetricSpec("note_length_histogram", "distribution", 0, 1,
+                   "fraction of notes per length in steps (1..31, >= 32)", ("normalize",),
+                   frozenset({"lengths"}), shape=(32,), default=False),
     ]
 }  # fmt: skip
 
-PER_TRACK: tuple[str, ...] = tuple(name for name, spec in METRICS.items() if not spec.pairwise)
+PER_TRACK: tuple[str, ...] = tuple(
+    name for name, spec in METRICS.items() if spec.default and not spec.pairwise
+)
+"""The default metrics: per-track, scalar, those of musiceval 0.1 (all but ``tonal_distance``)."""
+
+SCALAR: tuple[str, ...] = tuple(
+    name for name, spec in METRICS.items() if not spec.shape and not spec.pairwise
+)
+"""Every per-track metric whose value is one number."""
+
+VECTOR: tuple[str, ...] = tuple(name for name, spec in METRICS.items() if spec.shape)
+"""Every vector-valued metric (not yet held by profiles and reports)."""

@@ -61,6 +61,8 @@ def _gather_for(
         onsets="onsets" in needs,
         pitches="pitches" in needs,
         notes=conventions.weight == "notes",
+        onset_classes="onset_classes" in needs,
+        lengths="lengths" in needs,
     )
     if backend == "torch":
         from musiceval._engine.torch_stats import gather_torch
@@ -72,15 +74,24 @@ def _gather_for(
 
 
 def _reduce(
-    spec_name: str, stats: RollStats, conventions: Conventions, pairs: Sequence[tuple[int, int]]
+    spec_name: str,
+    stats: RollStats,
+    conventions: Conventions,
+    pairs: Sequence[tuple[int, int]],
+    normalize: str | None,
 ) -> np.ndarray:
-    if METRICS[spec_name].pairwise:
+    spec = METRICS[spec_name]
+    if spec.pairwise:
         return REDUCERS[spec_name](stats, conventions, pairs)
+    if spec.shape:
+        return REDUCERS[spec_name](stats, conventions, normalize)
     return REDUCERS[spec_name](stats, conventions)
 
 
 def _nanmean_bars(values: np.ndarray, empty: np.ndarray) -> np.ndarray:
-    """Mean over axis 1 of ``values`` where the bar is not empty; NaN when none is."""
+    """Mean over axis 1 of ``values`` (n, n_bars, n_tracks, *shape) where the bar is not empty
+    (``empty`` (n, n_bars, n_tracks)), component by component; NaN when none is."""
+    empty = empty.reshape(empty.shape + (1,) * (values.ndim - empty.ndim))
     return nanmean(np.where(empty, np.nan, values), axis=1)
 
 
@@ -90,13 +101,16 @@ def compute_roll(
     names: Sequence[str],
     pairs: Sequence[tuple[int, int]] = (),
     backend: str = "numba",
+    normalize: str | None = "total",
 ) -> dict[str, np.ndarray]:
     """Values of each metric in ``names`` as ``(n_samples, n_tracks)`` float64 arrays.
 
-    Pairwise metrics give ``(n_samples, len(pairs))``. With ``conventions.per == "bar"``, the
-    metrics that allow it are computed on every bar alone and averaged over the non-empty bars of
-    each sample and track (NaN when all are empty); the others stay per sample. ``backend``:
-    ``"numba"`` or ``"torch"`` (see :func:`choose_backend`), the same values either way.
+    Pairwise metrics give ``(n_samples, len(pairs))``, vector-valued ones ``(n_samples,
+    n_tracks, *shape)`` normalised as ``normalize`` says (``histograms.NORMALIZATIONS``). With
+    ``conventions.per == "bar"``, the metrics that allow it are computed on every bar alone and
+    averaged over the non-empty bars of each sample and track (NaN when all are empty); the
+    others stay per sample. ``backend``: ``"numba"`` or ``"torch"`` (see
+    :func:`choose_backend`), the same values either way.
     """
     bar = conventions.bar_length(roll)
     per_bar = [n for n in names if conventions.per == "bar" and METRICS[n].per_bar]
@@ -105,7 +119,7 @@ def compute_roll(
     if per_sample:
         stats = _gather_for(roll, conventions, per_sample, bar, backend)
         for name in per_sample:
-            results[name] = _reduce(name, stats, conventions, pairs)
+            results[name] = _reduce(name, stats, conventions, pairs, normalize)
     if per_bar:
         check_divides("steps_per_bar", bar, roll.n_steps)
         bars = roll.split_bars(bar)
@@ -114,6 +128,6 @@ def compute_roll(
         shape = (roll.n_samples, n_bars, roll.n_tracks)
         empty = stats.needed("bar_active")[:, 0, :].reshape(shape) == 0
         for name in per_bar:
-            values = _reduce(name, stats, conventions, pairs)
-            results[name] = _nanmean_bars(values.reshape(shape), empty)
+            values = _reduce(name, stats, conventions, pairs, normalize)
+            results[name] = _nanmean_bars(values.reshape(shape + METRICS[name].shape), empty)
     return {name: results[name] for name in names}

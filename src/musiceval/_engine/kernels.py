@@ -32,6 +32,7 @@ __all__ = [
     "N_PITCHES",
     "POLY_STEPS",
     "QUALIFIED",
+    "SOUNDING",
     "Options",
     "Outputs",
     "Rule",
@@ -48,7 +49,8 @@ POLY_STEPS = 2  # steps with at least min_pitches sounding pitches
 N_PITCHES = 3  # distinct pitches
 LOWEST = 4  # lowest sounding pitch index (initialised to n_pitches)
 HIGHEST = 5  # highest sounding pitch index (initialised to -1)
-COUNT_SLOTS = 6
+SOUNDING = 6  # steps with at least one sounding pitch
+COUNT_SLOTS = 7
 PREFETCH_STEPS = 4  # raw_roll_statistics asks for the input this many steps ahead of its reads
 
 Options = namedtuple(
@@ -62,7 +64,7 @@ within a task), and whether byte 0 of a 64-bit word is its most significant byte
 Outputs = namedtuple(
     "Outputs",
     ["counts", "pc_cells", "pc_notes", "cell_hist", "note_hist", "bar_active", "onsets",
-     "beat_chroma"],
+     "beat_chroma", "onset_classes", "length_hist"],
 )  # fmt: skip
 """The kernel's outputs, int32 and zeroed unless said: ``counts`` (n_samples, COUNT_SLOTS,
 n_tracks), rows named by the slot constants; ``pc_cells`` (n_samples, 12, n_tracks) active cells
@@ -70,7 +72,10 @@ per pitch class. Optional (skipped when the second axis is 0): ``pc_notes`` (n_s
 n_tracks) notes per pitch class; ``cell_hist``/``note_hist`` (n_samples, n_pitches, n_tracks)
 cells and notes per pitch; ``bar_active`` uint8 (n_samples, n_bars, n_tracks); ``onsets``
 (n_samples, n_steps, n_tracks) notes starting at each step; ``beat_chroma`` (n_samples, n_beats,
-12, n_tracks) active cells per beat and pitch class."""
+12, n_tracks) active cells per beat and pitch class; ``onset_classes`` uint16 (n_samples,
+n_steps, n_tracks) the pitch classes with a note starting at each step, bit ``c`` for class
+``c``; ``length_hist`` (n_samples, n_bins, n_tracks) notes per length, bin ``i`` the notes of
+``i + 1`` steps, the last bin also every longer note."""
 
 
 Rule = namedtuple("Rule", ["shift", "flip", "exponent", "non_finite", "bound", "everything"])
@@ -216,7 +221,7 @@ def _word(rows64, t, w):
 @njit(cache=CACHE, fastmath=FASTMATH, inline="always")
 def _close_note(
     n, pitch, track, pc, onset, offset, min_steps, steps_per_bar, steps_per_beat, first_time,
-    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, beat_chroma,
+    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, beat_chroma, length_hist,
 ):  # fmt: skip
     """Add the note ``[onset, offset)`` at pitch index ``pitch`` (pitch class ``pc``) of
     ``track`` in sample ``n`` to every statistic; ``first_time``: the pitch's first note in the
@@ -229,6 +234,8 @@ def _close_note(
     counts[n, N_NOTES, track] += 1
     if length >= min_steps:
         counts[n, QUALIFIED, track] += 1
+    if length_hist.shape[1] > 0:
+        length_hist[n, min(length, length_hist.shape[1]) - 1, track] += 1
     if first_time:
         counts[n, N_PITCHES, track] += 1
         counts[n, LOWEST, track] = min(counts[n, LOWEST, track], pitch)
@@ -260,17 +267,17 @@ def _changed_words(rows64, t, m):
 @njit(cache=CACHE, fastmath=FASTMATH, inline="always")
 def _sample_statistics(
     rows64, n, pitch_class, cell_pitch, cell_track, min_steps, min_pitches, steps_per_bar,
-    steps_per_beat, big_endian, start, seen, n_active, poly_start,
+    steps_per_beat, big_endian, start, seen, n_active, poly_start, sound_start,
     counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
-    raw, rule, cells,
+    onset_classes, length_hist, raw, rule, cells,
 ):  # fmt: skip
     """Every statistic of sample ``n``, whose steps are the rows of ``rows64`` (n_steps,
-    n_words); whether a value of ``raw`` is NaN or infinite. ``start``, ``seen``, ``n_active``
-    and ``poly_start`` are the task's scratch arrays (see :func:`roll_statistics`); ``start`` is
-    all -1 and ``n_active`` all 0 on entry and on return. ``raw``, ``rule``, ``cells``: None for
-    a thresholded roll; else each step of sample ``n`` of ``raw`` is thresholded into the same
-    row of ``cells`` (the bytes ``rows64`` views) just before the step is read (see
-    :func:`raw_roll_statistics`)."""
+    n_words); whether a value of ``raw`` is NaN or infinite. ``start``, ``seen``, ``n_active``,
+    ``poly_start`` and ``sound_start`` are the task's scratch arrays (see
+    :func:`roll_statistics`); ``start`` is all -1 and ``n_active`` all 0 on entry and on
+    return. ``raw``, ``rule``, ``cells``: None for a thresholded roll; else each step of sample
+    ``n`` of ``raw`` is thresholded into the same row of ``cells`` (the bytes ``rows64`` views)
+    just before the step is read (see :func:`raw_roll_statistics`)."""
     n_steps, n_words = rows64.shape
     n_cells = pitch_class.shape[0] * counts.shape[2]
     seen[:] = False
@@ -296,21 +303,28 @@ def _sample_statistics(
                     if on and start[cell] < 0:  # a note starts
                         start[cell] = t
                         n_active[track] += 1
+                        if n_active[track] == 1:
+                            sound_start[track] = t
                         if n_active[track] == min_pitches:
                             poly_start[track] = t
                         if onsets.shape[1] > 0:
                             onsets[n, t, track] += 1
+                        if onset_classes.shape[1] > 0:
+                            bit = np.uint16(1) << np.uint16(pitch_class[cell_pitch[cell]])
+                            onset_classes[n, t, track] |= bit
                     elif not on and start[cell] >= 0:  # a note ends
                         pitch = cell_pitch[cell]
                         _close_note(
                             n, pitch, track, pitch_class[pitch], start[cell], t, min_steps,
                             steps_per_bar, steps_per_beat, not seen[cell], counts, pc_cells,
-                            pc_notes, cell_hist, note_hist, bar_active, beat_chroma,
+                            pc_notes, cell_hist, note_hist, bar_active, beat_chroma, length_hist,
                         )  # fmt: skip
                         seen[cell] = True
                         start[cell] = -1
                         if n_active[track] == min_pitches:
                             counts[n, POLY_STEPS, track] += t - poly_start[track]
+                        if n_active[track] == 1:
+                            counts[n, SOUNDING, track] += t - sound_start[track]
                         n_active[track] -= 1
     return bad
 
@@ -328,7 +342,8 @@ def roll_statistics(rows64, pitch_class, options, out):
     # and numbers (numba's parfor pass loses writes into arrays taken from a tuple there, and a
     # call per task instead of inlined code costs 1.5 to 3.5 times the pass).
     min_steps, min_pitches, steps_per_bar, steps_per_beat, chunk, big_endian = options
-    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma = out
+    (counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
+     onset_classes, length_hist) = out  # fmt: skip
     n_samples, _, n_words = rows64.shape
     n_tracks = counts.shape[2]
     cell_pitch = np.arange(n_words * 8) // n_tracks  # lookups instead of a division per event
@@ -338,12 +353,13 @@ def roll_statistics(rows64, pitch_class, options, out):
         seen = np.zeros(n_words * 8, np.bool_)  # cells that sounded in the sample
         n_active = np.zeros(n_tracks, np.int32)  # sounding pitches per track
         poly_start = np.zeros(n_tracks, np.int32)  # step each track reached min_pitches
+        sound_start = np.zeros(n_tracks, np.int32)  # step each track began to sound
         for n in range(task * chunk, min((task + 1) * chunk, n_samples)):
             _sample_statistics(
                 rows64[n], n, pitch_class, cell_pitch, cell_track, min_steps, min_pitches,
                 steps_per_bar, steps_per_beat, big_endian, start, seen, n_active, poly_start,
-                counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
-                None, None, None,
+                sound_start, counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets,
+                beat_chroma, onset_classes, length_hist, None, None, None,
             )  # fmt: skip
 
 
@@ -359,7 +375,8 @@ def raw_roll_statistics(raw, rule, pitch_class, options, out):
     the input overlap the event handling of the steps before.
     """
     min_steps, min_pitches, steps_per_bar, steps_per_beat, chunk, big_endian = options
-    counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma = out
+    (counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
+     onset_classes, length_hist) = out  # fmt: skip
     n_samples, n_steps, n_cells = raw.shape
     n_tracks = counts.shape[2]
     n_words = (n_cells + 7) // 8
@@ -374,12 +391,13 @@ def raw_roll_statistics(raw, rule, pitch_class, options, out):
         seen = np.zeros(n_words * 8, np.bool_)
         n_active = np.zeros(n_tracks, np.int32)
         poly_start = np.zeros(n_tracks, np.int32)
+        sound_start = np.zeros(n_tracks, np.int32)
         for n in range(task * chunk, min((task + 1) * chunk, n_samples)):
             bad[task] |= _sample_statistics(
                 rows64, n, pitch_class, cell_pitch, cell_track, min_steps, min_pitches,
                 steps_per_bar, steps_per_beat, big_endian, start, seen, n_active, poly_start,
-                counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
-                raw, rule, cells,
+                sound_start, counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets,
+                beat_chroma, onset_classes, length_hist, raw, rule, cells,
             )  # fmt: skip
     return bad.any()
 

@@ -1,7 +1,8 @@
 """Metric definitions as reductions of :class:`~musiceval._engine.stats.RollStats`.
 
 Each reducer maps the statistics of ``n_samples`` rolls to float64 values of shape
-``(n_samples, n_tracks)`` (``(n_samples, n_pairs)`` for tonal distance). Division by zero gives
+``(n_samples, n_tracks)`` (``(n_samples, n_pairs)`` for tonal distance); the vector-valued
+metrics' reducers are in ``histograms``. Division by zero gives
 NaN without a warning: that is what "undefined" means here. The formulas are documented in
 ``docs/metrics.md`` and on the public functions in :mod:`musiceval.metrics`.
 """
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from musiceval._engine.histograms import VECTOR_REDUCERS
 from musiceval._engine.stats import RollStats, one_task_one_thread
 from musiceval.registry import METRICS
 from musiceval.rolls import Conventions
@@ -112,6 +114,18 @@ def pitch_range(stats: RollStats, conventions: Conventions) -> np.ndarray:
     return np.where(stats.n_notes > 0, (stats.highest - stats.lowest).astype(np.float64), np.nan)
 
 
+def lowest_active_pitch(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return np.where(stats.n_notes > 0, stats.lowest + float(stats.lowest_pitch), np.nan)
+
+
+def highest_active_pitch(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return np.where(stats.n_notes > 0, stats.highest + float(stats.lowest_pitch), np.nan)
+
+
+def polyphony(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return _ratio(_sum_over_axis1(stats.pc_cells), stats.sounding)
+
+
 def n_notes(stats: RollStats, conventions: Conventions) -> np.ndarray:
     return stats.n_notes.astype(np.float64)
 
@@ -164,6 +178,10 @@ def tonal_distance(
     return _ratio(np.where(valid, distances, 0.0).sum(axis=1), valid.sum(axis=1))
 
 
-REDUCERS: dict[str, Callable[..., np.ndarray]] = {name: globals()[name] for name in METRICS}
+REDUCERS: dict[str, Callable[..., np.ndarray]] = {
+    name: VECTOR_REDUCERS[name] if spec.shape else globals()[name] for name, spec in METRICS.items()
+}
 """Each metric's reducer, by the registry's name: ``(RollStats, Conventions) -> (n_samples,
-n_tracks)``, or ``(RollStats, Conventions, pairs) -> (n_samples, n_pairs)`` for pairwise ones."""
+n_tracks)``, ``(RollStats, Conventions, pairs) -> (n_samples, n_pairs)`` for pairwise ones, or
+``(RollStats, Conventions, normalize) -> (n_samples, n_tracks, *shape)`` for vector-valued
+ones (``histograms``)."""

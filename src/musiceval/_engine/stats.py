@@ -22,9 +22,11 @@ import numpy as np
 from musiceval._engine.raw import host_chunks
 from musiceval.rolls import RawRoll, Roll
 
-__all__ = ["Needs", "RollStats", "gather", "gather_raw"]
+__all__ = ["N_LENGTH_BINS", "Needs", "RollStats", "gather", "gather_raw"]
 
 _CHUNK = 64  # samples per parallel task of the kernel
+N_LENGTH_BINS = 32
+"""Bins of the note-length histogram: lengths 1 to 31 steps, then 32 steps or more."""
 
 
 @contextlib.contextmanager
@@ -52,10 +54,12 @@ class RollStats:
 
     ``n_notes``, ``qualified`` (notes >= min_steps long), ``poly_steps`` (steps with >=
     min_pitches sounding pitches), ``n_pitches`` (distinct pitches), ``lowest``/``highest``
-    (sounding pitch indices, meaningless where ``n_notes`` is 0) have shape
-    ``(n_samples, n_tracks)``; ``pc_cells`` ``(n_samples, 12, n_tracks)``. The optional
-    ``pc_notes``, ``cell_hist``/``note_hist``, ``bar_active``, ``onsets`` and ``beat_chroma`` are
-    ``None`` when not gathered.
+    (sounding pitch indices, meaningless where ``n_notes`` is 0), ``sounding`` (steps with at
+    least one sounding pitch) have shape ``(n_samples, n_tracks)``; ``pc_cells``
+    ``(n_samples, 12, n_tracks)``. The optional ``pc_notes``, ``cell_hist``/``note_hist``,
+    ``bar_active``, ``onsets``, ``beat_chroma``, ``onset_classes`` (uint16) and
+    ``length_hist`` (``(n_samples, N_LENGTH_BINS, n_tracks)``) are ``None`` when not gathered.
+    ``lowest_pitch``: the MIDI number of pitch index 0 of the roll.
     """
 
     n_steps: int
@@ -67,6 +71,7 @@ class RollStats:
     n_pitches: np.ndarray
     lowest: np.ndarray
     highest: np.ndarray
+    sounding: np.ndarray
     pc_cells: np.ndarray
     pc_notes: np.ndarray | None
     cell_hist: np.ndarray | None
@@ -74,6 +79,9 @@ class RollStats:
     bar_active: np.ndarray | None
     onsets: np.ndarray | None
     beat_chroma: np.ndarray | None
+    onset_classes: np.ndarray | None
+    length_hist: np.ndarray | None
+    lowest_pitch: int = 0
 
     def needed(self, name: str) -> np.ndarray:
         """The optional statistic ``name``, which the metric being reduced needs.
@@ -99,7 +107,8 @@ class Needs:
     of ``poly_steps``, and the optional statistics: ``steps_per_bar`` (must divide ``n_steps``)
     which bars are active, ``steps_per_beat`` (must divide ``n_steps``) the pitch-class content
     of each beat, ``onsets`` the notes starting at each step, ``pitches`` the per-pitch
-    histograms, ``notes`` the notes per pitch class (``weight="notes"``)."""
+    histograms, ``notes`` the notes per pitch class (``weight="notes"``), ``onset_classes`` the
+    pitch classes starting at each step, ``lengths`` the notes per length."""
 
     min_steps: int = 1
     min_pitches: int = 1
@@ -108,10 +117,12 @@ class Needs:
     onsets: bool = False
     pitches: bool = False
     notes: bool = False
+    onset_classes: bool = False
+    lengths: bool = False
 
-    def stats(self, n_steps: int, statistics: dict[str, Any]) -> RollStats:
+    def stats(self, n_steps: int, statistics: dict[str, Any], lowest_pitch: int) -> RollStats:
         """:class:`RollStats` from the arrays named as its fields, the optional ones that were
-        not asked for left out (``None``)."""
+        not asked for left out (``None``), of a roll whose pitch index 0 is ``lowest_pitch``."""
         asked = {
             "pc_notes": self.notes,
             "cell_hist": self.pitches,
@@ -119,11 +130,15 @@ class Needs:
             "bar_active": bool(self.steps_per_bar),
             "onsets": self.onsets,
             "beat_chroma": bool(self.steps_per_beat),
+            "onset_classes": self.onset_classes,
+            "length_hist": self.lengths,
         }
         chosen: dict[str, Any] = {
             name: value if asked.get(name, True) else None for name, value in statistics.items()
         }
-        return RollStats(n_steps, self.steps_per_bar, self.steps_per_beat, **chosen)
+        return RollStats(
+            n_steps, self.steps_per_bar, self.steps_per_beat, **chosen, lowest_pitch=lowest_pitch
+        )
 
 
 def _words(cells: np.ndarray) -> np.ndarray:
@@ -158,6 +173,8 @@ def _outputs(shape: tuple[int, ...], needs: Needs) -> Any:
         bar_active=np.zeros((n, t // bar if bar else 0, k), np.uint8),
         onsets=np.zeros((n, t if needs.onsets else 0, k), np.int32),
         beat_chroma=np.zeros((n, t // beat if beat else 0, 12, k), np.int32),
+        onset_classes=np.zeros((n, t if needs.onset_classes else 0, k), np.uint16),
+        length_hist=np.zeros((n, N_LENGTH_BINS if needs.lengths else 0, k), np.int32),
     )
 
 
@@ -174,7 +191,7 @@ def _options(needs: Needs) -> Any:
     )
 
 
-def _stats(out: Any, n_steps: int, needs: Needs) -> RollStats:
+def _stats(out: Any, n_steps: int, needs: Needs, lowest_pitch: int) -> RollStats:
     from musiceval._engine import kernels
 
     counts = out.counts
@@ -185,11 +202,12 @@ def _stats(out: Any, n_steps: int, needs: Needs) -> RollStats:
         "n_pitches": kernels.N_PITCHES,
         "lowest": kernels.LOWEST,
         "highest": kernels.HIGHEST,
+        "sounding": kernels.SOUNDING,
     }
     statistics = {name: counts[:, slot] for name, slot in slots.items()}
     statistics.update(out._asdict())
     del statistics["counts"]
-    return needs.stats(n_steps, statistics)
+    return needs.stats(n_steps, statistics, lowest_pitch)
 
 
 def gather(roll: Roll, **needs: Any) -> RollStats:
@@ -201,7 +219,7 @@ def gather(roll: Roll, **needs: Any) -> RollStats:
     out = _outputs(roll.cells.shape, wanted)
     with one_task_one_thread(roll.n_samples):
         kernels.roll_statistics(_words(roll.cells), roll.pitch_classes(), _options(wanted), out)
-    return _stats(out, roll.n_steps, wanted)
+    return _stats(out, roll.n_steps, wanted, roll.lowest_pitch)
 
 
 def gather_raw(raw: RawRoll, needs: Needs) -> RollStats:
@@ -218,4 +236,4 @@ def gather_raw(raw: RawRoll, needs: Needs) -> RollStats:
         with one_task_one_thread(len(cells)):
             if kernels.raw_roll_statistics(cells, rule, pitch_classes, options, part):
                 raise raw.non_finite()
-    return _stats(out, raw.n_steps, needs)
+    return _stats(out, raw.n_steps, needs, raw.lowest_pitch)

@@ -18,8 +18,11 @@ With ``active[n, t, p, k]`` the thresholded roll and ``onset = active[t] & ~acti
   pitches at a step are its active cells);
 * ``n_pitches``, ``lowest`` and ``highest`` come from the pitches with any active step (``lowest
   = n_pitches`` and ``highest = -1`` for a silent track, as the kernel leaves them);
+* ``sounding`` counts steps with at least one active pitch;
 * ``bar_active`` is any active cell in a bar, ``onsets`` the onsets per step, ``beat_chroma``
-  the active cells per beat and pitch class.
+  the active cells per beat and pitch class, ``onset_classes`` the pitch classes with an onset
+  at each step as bits (class ``c``: bit ``c``);
+* ``length_hist`` pairs each onset with the end of its run (:func:`_length_histogram`).
 """
 
 from __future__ import annotations
@@ -31,14 +34,17 @@ from typing import Any
 
 import numpy as np
 
-from musiceval._engine.stats import Needs, RollStats
+from musiceval._engine.stats import N_LENGTH_BINS, Needs, RollStats
 from musiceval._thresholds import threshold_tensor
 from musiceval.rolls import RawRoll, Roll, is_torch_tensor
 
 __all__ = ["gather_torch"]
 
 _CHUNK_CELLS = 1 << 26  # cells per chunk: 64 MiB of mask, a few times that in temporaries
-_OPTIONAL = ("pc_notes", "cell_hist", "note_hist", "bar_active", "onsets", "beat_chroma")
+_OPTIONAL = (
+    "pc_notes", "cell_hist", "note_hist", "bar_active", "onsets", "beat_chroma", "onset_classes",
+    "length_hist",
+)  # fmt: skip
 
 
 def _from_numpy(cells: np.ndarray) -> Any:
@@ -125,10 +131,12 @@ def _chunk_statistics(active: Any, lowest_pitch: int, needs: Needs) -> dict[str,
     any_pitch = sounding.amax(1) > 0
     first = sounding.argmax(1).to(int32)
     last = (n_pitches - 1 - sounding.flip(1).argmax(1)).to(int32)
+    per_step = active.sum(2, dtype=int32)
     out = {
         "n_notes": note_hist.sum(1, dtype=int32),
         "qualified": _qualified(onset, active, needs.min_steps).sum((1, 2), dtype=int32),
-        "poly_steps": (active.sum(2, dtype=int32) >= needs.min_pitches).sum(1, dtype=int32),
+        "poly_steps": (per_step >= needs.min_pitches).sum(1, dtype=int32),
+        "sounding": (per_step > 0).sum(1, dtype=int32),
         "n_pitches": sounding.sum(1, dtype=int32),
         "lowest": torch.where(any_pitch, first, n_pitches).to(int32),
         "highest": torch.where(any_pitch, last, -1).to(int32),
@@ -148,7 +156,31 @@ def _chunk_statistics(active: Any, lowest_pitch: int, needs: Needs) -> dict[str,
         beat = needs.steps_per_beat
         beats = active.reshape(n, n_steps // beat, beat, n_pitches, n_tracks)
         out["beat_chroma"] = _by_class(beats.sum(2, dtype=int32), lowest_pitch, 2)
+    if needs.onset_classes:
+        classes = _by_class(onset.to(torch.uint8), lowest_pitch, 2) > 0  # at most 11 per class
+        bits = torch.tensor([1 << c for c in range(12)], dtype=int32, device=active.device)
+        out["onset_classes"] = (classes * bits[:, None]).sum(2, dtype=int32)
+    if needs.lengths:
+        out["length_hist"] = _length_histogram(active, onset)
     return out
+
+
+def _length_histogram(active: Any, onset: Any) -> Any:
+    """Notes per length (``N_LENGTH_BINS`` bins, as the kernel's ``length_hist``), int32.
+
+    Runs of a cell alternate onset, end, onset, end along the steps, so in (sample, track,
+    pitch, step) order the i-th onset and the i-th end (last active step) are one note's."""
+    import torch
+
+    n, _, _, n_tracks = active.shape
+    end = active.clone()
+    end[:, :-1] &= ~active[:, 1:]
+    starts = torch.nonzero(onset.permute(0, 3, 2, 1))  # (sample, track, pitch, step) rows
+    ends = torch.nonzero(end.permute(0, 3, 2, 1))
+    bins = (ends[:, 3] - starts[:, 3] + 1).clamp(max=N_LENGTH_BINS) - 1
+    index = (starts[:, 0] * N_LENGTH_BINS + bins) * n_tracks + starts[:, 1]
+    counts = torch.bincount(index, minlength=n * N_LENGTH_BINS * n_tracks)
+    return counts.reshape(n, N_LENGTH_BINS, n_tracks).to(torch.int32)
 
 
 def gather_torch(roll: Roll | RawRoll, needs: Needs) -> RollStats:
@@ -171,4 +203,8 @@ def gather_torch(roll: Roll | RawRoll, needs: Needs) -> RollStats:
     joined: dict[str, Any] = {
         name: torch.cat([part[name] for part in parts]).cpu().numpy() for name in names
     }
-    return needs.stats(roll.n_steps, {**dict.fromkeys(_OPTIONAL), **joined})
+    joined = {
+        name: value.astype(np.uint16) if name == "onset_classes" else value
+        for name, value in joined.items()
+    }
+    return needs.stats(roll.n_steps, {**dict.fromkeys(_OPTIONAL), **joined}, roll.lowest_pitch)

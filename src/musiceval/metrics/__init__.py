@@ -6,12 +6,28 @@ float64 values of shape ``(n_samples, n_tracks)`` for the canonical layout ``"NT
 ``value > threshold``. A note is a maximal run of active steps at one pitch in one track, cut at
 the edges of the roll (and of the bar with ``per="bar"``). Undefined values are NaN (a ratio with
 nothing to count, e.g. no note); counts of nothing are 0. ``*_rate``/``*_ratio`` lie in [0, 1],
-``n_*`` are counts. Full definitions, and how each differs from pypianoroll, MuseGAN, MusPy and
-the DeepComposer lab, are in ``docs/metrics.md``.
+``n_*`` are counts. The vector-valued metrics (:mod:`musiceval.metrics.distributions`:
+histograms, a transition matrix) add their shape after those axes. Full definitions, and how
+each differs from pypianoroll, MuseGAN, MusPy and the DeepComposer lab, are in
+``docs/metrics.md``.
 """
 
-from musiceval.metrics.notes import empty_bar_rate, n_notes, polyphonic_rate, qualified_note_rate
+from musiceval.metrics.distributions import (
+    note_length_histogram,
+    pitch_class_histogram,
+    pitch_class_transition_matrix,
+    pitch_histogram,
+)
+from musiceval.metrics.notes import (
+    empty_bar_rate,
+    n_notes,
+    polyphonic_rate,
+    polyphony,
+    qualified_note_rate,
+)
 from musiceval.metrics.pitches import (
+    highest_active_pitch,
+    lowest_active_pitch,
     n_pitch_classes_used,
     n_pitches_used,
     pitch_class_entropy,
@@ -26,14 +42,21 @@ __all__ = [
     "drum_in_pattern_rate",
     "empty_bar_rate",
     "groove_consistency",
+    "highest_active_pitch",
     "in_scale_ratio",
+    "lowest_active_pitch",
     "n_notes",
     "n_pitch_classes_used",
     "n_pitches_used",
+    "note_length_histogram",
     "pitch_class_entropy",
+    "pitch_class_histogram",
+    "pitch_class_transition_matrix",
     "pitch_entropy",
+    "pitch_histogram",
     "pitch_range",
     "polyphonic_rate",
+    "polyphony",
     "qualified_note_rate",
     "scale_consistency",
     "tonal_distance",

@@ -13,7 +13,8 @@ __all__ = ["Result", "run_metric"]
 
 Result = np.ndarray | float
 """What a metric function returns: ``(n_samples, n_tracks)`` values, ``(n_tracks,)`` for
-``"KTP"``, a float for ``"TP"``."""
+``"KTP"``, a float for ``"TP"``; a vector-valued metric adds its shape after those axes (an
+array of that shape for ``"TP"``)."""
 
 
 def run_metric(
@@ -25,8 +26,9 @@ def run_metric(
     lowest_pitch: int | None,
     **options: Any,
 ) -> Result:
-    """Metric ``name`` of ``x`` through :func:`musiceval.compute`, a float for ``"TP"``."""
+    """Metric ``name`` of ``x`` through :func:`musiceval.compute`, a float for ``"TP"`` (unless
+    the metric is vector-valued)."""
     values = compute(
         x, [name], layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, **options
     )[name]
-    return float(values) if layout == "TP" else values
+    return float(values) if layout == "TP" and values.ndim == 0 else values

@@ -11,7 +11,7 @@ from musiceval._docstrings import doc
 from musiceval.metrics._runner import Result, run_metric
 from musiceval.rolls import Layout, Per
 
-__all__ = ["empty_bar_rate", "n_notes", "polyphonic_rate", "qualified_note_rate"]
+__all__ = ["empty_bar_rate", "n_notes", "polyphonic_rate", "polyphony", "qualified_note_rate"]
 
 
 @doc("x", "steps_per_bar", "layout", "threshold", "lowest_pitch")
@@ -164,3 +164,53 @@ def polyphonic_rate(
         "polyphonic_rate", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
         min_pitches=min_pitches, per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
+
+
+@doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
+def polyphony(
+    x: Any,
+    *,
+    per: Per = "sample",
+    steps_per_bar: int | None = None,
+    layout: Layout = "NTPK",
+    threshold: float = 0.0,
+    lowest_pitch: int | None = None,
+) -> Result:
+    """Mean number of active pitches over the steps where at least one pitch is active.
+
+    .. math:: \\mathrm{polyphony} = \\frac{\\sum_t \\#\\{p : x_{t,p} > \\theta\\}}
+              {\\#\\{t : \\exists p,\\ x_{t,p} > \\theta\\}}
+
+    Parameters
+    ----------
+    {parameters}
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_tracks)
+        In [1, n_pitches]; 1 for a melody, NaN for a silent track. Silent steps do not count
+        (unlike :func:`musiceval.polyphonic_rate`'s denominator).
+
+    Notes
+    -----
+    MusPy's ``polyphony`` has this definition but pools every non-drum track of a song into
+    one roll; here each track has its own value.
+
+    Examples
+    --------
+    >>> import numpy as np, musiceval
+    >>> x = np.zeros((8, 128), dtype=bool)
+    >>> x[0:4, [60, 64, 67]] = True  # a triad for 4 steps, then 2 steps of one note, 2 silent
+    >>> x[4:6, 60] = True
+    >>> musiceval.polyphony(x, layout="TP")
+    2.3333333333333335
+    """
+    return run_metric(
+        "polyphony",
+        x,
+        layout=layout,
+        threshold=threshold,
+        lowest_pitch=lowest_pitch,
+        per=per,
+        steps_per_bar=steps_per_bar,
+    )

@@ -1,4 +1,4 @@
-"""Pitches and pitch classes: how many are used, their range and entropy.
+"""Pitches and pitch classes: how many are used, their range, extremes and entropy.
 
 See :mod:`musiceval.metrics` for the conventions every metric shares.
 """
@@ -12,6 +12,8 @@ from musiceval.metrics._runner import Result, run_metric
 from musiceval.rolls import Layout, Per, Weight
 
 __all__ = [
+    "highest_active_pitch",
+    "lowest_active_pitch",
     "n_pitch_classes_used",
     "n_pitches_used",
     "pitch_class_entropy",
@@ -193,4 +195,74 @@ def pitch_class_entropy(
     return run_metric(
         "pitch_class_entropy", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
         weight=weight, per=per, steps_per_bar=steps_per_bar,
+    )  # fmt: skip
+
+
+@doc("x", "lowest_pitch", "per", "bar_steps", "layout", "threshold")
+def lowest_active_pitch(
+    x: Any,
+    *,
+    lowest_pitch: int | None = None,
+    per: Per = "sample",
+    steps_per_bar: int | None = None,
+    layout: Layout = "NTPK",
+    threshold: float = 0.0,
+) -> Result:
+    """MIDI number of the lowest pitch with an active cell.
+
+    Named ``*_active_pitch`` so as not to clash with the ``lowest_pitch`` option (where the
+    roll's pitch axis starts).
+
+    .. math:: \\mathrm{lowest} = p_0 + \\min\\{p : \\exists t,\\ x_{t,p} > \\theta\\}
+
+    Parameters
+    ----------
+    {parameters}
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_tracks)
+        A MIDI pitch (``lowest_pitch`` + pitch index) in [0, 127]; NaN for a silent track.
+
+    Examples
+    --------
+    >>> import numpy as np, musiceval
+    >>> x = np.zeros((4, 84), dtype=bool)  # MIDI 24..107
+    >>> x[:, [36, 40]] = True  # MIDI 60 and 64
+    >>> musiceval.lowest_active_pitch(x, lowest_pitch=24, layout="TP")
+    60.0
+    """
+    return run_metric(
+        "lowest_active_pitch", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
+        per=per, steps_per_bar=steps_per_bar,
+    )  # fmt: skip
+
+
+@doc("x", "lowest_pitch", "per", "bar_steps", "layout", "threshold")
+def highest_active_pitch(
+    x: Any,
+    *,
+    lowest_pitch: int | None = None,
+    per: Per = "sample",
+    steps_per_bar: int | None = None,
+    layout: Layout = "NTPK",
+    threshold: float = 0.0,
+) -> Result:
+    """MIDI number of the highest pitch with an active cell.
+
+    .. math:: \\mathrm{highest} = p_0 + \\max\\{p : \\exists t,\\ x_{t,p} > \\theta\\}
+
+    Parameters
+    ----------
+    {parameters}
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_tracks)
+        A MIDI pitch (``lowest_pitch`` + pitch index) in [0, 127]; NaN for a silent track.
+        ``highest_active_pitch - lowest_active_pitch`` is :func:`musiceval.pitch_range`.
+    """
+    return run_metric(
+        "highest_active_pitch", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
+        per=per, steps_per_bar=steps_per_bar,
     )  # fmt: skip
