@@ -92,6 +92,12 @@ def _library_calls(tmp: Path) -> dict[str, Call]:
             (),
         ),
         "distances.n_dropped_rows": (distances.n_dropped_rows, (values,), {}, ()),
+        "distances.nearest_neighbour_distances": (
+            distances.nearest_neighbour_distances,
+            (values, values),
+            {},
+            (),
+        ),
         "MetricHistory": (MetricHistory, (), {"track_names": ["a", "b"]}, ()),
         "MetricHistory.record": (history.record, (1, {"n_notes": values}), {}, ()),
         "MetricHistory.set_reference": (history.set_reference, ("n_notes", [1.0, 2.0]), {}, ()),

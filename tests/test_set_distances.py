@@ -486,7 +486,10 @@ def test_bootstrap_nan_replicates_are_left_out():
         ({"confidence": 1}, r"^confidence must be a number in \(0, 1\); got 1 \(int\)$"),
         ({"confidence": 95}, r"^confidence must be a number in \(0, 1\)"),
         ({"seed": -1}, r"^seed must be an int >= 0; got -1"),
-        ({"interval": "bca"}, r"^interval must be one of \['percentile', 'basic'\]; got 'bca'"),
+        (
+            {"interval": "bca"},
+            r"^interval must be one of \['percentile', 'basic', 'half'\]; got 'bca'",
+        ),
     ],
 )
 def test_bootstrap_refuses_bad_options(options, message):

@@ -20,6 +20,8 @@ track (1-D), or the per-sample vectors of many metrics (2-D, rows = samples).
   polynomial kernel) and the kernel inception distance (its mean over subsets).
 - :func:`bootstrap_interval`: any of these with a seeded percentile bootstrap interval, as
   :class:`BootstrapInterval`.
+- :func:`nearest_neighbour_distances`: each generated row's distance to the nearest reference
+  row, with the reference's leave-one-out distances as the baseline.
 - :func:`n_dropped_rows`: how many rows of a set the set-level functions drop.
 - :func:`z_score` and :func:`fraction_inside`: the generated mean in reference standard
   deviations, and the share of generated values inside a reference interval.
@@ -57,6 +59,7 @@ from musiceval.distances._marginal import (
     z_score,
 )
 from musiceval.distances._mmd import KERNELS, Kernel, kid, mmd
+from musiceval.distances._neighbours import NeighbourDistances, nearest_neighbour_distances
 from musiceval.distances._prdc import PRDC, prdc
 
 __all__ = [
@@ -70,6 +73,7 @@ __all__ = [
     "Covariance",
     "FrechetInfinity",
     "Kernel",
+    "NeighbourDistances",
     "bootstrap_interval",
     "fraction_inside",
     "frechet_distance",
@@ -78,6 +82,7 @@ __all__ = [
     "kid",
     "mmd",
     "n_dropped_rows",
+    "nearest_neighbour_distances",
     "piece_distance",
     "prdc",
     "relative_comparison",

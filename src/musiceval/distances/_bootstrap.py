@@ -14,8 +14,8 @@ from musiceval.distances._inputs import feature_rows, real_array, sample_values
 
 __all__ = ["INTERVALS", "BootstrapInterval", "Interval", "bootstrap_interval"]
 
-Interval = Literal["percentile", "basic"]
-INTERVALS: tuple[str, ...] = ("percentile", "basic")
+Interval = Literal["percentile", "basic", "half"]
+INTERVALS: tuple[str, ...] = ("percentile", "basic", "half")
 
 
 class BootstrapInterval(NamedTuple):
@@ -54,6 +54,13 @@ def _shape_like(template: Any, values: np.ndarray) -> Any:
     if np.ndim(template) == 0:
         return float(values[0])
     return values.reshape(np.shape(template))
+
+
+def _draw(rng: np.random.Generator, n: int, method: str) -> np.ndarray:
+    """The rows of one replicate: ``n`` drawn with replacement, or half of them without."""
+    if method == "half":
+        return rng.permutation(n)[: n // 2]
+    return rng.integers(0, n, n) if n else np.zeros(0, np.intp)
 
 
 def bootstrap_interval(
@@ -112,6 +119,16 @@ def bootstrap_interval(
            size has (the Fréchet distance: replicates repeat rows, have fewer distinct ones, and
            score higher; with 2,000 x 56 features the percentile interval can lie wholly above
            the estimate). Its bounds may leave the statistic's range (below 0).
+           ``"half"`` (half-sampling, McCarthy 1969): each replicate draws half of each set's
+           rows **without** replacement (no row repeats, so statistics that count distinct
+           rows, such as PRDC's k-NN balls, are not pulled one way), and the interval is the
+           estimate plus the middle ``confidence`` share of the replicates' deviations from
+           their mean, :math:`[\\hat T + q_{(1-c)/2}(T^* - \bar T^*),\\, \\hat T +
+           q_{(1+c)/2}(T^* - \bar T^*)]`. A half-sample without replacement has the full
+           sample's variance for a mean (the finite-population factor
+           :math:`(n - m)/(n - 1)` halves :math:`\\sigma^2/m`), so the width is that of the
+           estimate's sampling noise; the bias of a statistic in the set size is not corrected
+           (see :func:`frechet_distance_infinity`). Needs 2 rows a set.
 
        Returns
        -------
@@ -154,16 +171,19 @@ def bootstrap_interval(
     rng = np.random.default_rng(seed)
     n_r, n_g = len(reference_set), len(generated_set)
     for b in range(n_boot):
-        rows_r = rng.integers(0, n_r, n_r) if n_r else np.zeros(0, np.intp)
-        rows_g = rng.integers(0, n_g, n_g) if n_g else np.zeros(0, np.intp)
+        rows_r, rows_g = _draw(rng, n_r, method), _draw(rng, n_g, method)
         value = statistic(reference_set[rows_r], generated_set[rows_g])
         replicates[b] = np.asarray(value, dtype=np.float64).reshape(-1)
     tail = (1.0 - float(confidence)) / 2.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column gives NaN
+        if method == "half":
+            replicates -= np.nanmean(replicates, axis=0)
         low, high = np.nanquantile(replicates, [tail, 1.0 - tail], axis=0)
     if method == "basic":
         low, high = 2.0 * template - high, 2.0 * template - low
+    elif method == "half":
+        low, high = template + low, template + high
     return BootstrapInterval(
         _shape_like(estimate, template),
         _shape_like(estimate, low),

@@ -15,7 +15,13 @@ from musiceval._checks import check_instance, check_int, invalid
 from musiceval.distances._covariance import reference_scaling
 from musiceval.distances._inputs import feature_rows
 
-__all__ = ["PRDC", "prdc", "squared_distances", "standard_rows"]
+__all__ = [
+    "PRDC",
+    "prdc",
+    "row_blocks",
+    "squared_distances",
+    "standard_rows",
+]
 
 BLOCK_ENTRIES = 2**22
 # Squared distances that differ by less than this fraction of the largest squared norm are
@@ -61,7 +67,7 @@ def squared_distances(a: np.ndarray, b: np.ndarray, sq_a: np.ndarray, sq_b: np.n
     return np.maximum(sq_a[:, None] + sq_b[None, :] - 2.0 * (a @ b.T), 0.0)
 
 
-def _blocks(n_rows: int, n_columns: int) -> Iterator[slice]:
+def row_blocks(n_rows: int, n_columns: int) -> Iterator[slice]:
     """Row slices of at most ``BLOCK_ENTRIES / n_columns`` rows."""
     step = max(1, BLOCK_ENTRIES // max(n_columns, 1))
     for start in range(0, n_rows, step):
@@ -71,7 +77,7 @@ def _blocks(n_rows: int, n_columns: int) -> Iterator[slice]:
 def _knn_radii(rows: np.ndarray, sq: np.ndarray, k: int) -> np.ndarray:
     """Each row's squared distance to its k-th nearest other row (a duplicate counts)."""
     radii = np.empty(len(rows))
-    for block in _blocks(len(rows), len(rows)):
+    for block in row_blocks(len(rows), len(rows)):
         distances = squared_distances(rows[block], rows, sq[block], sq)
         own = np.arange(block.stop - block.start)
         distances[own, own + block.start] = 0.0  # the row itself: exactly 0, one of the k + 1
@@ -178,7 +184,7 @@ def prdc(reference: Any, generated: Any, *, k: int = 5, standardize: bool = True
     balls_holding = np.zeros(len(y))  # per generated row: reference balls it is inside
     recalled = np.zeros(len(x), bool)
     covered = np.zeros(len(x), bool)
-    for block in _blocks(len(x), len(y)):
+    for block in row_blocks(len(x), len(y)):
         distances = squared_distances(x[block], y, sq_x[block], sq_y)
         inside_x = distances <= radii_x[block, None]
         balls_holding += inside_x.sum(axis=0)

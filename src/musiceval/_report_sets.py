@@ -1,0 +1,171 @@
+"""The set-level numbers of a report: the generated set against the reference as wholes.
+
+Each sample is one vector of every (metric, track) value; the reference vectors are the
+profile's reservoir. Every number but FD-infinity (itself a fit over random subsets) comes with
+a seeded half-sampling interval (:func:`musiceval.distances.bootstrap_interval`,
+``interval="half"``): resampling with replacement repeats rows, which shrinks PRDC's k-NN balls
+and the nearest-neighbour distances to 0 and inflates the Fréchet distance, so its intervals
+missed the estimate on the chorales (``docs/distances.md``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from musiceval import distances
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["SET_COLUMNS", "SET_LEGEND", "SetOptions", "set_frame"]
+
+SET_COLUMNS = ("statistic", "estimate", "low", "high", "closer")
+"""The columns of :func:`set_frame`, in order."""
+
+SET_LEGEND = {
+    "frechet_distance": "squared Fréchet distance of Gaussian fits, sample covariances "
+    "(in squared reference standard deviations)",
+    "frechet_distance_ledoit_wolf": "the same with Ledoit-Wolf shrinkage covariances",
+    "frechet_distance_oas": "the same with OAS shrinkage covariances",
+    "frechet_distance_infinity": "FD-infinity: the Fréchet distance extrapolated to an infinite "
+    "generated set (Chong & Forsyth 2020), without the finite-set bias",
+    "precision": "share of generated samples inside some reference sample's 5-NN ball "
+    "(fidelity; Naeem et al. 2020)",
+    "recall": "share of reference samples inside some generated sample's 5-NN ball (diversity)",
+    "density": "reference 5-NN balls holding each generated sample, averaged, over 5 "
+    "(about 1 for a set like the reference)",
+    "coverage": "share of reference samples whose 5-NN ball holds a generated sample",
+    "kid": "kernel inception distance: unbiased squared MMD, cubic polynomial kernel",
+    "median_piece_distance": "median squared Mahalanobis distance of a generated sample to the "
+    "reference's Gaussian fit (Ledoit-Wolf covariance)",
+    "nearest_neighbour_ratio": "median distance of a generated sample to its nearest reference "
+    "sample over the reference's own (leave-one-out) median: below 1 is closer than reference "
+    "samples are to each other (copying)",
+}
+"""A one-line meaning of each set-level statistic."""
+
+# where an interval's bound is clipped: the statistic's own range
+_RANGES = {
+    **dict.fromkeys(("precision", "recall", "coverage"), (0.0, 1.0)),
+    **dict.fromkeys(
+        ("frechet_distance", "frechet_distance_ledoit_wolf", "frechet_distance_oas", "density",
+         "median_piece_distance", "nearest_neighbour_ratio"),
+        (0.0, math.inf),
+    ),
+}  # fmt: skip
+_FALLS = "lower"
+_RISES = "higher"
+_NEAR_ONE = "near 1"
+
+
+@dataclass(frozen=True)
+class SetOptions:
+    """How the set-level numbers are computed.
+
+    Attributes
+    ----------
+    n_boot : int or None
+        Bootstrap replicates of each interval; None: no intervals (``low``, ``high`` NaN).
+    confidence : float
+        Coverage of the intervals.
+    seed : int
+        Seed of the bootstrap and of the subsets of FD-infinity and KID.
+    """
+
+    n_boot: int | None = 100
+    confidence: float = 0.95
+    seed: int = 0
+
+
+def _statistics() -> list[tuple[tuple[str, ...], Callable[..., Any], str, bool]]:
+    """(names, statistic(reference, generated), which way is closer, bootstrapped)."""
+    fd = distances.frechet_distance
+    return [
+        (("frechet_distance",), fd, _FALLS, True),
+        (("frechet_distance_ledoit_wolf",),
+         lambda r, g: fd(r, g, covariance="ledoit_wolf"), _FALLS, True),
+        (("frechet_distance_oas",), lambda r, g: fd(r, g, covariance="oas"), _FALLS, True),
+        (("frechet_distance_infinity",),
+         lambda r, g: distances.frechet_distance_infinity(r, g).distance, _FALLS, False),
+        (("precision", "recall", "density", "coverage"), distances.prdc, _RISES, True),
+        (("kid",), lambda r, g: distances.kid(r, g, n_subsets=10), _FALLS, True),
+        (("median_piece_distance",),
+         lambda r, g: float(np.median(distances.piece_distance(r, g))), _FALLS, True),
+        (("nearest_neighbour_ratio",),
+         lambda r, g: distances.nearest_neighbour_distances(r, g).ratio, _NEAR_ONE, True),
+    ]  # fmt: skip
+
+
+def _defined(statistic: Callable[..., Any], reference: np.ndarray, generated: np.ndarray) -> Any:
+    """The statistic, or None where the sets are too small for it (its error says so)."""
+    try:
+        return statistic(reference, generated)
+    except ValueError:
+        return None
+
+
+def set_frame(reference: np.ndarray, generated: np.ndarray, options: SetOptions) -> pd.DataFrame:
+    """One row per set-level statistic: its estimate and bootstrap interval.
+
+    Parameters
+    ----------
+    reference, generated : ndarray of shape (n, n_features)
+        The per-sample feature vectors; rows holding NaN are dropped (their counts are the
+        report's ``n_dropped``).
+    options : SetOptions
+        Replicates, confidence and seed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The columns :data:`SET_COLUMNS`; NaN where a statistic is undefined (too few rows: PRDC
+        needs 6 rows a set, the Fréchet distances 2) and for intervals that are not computed.
+    """
+    import pandas as pd
+
+    rows = []
+    for names, statistic, closer, bootstrapped in _statistics():
+        estimate = _defined(statistic, reference, generated)
+        low = high = None
+        if estimate is not None and bootstrapped and options.n_boot is not None:
+            low, high = _interval(statistic, reference, generated, options)
+        for i, name in enumerate(names):
+            lowest, highest = _RANGES.get(name, (-math.inf, math.inf))
+            rows.append({
+                "statistic": name,
+                "estimate": _part(estimate, i),
+                "low": max(_part(low, i), lowest),
+                "high": min(_part(high, i), highest),
+                "closer": closer,
+            })  # fmt: skip
+    return pd.DataFrame(rows, columns=list(SET_COLUMNS))
+
+
+def _interval(
+    statistic: Callable[..., Any],
+    reference: np.ndarray,
+    generated: np.ndarray,
+    options: SetOptions,
+) -> tuple[Any, Any]:
+    """The half-sampling interval's bounds, or (None, None) where a half-set is too small."""
+    assert options.n_boot is not None
+    try:
+        interval = distances.bootstrap_interval(
+            statistic, reference, generated, n_boot=options.n_boot,
+            confidence=options.confidence, seed=options.seed, interval="half",
+        )  # fmt: skip
+    except ValueError:
+        return None, None
+    return interval.low, interval.high
+
+
+def _part(value: Any, i: int) -> float:
+    """Field ``i`` of a tuple result (PRDC), the number itself, or NaN for None."""
+    if value is None:
+        return math.nan
+    return float(value[i]) if isinstance(value, tuple) else float(value)
