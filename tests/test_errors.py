@@ -72,6 +72,7 @@ def _library_calls(tmp: Path) -> dict[str, Call]:
         "distances.fraction_inside": (distances.fraction_inside, (a, 0.0, 5.0), {}, ()),
         "distances.frechet_distance": (distances.frechet_distance, (values, values), {}, ()),
         "distances.kde_comparison": (distances.kde_comparison, (a, b), {}, ()),
+        "distances.mass_comparison": (distances.mass_comparison, (a, b), {}, ()),
         "distances.relative_comparison": (distances.relative_comparison, (a, b), {}, ()),
         "distances.set_distances": (distances.set_distances, (a,), {}, ()),
         "distances.z_score": (distances.z_score, (1.0, 2.0, 3.0), {}, ()),

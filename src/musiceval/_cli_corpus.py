@@ -88,6 +88,7 @@ def profile_corpus_command(args: argparse.Namespace, conventions: dict[str, Any]
         args.reference,
         args.metrics,
         tracks=args.tracks,
+        metre=args.metre,
         n_bars=args.n_bars,
         shard_size=args.shard_size,
         workers=args.workers,

@@ -1,7 +1,12 @@
-"""The text of a report: cells formatted, the Markdown page and the self-contained HTML page.
+"""The text of a report: its summary in words, cells, the Markdown and HTML pages, the terminal.
 
-Plain functions of the report's summary lines, table header and cells (strings), so that the
-numbers (in :mod:`musiceval.compare`) and their presentation change apart.
+Plain functions of a :class:`Page` (the report's summary lines, its table as a pandas frame of
+:data:`musiceval.compare.COLUMNS` and the meaning of each column), so that the numbers (in
+:mod:`musiceval.compare`) and their presentation change apart.
+
+Every page opens with the rows furthest from the reference, in words, ranked by
+:func:`rank_rows`, and the summary lines; then the table; then a legend of every column and of
+every convention the report shows (:data:`CONVENTIONS_LEGEND`).
 """
 
 from __future__ import annotations
@@ -9,6 +14,9 @@ from __future__ import annotations
 import base64
 import html
 import math
+import textwrap
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +24,51 @@ import numpy as np
 
 from musiceval import _documents
 
-__all__ = ["format_cell", "html_page", "markdown"]
+__all__ = [
+    "CONVENTIONS_LEGEND",
+    "RANKING_RULE",
+    "Page",
+    "format_cell",
+    "html_page",
+    "markdown",
+    "rank_rows",
+    "terminal",
+    "verdict",
+]
+
+CONVENTIONS_LEGEND: dict[str, str] = {
+    "steps_per_bar": "time steps per bar: the bars of empty_bar_rate, groove_consistency and "
+    "per=bar",
+    "steps_per_beat": "time steps per quarter note: the beats of tonal_distance and the grid of "
+    "drum_in_pattern_rate (and of MIDI files read)",
+    "key": "tonic of in_scale_ratio and the other in-scale metrics, as a pitch class: 0 is C, "
+    "1 C#, 2 D, ... 11 B",
+    "mode": "scale of the in-scale metrics on that tonic (major, minor, dorian, ...)",
+    "weight": "what the scale and entropy metrics count: cells = active cells (a held note "
+    "counts for its length), notes = each note once",
+    "min_steps": "qualified_note_rate counts the notes at least this many steps long",
+    "min_pitches": "polyphonic_rate counts the steps with at least this many pitches sounding",
+    "grid": "drum_in_pattern_rate: pattern positions per beat (2: eighth notes, 4: sixteenths)",
+    "per": "sample = each metric over the whole sample; bar = on each bar alone, averaged over "
+    "the bars where the track plays",
+    "radii": "weights (r1, r2, r3) of tonal_distance's circles of fifths, minor thirds and major "
+    "thirds in the 6-D tonal centroid (Harte et al. 2006)",
+    "drums": "which tracks are drum tracks (from the MIDI files' channel 10): pitched metrics are "
+    "NaN on them, drum metrics (drum_in_pattern_rate, groove_consistency) on the others; None: "
+    "unknown, every metric on every track",
+    "force": "domains computed on every track anyway, despite drums (pitched, drums)",
+}
+"""One line per metric convention (:class:`musiceval.rolls.Conventions`): what it means."""
+
+RANKING_RULE = (
+    "Rows ranked by overlap_area, lowest first (the share of the two distributions in common; "
+    "unlike z it stays meaningful where the reference does not vary), ties (such as several "
+    "disjoint rows at 0) by the larger |z|."
+)
+"""How :func:`rank_rows` orders the rows, in words (stated on every page)."""
+
+N_FURTHEST = 5
+"""Rows the summary names."""
 
 # Markdown that stays one table cell and shows text as written: backslash escapes for what
 # Markdown reads (a pipe ends a cell), entities for HTML, spaces for line breaks.
@@ -24,6 +76,33 @@ _MARKDOWN = str.maketrans(
     {"\\": "\\\\", "`": "\\`", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
     | dict.fromkeys("\n\r\t\v\f", " ")
 )
+_COMPACT = ("metric", "track", "reference mean ± std", "generated mean", "z", "overlap")
+_GAP = "  "
+
+
+@dataclass(frozen=True)
+class Page:
+    """What every form of a report shows.
+
+    ``summary``: the report's lines (counts, conventions, Fréchet distance); ``frame``: the
+    table (a pandas DataFrame of the report's columns); ``legend``: column -> meaning;
+    ``conventions``: convention name -> value, as the profile holds them.
+    """
+
+    summary: Sequence[str]
+    frame: Any
+    legend: Mapping[str, str]
+    conventions: Mapping[str, Any]
+
+    @property
+    def header(self) -> list[str]:
+        """The table's column names."""
+        return [str(column) for column in self.frame.columns]
+
+    @property
+    def cells(self) -> list[list[str]]:
+        """The table's cells, formatted by :func:`format_cell`."""
+        return [[format_cell(value) for value in row] for row in self.frame.itertuples(index=False)]
 
 
 def format_cell(value: Any) -> str:
@@ -37,9 +116,116 @@ def format_cell(value: Any) -> str:
     return f"{number:.4g}" if math.isfinite(number) else _documents.encode(number)
 
 
-def markdown(summary: list[str], header: list[str], rows: list[list[str]]) -> str:
-    """The Markdown page: a title, the summary lines, then the table (numbers right-aligned)."""
-    cells = [[cell.translate(_MARKDOWN) for cell in row] for row in rows]
+def rank_rows(z_scores: Sequence[float], overlaps: Sequence[float]) -> list[int]:
+    """Row indices, furthest from the reference first (:data:`RANKING_RULE`).
+
+    The lower overlap area first; equal overlaps (several disjoint rows at 0) by the larger
+    ``|z|``, +-inf included, a NaN z after any number; a NaN overlap after every defined one;
+    then the row order.
+    """
+
+    def key(index: int) -> tuple[bool, float, bool, float, int]:
+        z, overlap = float(z_scores[index]), float(overlaps[index])
+        return (
+            math.isnan(overlap),
+            0.0 if math.isnan(overlap) else overlap,
+            math.isnan(z),
+            0.0 if math.isnan(z) else -abs(z),
+            index,
+        )
+
+    return sorted(range(len(z_scores)), key=key)
+
+
+def _number(value: Any) -> str:
+    """A number for a sentence: 3 significant digits, thousands whole."""
+    value = float(value)
+    if not math.isfinite(value):
+        return _documents.encode(value)
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
+def _z_text(z: float) -> str:
+    if not math.isfinite(z):
+        return _documents.encode(z)
+    return f"{z:,.0f}" if abs(z) >= 100 else f"{z:.1f}" if abs(z) >= 10 else f"{z:.2f}"
+
+
+def verdict(z: float, overlap: float) -> str:
+    """The words that end a row's sentence: where the mean lies (``|z| >= 2`` far, ``>= 1``
+    above or below, else close) and, when the distributions share less than half their area,
+    that they differ."""
+    differ = not math.isnan(overlap) and overlap < 0.5
+    if math.isnan(z):
+        if math.isnan(overlap):
+            return "undefined (one side has no defined value)"
+        return "distributions differ" if differ else "distributions alike"
+    side = "above" if z > 0 else "below"
+    if math.isinf(z):
+        return f"far {side} (the reference does not vary)"
+    if abs(z) >= 2:
+        return f"far {side}"
+    if abs(z) >= 1:
+        return side
+    return "mean close, distributions differ" if differ else "close"
+
+
+def _sides(row: Any) -> str:
+    """``generated 0.71 vs reference 0.97 ± 0.03``; the modes where a metric has no mean (a
+    circular one, as best_key)."""
+    means = (row["generated_mean"], row["reference_mean"])
+    modes = (row.get("generated_mode", math.nan), row.get("reference_mode", math.nan))
+    if all(math.isnan(float(m)) for m in means) and not any(math.isnan(float(m)) for m in modes):
+        return f"generated mode {_number(modes[0])} vs reference mode {_number(modes[1])}"
+    return (
+        f"generated {_number(means[0])} vs reference {_number(means[1])} ± "
+        f"{_number(row['reference_std'])}"
+    )
+
+
+def furthest(frame: Any, count: int = N_FURTHEST) -> list[str]:
+    """The ``count`` rows of ``frame`` furthest from the reference (:func:`rank_rows`), one
+    sentence each, e.g. ``alto in_scale_ratio: generated 0.71 vs reference 0.97 ± 0.03
+    (z = -8.20, overlap 0.05): far below``."""
+    z_scores = frame["z_score"].to_numpy(dtype=np.float64)
+    overlaps = frame["overlap_area"].to_numpy(dtype=np.float64)
+    sentences = []
+    for index in rank_rows(z_scores, overlaps)[:count]:
+        row = frame.iloc[index]
+        z, overlap = float(z_scores[index]), float(overlaps[index])
+        sentences.append(
+            f"{row['track']} {row['metric']}: {_sides(row)} (z = {_z_text(z)}, overlap "
+            f"{_number(overlap)}): {verdict(z, overlap)}"
+        )
+    return sentences
+
+
+def _convention_entries(conventions: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(name=value, meaning)`` of every convention shown, in the profile's order."""
+    from musiceval.scales import key_name
+
+    entries = []
+    for name, value in conventions.items():
+        shown = value
+        if isinstance(value, list | tuple):
+            shown = "(" + ", ".join(f"{item:g}" for item in value) + ")"
+        elif name == "key" and isinstance(value, int):
+            shown = f"{value} ({key_name(value)})"
+        meaning = CONVENTIONS_LEGEND.get(name, "a metric option (docs/conventions.md)")
+        entries.append((f"{name}={shown}", meaning))
+    return entries
+
+
+def _legend_entries(page: Page) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    columns = [(column, page.legend.get(column, "")) for column in page.header]
+    return columns, _convention_entries(page.conventions)
+
+
+def markdown(page: Page) -> str:
+    """The Markdown page: a title, the furthest rows in words, the summary lines, the table
+    (numbers right-aligned), then the legend of the columns and conventions."""
+    header = page.header
+    cells = [[cell.translate(_MARKDOWN) for cell in row] for row in page.cells]
     widths = [max(len(h), *(len(row[j]) for row in cells)) for j, h in enumerate(header)]
     numeric = [j >= 2 for j in range(len(header))]
 
@@ -54,20 +240,41 @@ def markdown(summary: list[str], header: list[str], rows: list[list[str]]) -> st
         "-" * (w + 1) + ":" if right else ":" + "-" * (w + 1)
         for w, right in zip(widths, numeric, strict=True)
     ]
-    lines = ["# musiceval report", "", *(text.translate(_MARKDOWN) for text in summary), ""]
+    columns, conventions = _legend_entries(page)
+    lines = ["# musiceval report", "", "## Furthest from the reference", ""]
+    lines += [RANKING_RULE.translate(_MARKDOWN), ""]
+    lines += [f"{i}. {text.translate(_MARKDOWN)}" for i, text in enumerate(furthest(page.frame), 1)]
+    lines += ["", *(text.translate(_MARKDOWN) for text in page.summary), ""]
+    lines += ["## Every metric and track", ""]
     lines += [line(header), "|" + "|".join(dashes) + "|", *(line(row) for row in cells), ""]
-    return "\n".join(lines)
+    lines += ["## Legend", "", "Columns:", ""]
+    lines += [f"- {name}: {text}".translate(_MARKDOWN) for name, text in columns]
+    lines += ["", "Conventions (docs/conventions.md):", ""]
+    lines += [f"- {name}: {text}".translate(_MARKDOWN) for name, text in conventions]
+    return "\n".join([*lines, ""])
 
 
-def html_page(
-    summary: list[str], header: list[str], cells: list[list[str]], figures: list[Path]
-) -> str:
-    """The self-contained HTML page: summary, table, and every figure as a base64 data URI."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
-    body = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in cells
+def _html_list(tag: str, items: list[str]) -> str:
+    return (
+        f"<{tag}>\n" + "".join(f"<li>{html.escape(item)}</li>\n" for item in items) + f"</{tag}>\n"
     )
-    paragraphs = "".join(f"<p>{html.escape(line)}</p>\n" for line in summary)
+
+
+def html_page(page: Page, figures: list[Path]) -> str:
+    """The self-contained HTML page: the furthest rows, the summary, the table, the legend and
+    every figure as a base64 data URI."""
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in page.header)
+    body = "\n".join(
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in page.cells
+    )
+    paragraphs = "".join(f"<p>{html.escape(line)}</p>\n" for line in page.summary)
+    columns, conventions = _legend_entries(page)
+    legend = (
+        "<h2>Legend</h2>\n<p>Columns:</p>\n"
+        + _html_list("ul", [f"{name}: {text}" for name, text in columns])
+        + "<p>Conventions (docs/conventions.md):</p>\n"
+        + _html_list("ul", [f"{name}: {text}" for name, text in conventions])
+    )
     images = "\n".join(
         f'<h2>{html.escape(path.stem)}</h2>\n<img alt="{html.escape(path.stem)}" '
         f'src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode("ascii")}">'
@@ -81,6 +288,92 @@ def html_page(
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
         f"<title>musiceval report</title><style>{style}</style></head>\n<body>\n"
-        f"<h1>musiceval report</h1>\n{paragraphs}<table>\n<tr>{head}</tr>\n{body}\n</table>\n"
-        f"{images}\n</body>\n</html>\n"
+        f"<h1>musiceval report</h1>\n<h2>Furthest from the reference</h2>\n"
+        f"<p>{html.escape(RANKING_RULE)}</p>\n{_html_list('ol', furthest(page.frame))}"
+        f"{paragraphs}<h2>Every metric and track</h2>\n<table>\n<tr>{head}</tr>\n{body}\n"
+        f"</table>\n{legend}{images}\n</body>\n</html>\n"
     )
+
+
+def _printable(text: str) -> str:
+    """``text`` on one terminal line: whitespace controls as spaces, any other character a
+    terminal would act on (escape sequences) as ``?``."""
+    return "".join(
+        char if char.isprintable() else " " if char.isspace() else "?" for char in str(text)
+    )
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: max(width - 1, 0)] + "…"
+
+
+def _aligned(header: list[str], rows: list[list[str]], widths: list[int]) -> list[str]:
+    """Rows padded to ``widths``: the first two columns (names) left, the others right."""
+    lines = []
+    for row in [header, *rows]:
+        items = [
+            _shorten(item, w).ljust(w) if j < 2 else item.rjust(w)
+            for j, (item, w) in enumerate(zip(row, widths, strict=True))
+        ]
+        lines.append(_GAP.join(items).rstrip())
+    return lines
+
+
+def _compact_rows(frame: Any) -> list[list[str]]:
+    rows = []
+    for row in frame.itertuples(index=False):
+        rows.append(
+            [
+                _printable(row.metric),
+                _printable(row.track),
+                f"{format_cell(row.reference_mean)} ± {format_cell(row.reference_std)}",
+                format_cell(row.generated_mean),
+                format_cell(row.z_score),
+                format_cell(row.overlap_area),
+            ]
+        )
+    return rows
+
+
+def _fit(header: Sequence[str], rows: list[list[str]], width: int) -> list[int]:
+    """Column widths within ``width`` characters: the names (first two columns) give way,
+    the longer one first, down to 4 characters each."""
+    widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(header)]
+    spare = width - sum(widths) - len(_GAP) * (len(widths) - 1)
+    while spare < 0 and max(widths[:2]) > 4:
+        longer = 0 if widths[0] >= widths[1] else 1
+        widths[longer] -= 1
+        spare += 1
+    return widths
+
+
+def terminal(page: Page, *, width: int = 100, full: bool = False) -> str:
+    """The report for a terminal: the furthest rows, the summary, a table and, with ``full``,
+    every column and the legend.
+
+    Without ``full`` every line fits ``width`` characters: the table shows metric, track,
+    reference mean ± std, generated mean, z and overlap area, names shortened with "…"; text
+    is wrapped. With ``full`` the table has every column and names are shown whole.
+    """
+    wrap = textwrap.TextWrapper(width=width, subsequent_indent="    ", break_on_hyphens=False)
+    if full:
+        wrap.width = 10**9  # one line per sentence
+    lines = ["musiceval report", ""]
+    lines += wrap.wrap(f"Furthest from the reference. {RANKING_RULE}")
+    for i, text in enumerate(furthest(page.frame), 1):
+        lines += wrap.wrap(f"{i}. {_printable(text)}")
+    lines.append("")
+    for text in page.summary:
+        lines += wrap.wrap(_printable(text))
+    lines.append("")
+    if not full:
+        rows = _compact_rows(page.frame)
+        return "\n".join(lines + _aligned(list(_COMPACT), rows, _fit(_COMPACT, rows, width)))
+    rows = [[_printable(cell) for cell in row] for row in page.cells]
+    widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(page.header)]
+    lines += _aligned(page.header, rows, widths)
+    columns, conventions = _legend_entries(page)
+    lines += ["", "Columns:", *(f"  {name}: {text}" for name, text in columns)]
+    lines += ["Conventions (docs/conventions.md):"]
+    lines += [f"  {_printable(name)}: {text}" for name, text in conventions]
+    return "\n".join(lines)

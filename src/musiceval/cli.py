@@ -20,7 +20,14 @@ differs from the one the profile fixes) or 1 (input the library refuses: its
 ``MemoryError``, ``RecursionError``; any other exception is reported the same way as an
 unexpected error). No command prints a traceback; an interrupt (Ctrl-C) ends it with one line
 and status 130. Warnings (skipped MIDI files, the deprecated ``--key``) are printed as
-``musiceval <command>: warning: ...`` lines.
+``musiceval <command>: warning: ...`` lines when they are raised.
+
+``compare`` prints the report's summary and a table that fits 100 columns
+(:meth:`musiceval.compare.Report.to_text`; ``--full`` for every column and the legend) and
+where it saved the report; ``evaluate`` prints its table on stdout and one line on stderr
+saying what it read (files, skipped files and why, samples x tracks). The commands' code lives
+in ``musiceval._cli_read`` (reading inputs), ``_cli_compare``, ``_cli_evaluate`` and
+``_cli_corpus``; this module holds the parser and :func:`main`.
 
 Every choice an option offers comes from the library's own tables (:data:`musiceval.LAYOUTS`,
 :data:`musiceval.MODES`, :data:`musiceval.rolls.WEIGHTS`, :data:`musiceval.rolls.GRANULARITIES`,
@@ -35,42 +42,23 @@ import argparse
 import sys
 import warnings
 from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import Any, NoReturn
 
+from musiceval._cli_compare import FIXED_BY_PROFILE, UsageError, compare_command, dest
 from musiceval._cli_corpus import add_corpus_options, is_corpus, profile_corpus_command
+from musiceval._cli_evaluate import evaluate_command
+from musiceval._cli_read import conventions, profile_of, read_rolls
 from musiceval._cli_types import comma_names, positive_int, track_spec
 from musiceval._version import __version__
 from musiceval.compat import TOOLS
-from musiceval.exceptions import InvalidParameterError
 from musiceval.registry import METRICS
 from musiceval.rolls import GRANULARITIES, LAYOUTS, WEIGHTS
 from musiceval.scales import MODES
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from musiceval.profiles import DatasetProfile
 
 __all__ = ["main", "positive_int"]
 
 # InvalidParameterError, DocumentError, ModuleNotFoundError (a missing extra) included
 _FAILURES = (ValueError, TypeError, OSError, ImportError, MemoryError, RecursionError)
-
-# compare's options that a --profile fixes (its metrics, track names, sample length and
-# conventions): with --profile only the profile's values are accepted; with --reference they
-# apply to the reference.
-_FIXED_BY_PROFILE = (
-    "--metrics",
-    "--track-names",
-    "--n-bars",
-    "--steps-per-bar",
-    "--steps-per-beat",
-    "--scale-key",
-    "--mode",
-    "--weight",
-    "--per",
-)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,31 +77,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     run: Callable[[argparse.Namespace], int] = args.run
     prog = f"musiceval {args.command}"
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings():  # restores showwarning and the filters on exit
         warnings.simplefilter("always")
+        warnings.showwarning = _warning_printer(prog)
         try:
-            status = run(args)
-        except KeyboardInterrupt:
-            _print_warnings(prog, caught)
-            print(f"{prog}: interrupted", file=sys.stderr)
-            return 130
-        except _UsageError as error:
-            _print_warnings(prog, caught)
-            print(f"{prog}: error: {error} (see {prog} --help)", file=sys.stderr)
-            return 2
-        except Exception as error:
-            _print_warnings(prog, caught)
-            print(f"{prog}: error: {_one_line(error)}", file=sys.stderr)
-            return 1
-    _print_warnings(prog, caught)
-    return status
+            return run(args)
+        except (KeyboardInterrupt, Exception) as error:
+            # what a failed command leaves behind (an unclosed file's ResourceWarning) is not news
+            warnings.simplefilter("ignore")
+            return _failed(prog, error)
 
 
-class _UsageError(Exception):
-    """Options that contradict each other or an input, found after argparse: status 2."""
+def _failed(prog: str, error: BaseException) -> int:
+    """Print the one line of a failed command; its exit status."""
+    if isinstance(error, KeyboardInterrupt):
+        print(f"{prog}: interrupted", file=sys.stderr)
+        return 130
+    if isinstance(error, UsageError):
+        print(f"{prog}: error: {error} (see {prog} --help)", file=sys.stderr)
+        return 2
+    print(f"{prog}: error: {_one_line(error)}", file=sys.stderr)
+    return 1
 
 
-def _one_line(error: Exception) -> str:
+def _one_line(error: BaseException) -> str:
     """The message of ``error`` on one line; for an unexpected kind, its type and a hint."""
     message = " ".join(str(error).split())
     if isinstance(error, MemoryError):
@@ -126,57 +113,13 @@ def _one_line(error: Exception) -> str:
     )
 
 
-def _check_fixed(args: argparse.Namespace, profile: DatasetProfile) -> None:
-    """Refuse the options given with ``--profile`` whose values differ from the profile's."""
-    from musiceval.scales import key_name, parse_key
-
-    conventions = profile.conventions
-    steps_per_bar = args.steps_per_bar or conventions["steps_per_bar"] or profile.n_steps
-    fixed: dict[str, tuple[Callable[[Any], Any], Any, str]] = {
-        # flag: (the given value as the profile holds it, the profile's value, shown)
-        "--metrics": (sorted, sorted(profile.metrics), ",".join(profile.metrics)),
-        "--track-names": (tuple, profile.tracks, ",".join(profile.tracks)),
-        "--n-bars": (
-            lambda bars: bars * steps_per_bar,
-            profile.n_steps,
-            f"{profile.n_steps / steps_per_bar:g}",
-        ),
-        "--scale-key": (parse_key, conventions["key"], key_name(conventions["key"])),
-    }
-    for name in ("steps_per_bar", "steps_per_beat", "mode", "weight", "per"):
-        fixed[f"--{name.replace('_', '-')}"] = (
-            lambda value: value,
-            conventions[name],
-            str(conventions[name]),
-        )
-    ours, theirs = [], []
-    for flag in _FIXED_BY_PROFILE:
-        given = getattr(args, _dest(flag))
-        convert, value, shown = fixed[flag]
-        if given is not None and convert(given) != value:
-            ours.append(f"{flag} {','.join(given) if isinstance(given, list) else given}")
-            theirs.append(f"{flag} {shown}")
-    if ours:
-        raise _UsageError(
-            f"{', '.join(ours)} differ{'s' if len(ours) == 1 else ''} from what the profile "
-            f"{args.profile} fixes ({', '.join(theirs)}): compare measures the generated set "
-            f"with the profile's metrics, track names, sample length and conventions; leave "
-            f"{'these options' if len(ours) > 1 else 'the option'} out, or profile the "
-            f"reference with them (musiceval profile, or compare --reference)"
-        )
-
-
-def _dest(flag: str) -> str:
-    return flag[2:].replace("-", "_")
-
-
 # ---------------------------------------------------------------------- commands
 
 
 def _profile(args: argparse.Namespace) -> int:
     if is_corpus(args.reference):
-        return profile_corpus_command(args, _conventions(args))
-    result = _profile_of(args, args.reference)
+        return profile_corpus_command(args, conventions(args))
+    result = profile_of(args, args.reference)
     result.save(args.output)
     print(
         f"profiled {result.n_samples} samples x {len(result.tracks)} tracks "
@@ -186,67 +129,19 @@ def _profile(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare(args: argparse.Namespace) -> int:
-    import musiceval
-    from musiceval.profiles import DatasetProfile
-
-    if args.profile is not None:
-        reference = DatasetProfile.load(args.profile)
-        _check_fixed(args, reference)
-    else:
-        for flag in _FIXED_BY_PROFILE:  # not given: the defaults they show in --help
-            if getattr(args, _dest(flag)) is None:
-                setattr(args, _dest(flag), args.unset_defaults[_dest(flag)])
-        reference = _profile_of(args, args.reference)
-    report = musiceval.compare(
-        args.generated,
-        reference,
-        layout=args.layout,
-        threshold=args.threshold,
-        npz_key=args.npz_key,
-        lowest_pitch=args.lowest_pitch,
-        on_error=_on_error(args),
-    )
-    print(report.to_markdown())
-    out = report.save(args.output)
-    print(f"\nreport: {out / 'report.html'} (also report.md, report.csv, report.json, PNGs)")
-    return 0
-
-
-def _evaluate(args: argparse.Namespace) -> int:
-    import musiceval
-
-    rolls = _read(args, args.input, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
-    table = musiceval.evaluate(
-        rolls,
-        args.metrics,
-        layout=args.layout,
-        threshold=args.threshold,
-        lowest_pitch=args.lowest_pitch,
-        **_conventions(args),
-    )
-    if args.output is not None:
-        _write_csv(table, Path(args.output))
-    shown = table if args.per_sample else _summary(table)
-    print(shown.to_string(index=False))
-    if args.output is not None:
-        print(f"\nper-sample values: {args.output}")
-    return 0
-
-
 def _compat(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from musiceval.compat import side_by_side
 
-    rolls = _read(args, args.input, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
+    rolls = read_rolls(args, args.input, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
     table = side_by_side(
         rolls,
         args.tool,
         layout=args.layout,
         threshold=args.threshold,
         lowest_pitch=args.lowest_pitch,
-        **_conventions(args),
+        **conventions(args),
     )
     with pd.option_context("display.max_colwidth", None, "display.width", 200):
         print(table.drop(columns="tool").to_string(index=False))
@@ -259,76 +154,14 @@ def _train(arguments: list[str]) -> int:
     return train(arguments, prog="musiceval train")
 
 
-# ---------------------------------------------------------------------- helpers
+def _warning_printer(prog: str) -> Callable[..., None]:
+    """A ``warnings.showwarning`` that prints ``<prog>: warning: <message>`` on stderr when the
+    warning is raised, so that it comes before what the command says next."""
 
+    def show(message: Warning | str, *args: Any, **kwargs: Any) -> None:
+        print(f"{prog}: warning: {message}", file=sys.stderr)
 
-def _profile_of(args: argparse.Namespace, source: str) -> DatasetProfile:
-    import musiceval
-    from musiceval.track_maps import default_track_names
-
-    rolls = _read(args, source, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
-    return musiceval.profile(
-        rolls,
-        args.metrics,
-        layout=args.layout,
-        threshold=args.threshold,
-        lowest_pitch=args.lowest_pitch,
-        track_names=default_track_names(args.track_names, args.tracks),
-        **_conventions(args),
-    )
-
-
-def _read(args: argparse.Namespace, source: str, *, n_bars: int, steps_per_bar: int) -> Any:
-    from musiceval.io import load_rolls
-
-    return load_rolls(
-        source,
-        layout=args.layout,
-        npz_key=args.npz_key,
-        n_bars=n_bars,
-        steps_per_bar=steps_per_bar,
-        steps_per_beat=args.steps_per_beat,
-        on_error=_on_error(args),
-        tracks=args.tracks,
-    )
-
-
-def _on_error(args: argparse.Namespace) -> Literal["raise", "skip"]:
-    return "skip" if args.skip_unreadable else "raise"
-
-
-def _conventions(args: argparse.Namespace) -> dict[str, Any]:
-    options = {
-        "steps_per_bar": args.steps_per_bar,
-        "steps_per_beat": args.steps_per_beat,
-        "key": args.scale_key,
-        "mode": args.mode,
-        "weight": args.weight,
-        "per": args.per,
-    }
-    return {name: value for name, value in options.items() if value is not None}
-
-
-def _summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std and NaN count per metric and track (pairs of tracks for tonal distance)."""
-    keys = ["metric", "track"] + (["track_b"] if "track_b" in table.columns else [])
-    grouped = table.groupby(keys, observed=True, sort=False, dropna=False)["value"]
-    summary = grouped.agg(mean="mean", std=lambda v: v.std(ddof=0), n_nan=lambda v: v.isna().sum())
-    return summary.reset_index()
-
-
-def _write_csv(table: pd.DataFrame, path: Path) -> None:
-    from musiceval._atomic import atomic_path
-
-    if path.suffix.lower() != ".csv":
-        raise InvalidParameterError(f"--output must end in .csv; got {str(path)!r}")
-    with atomic_path(path) as temporary:
-        table.to_csv(temporary, index=False)
-
-
-def _print_warnings(prog: str, caught: list[warnings.WarningMessage]) -> None:
-    for warning in caught:
-        print(f"{prog}: warning: {warning.message}", file=sys.stderr)
+    return show
 
 
 # ---------------------------------------------------------------------- parser
@@ -408,16 +241,16 @@ def _add_compare(commands: Any) -> None:
     sub = _command(
         commands,
         "compare",
-        _compare,
-        "Compare generated samples with a reference profile: a table on stdout and a report "
-        "directory (md, csv, json, html, PNG figures).",
+        compare_command,
+        "Compare generated samples with a reference profile: the metrics furthest from it and "
+        "a table on stdout, and a report directory (md, csv, json, html, PNG figures).",
     )
     sub.add_argument("generated", metavar="GENERATED", help=_INPUT_HELP)
     source = sub.add_mutually_exclusive_group(required=True)
     source.add_argument(
         "--profile",
         help="a profile written by 'musiceval profile'; it fixes the metrics, track names, "
-        "sample length and conventions, so " + ", ".join(_FIXED_BY_PROFILE) + " may only "
+        "sample length and conventions, so " + ", ".join(FIXED_BY_PROFILE) + " may only "
         "repeat its values (a different value is an error, not ignored)",
     )
     source.add_argument(
@@ -425,6 +258,18 @@ def _add_compare(commands: Any) -> None:
     )
     sub.add_argument(
         "-o", "--output", required=True, help="the report directory (created or replaced)"
+    )
+    sub.add_argument(
+        "--no-figures",
+        action="store_true",
+        help="write report.md, .csv, .json and .html only, without the PNG figures (faster)",
+    )
+    sub.add_argument(
+        "--full",
+        action="store_true",
+        help="print every column of the report and its legend (default: the summary and a "
+        "table of metric, track, reference mean and std, generated mean, z and overlap that "
+        "fits 100 columns)",
     )
     _add_input_options(sub, n_bars=4)
     _add_convention_options(
@@ -434,7 +279,7 @@ def _add_compare(commands: Any) -> None:
         description="with --profile these are the profile's: a different value is refused",
     )
     # None tells an option given from one left out; _compare fills in the defaults it shows.
-    unset = {_dest(flag): None for flag in _FIXED_BY_PROFILE}
+    unset = {dest(flag): None for flag in FIXED_BY_PROFILE}
     defaults = {dest: sub.get_default(dest) for dest in unset}
     sub.set_defaults(**unset, unset_defaults=defaults)
 
@@ -443,8 +288,9 @@ def _add_evaluate(commands: Any) -> None:
     sub = _command(
         commands,
         "evaluate",
-        _evaluate,
-        "Compute metrics on a set and print their mean, std and NaN count per track.",
+        evaluate_command,
+        "Compute metrics on a set and print their mean, std and NaN count per track (what was "
+        "read, and skipped, is one line on stderr).",
     )
     sub.add_argument("input", metavar="INPUT", help=_INPUT_HELP)
     sub.add_argument("--per-sample", action="store_true", help="print every sample's value instead")
@@ -528,6 +374,15 @@ def _add_input_options(sub: argparse.ArgumentParser, *, n_bars: int) -> None:
         help="which track each MIDI instrument goes to: lpd5 (Drums, Piano, Guitar, Bass, "
         "Strings), merged, or a .json file of track name to programs (docs/tracks.md); "
         "default one track per instrument",
+    )
+    group.add_argument(
+        "--metre",
+        choices=["file", "ignore"],
+        default="file",
+        help="how MIDI files are cut into bars: at their bar lines, from their time signatures, "
+        "leaving out bars of another length than --steps-per-bar with a warning (file, the "
+        "default), or every --steps-per-bar steps from the first tick, as musiceval 0.1.0 "
+        "did (ignore)",
     )
     group.add_argument(
         "--skip-unreadable",

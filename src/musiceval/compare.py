@@ -15,9 +15,7 @@ directory is replaced whole or not at all.
 
 from __future__ import annotations
 
-import math
 import os
-import re
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -25,21 +23,30 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 
 from musiceval import _documents, distances
+from musiceval import _report_figures as report_figures
+from musiceval import _report_stats as report_stats
 from musiceval import _report_text as report_text
 from musiceval._atomic import atomic_directory
 from musiceval._batches import iter_batches
-from musiceval._checks import check_choice, check_instance, check_int, check_path, invalid
+from musiceval._checks import (
+    check_bool,
+    check_choice,
+    check_instance,
+    check_int,
+    check_path,
+    invalid,
+)
+from musiceval._compare_checks import check_report_directory, check_roll, check_shape
 from musiceval.evaluate import compute
 from musiceval.exceptions import InvalidParameterError
-from musiceval.io import load_rolls
+from musiceval.io import Metre, load_rolls
 from musiceval.profiles import DatasetProfile
-from musiceval.registry import METRICS
 from musiceval.rolls import LAYOUTS, Layout, read_roll
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "SCHEMA", "SCHEMA_VERSION", "Report", "compare"]
+__all__ = ["COLUMNS", "LEGEND", "SCHEMA", "SCHEMA_VERSION", "Report", "compare"]
 
 SCHEMA = "musiceval.report"
 """The ``schema`` field of ``report.json``."""
@@ -56,17 +63,58 @@ COLUMNS = (
     "generated_std",
     "difference",
     "z_score",
+    "robust_z_score",
     "inside_reference_range",
+    "comparison",
     "overlap_area",
     "kl_divergence",
     "relative_overlap_area",
     "relative_kl_divergence",
+    "reference_mode",
+    "generated_mode",
+    "reference_spread",
+    "generated_spread",
     "n_generated",
     "n_generated_nan",
 )
 """The columns of :meth:`Report.to_frame`, in order."""
 
-_REPORT_FILE = re.compile(r"report\.(md|csv|json|html)|z_scores\.png|distribution_\w+\.png")
+LEGEND: dict[str, str] = {
+    "metric": "the metric's name (docs/metrics.md)",
+    "track": "the track's name (for the profile's tracks, in order)",
+    "reference_mean": "mean over the reference samples where the metric is defined",
+    "reference_std": "their standard deviation (population, ddof=0)",
+    "generated_mean": "mean over the generated samples where the metric is defined",
+    "generated_std": "their standard deviation (population, ddof=0)",
+    "difference": "generated_mean - reference_mean, in the metric's unit",
+    "z_score": "difference / reference_std: 0 is closest, |z| > 2 is far; +-inf when the "
+    "reference does not vary and the means differ (read difference and overlap_area then)",
+    "robust_z_score": "difference / max(reference_std, the metric's resolution: its smallest "
+    "step between two values): a reference that barely varies cannot make it huge",
+    "inside_reference_range": "share of the generated values inside the reference's 5-95% "
+    "range (about 0.9 for a set like the reference)",
+    "comparison": "how the two distributions are compared: 'kde' (smoothed densities) or "
+    "'mass' (shares of each distinct value: best_key and tracks whose reference takes at most "
+    "16 values)",
+    "overlap_area": "overlap of the reference and generated distributions: 1 identical, 0 disjoint",
+    "kl_divergence": "KL(reference || generated) of the same distributions: 0 identical, "
+    "larger is farther",
+    "relative_overlap_area": "mgeval's intra-set/inter-set method: overlap of the distances "
+    "between reference samples with the distances from generated to reference samples (1: "
+    "generated samples lie among the reference as its own samples do)",
+    "relative_kl_divergence": "the same two distance distributions compared by KL divergence "
+    "(0 is closest)",
+    "reference_mode": "best_key only (a pitch class, circular; its mean, std and z-scores "
+    "are NaN): the most common key of the reference",
+    "generated_mode": "best_key only: the most common key of the generated samples",
+    "reference_spread": "best_key only: circular variance of the reference's keys, 1 - |mean "
+    "of e^(2 pi i k / 12)|: 0 one key, 1 spread evenly",
+    "generated_spread": "best_key only: circular variance of the generated keys",
+    "n_generated": "generated samples where the metric is defined",
+    "n_generated_nan": "generated samples where it is undefined (NaN: a silent track, ...)",
+}
+"""One line per column of :data:`COLUMNS`: what it means, in words (the report's legend)."""
+
 _RANGE = (0.05, 0.95)  # the reference range of ``inside_reference_range``
 _CHUNK_SIZE = 4096
 
@@ -80,6 +128,7 @@ def compare(
     npz_key: str | None = None,
     lowest_pitch: int | None = None,
     on_error: Literal["raise", "skip"] = "raise",
+    metre: Metre = "file",
 ) -> Report:
     """Compare generated piano rolls with a reference profile.
 
@@ -93,7 +142,8 @@ def compare(
         The generated rolls in ``layout``, or the path of a ``.npy`` file (memory-mapped, read
         chunk by chunk), an ``.npz`` file holding the roll under ``"pianoroll"`` (or
         ``npz_key``), a MIDI file or folder, or a Multitrack, as for :func:`musiceval.profile`;
-        MIDI and Multitrack inputs are cut into samples of the profile's ``n_steps``.
+        MIDI and Multitrack inputs are cut into samples of the profile's ``n_steps``: whole
+        bars of the profile's ``steps_per_bar``.
     profile : DatasetProfile
         The reference profile (from :func:`musiceval.profile` or ``DatasetProfile.load``).
     layout : {"NTPK", "TP", "KTP", "NBSPK"}, default="NTPK"
@@ -108,6 +158,10 @@ def compare(
     on_error : {"raise", "skip"}, default="raise"
         For a folder of MIDI files: stop at an unreadable file, or skip it with one warning
         listing every skipped file (:func:`musiceval.io.load_midi_folder`).
+    metre : {"file", "ignore"}, default="file"
+        How MIDI inputs are cut into bars: at the files' bar lines (bars of another length
+        than the profile's ``steps_per_bar`` are left out, with a warning), or from the first
+        tick (``"ignore"``, musiceval 0.1.0's cut); see :func:`musiceval.io.load_rolls`.
 
     Returns
     -------
@@ -134,17 +188,21 @@ def compare(
             f"generated lowest_pitch={lowest_pitch} differs from the profile's "
             f"lowest_pitch={profile.lowest_pitch}; the pitch axes must match"
         )
-    # MIDI and Multitrack inputs are cut into samples exactly as long as the profile's.
+    # MIDI and Multitrack inputs are cut into samples exactly as long as the profile's, of its
+    # bars where they divide the samples (else of one bar as long as a sample)
+    bar = profile.conventions["steps_per_bar"] or profile.n_steps
+    bar = bar if profile.n_steps % bar == 0 else profile.n_steps
     x = load_rolls(
         generated,
         layout=layout,
         npz_key=npz_key,
-        n_bars=1,
-        steps_per_bar=profile.n_steps,
+        n_bars=profile.n_steps // bar,
+        steps_per_bar=bar,
         steps_per_beat=profile.conventions["steps_per_beat"],
         on_error=on_error,
+        metre=metre,
     )
-    _check_shape(x, layout, profile)
+    check_shape(x, layout, profile)
     conventions = profile.conventions
     names = list(profile.metrics)
     parts: list[np.ndarray] = []
@@ -153,49 +211,11 @@ def compare(
             batch, layout=layout, threshold=threshold, lowest_pitch=profile.lowest_pitch,
             name="generated",
         )  # fmt: skip
-        _check_roll(roll.n_steps, roll.n_pitches, roll.n_tracks, profile, conventions["per"])
+        check_roll(roll.n_steps, roll.n_pitches, roll.n_tracks, profile, conventions["per"])
         values = compute(roll, names, **conventions)  # an NBSPK input must agree on bars
         parts.append(np.stack([values[name] for name in names], axis=1))
         del batch, roll  # one batch in memory at a time
     return Report(profile, np.concatenate(parts, axis=0))
-
-
-def _check_shape(x: Any, layout: str, profile: DatasetProfile) -> None:
-    """Refuse a pitch or track count that differs from the profile's, before reading cells."""
-    shape = getattr(x, "shape", None)
-    if shape is None or len(shape) != len(layout):
-        return  # read_roll gives the error
-    n_tracks = shape[layout.index("K")] if "K" in layout else 1
-    _check_roll(None, shape[layout.index("P")], n_tracks, profile, None)
-
-
-def _check_roll(
-    n_steps: int | None, n_pitches: int, n_tracks: int, profile: DatasetProfile, per: str | None
-) -> None:
-    n_profiled = len(profile.tracks)
-    if n_tracks != n_profiled:
-        raise InvalidParameterError(
-            f"the generated set has {n_tracks} track(s) but the profile has {n_profiled} "
-            f"({', '.join(profile.tracks)}); expected the same tracks in the same order"
-        )
-    if n_pitches != profile.n_pitches:
-        raise InvalidParameterError(
-            f"the generated set has {n_pitches} pitches but the profile has "
-            f"{profile.n_pitches} (lowest_pitch={profile.lowest_pitch}); expected the same "
-            f"pitch axis"
-        )
-    if n_steps is None or n_steps == profile.n_steps:
-        return
-    by_bar = [
-        name
-        for name in profile.metrics
-        if "bars" in METRICS[name].needs or (per == "bar" and METRICS[name].per_bar)
-    ]
-    if by_bar:
-        raise InvalidParameterError(
-            f"the generated set has {n_steps} steps per sample but the profile has "
-            f"{profile.n_steps}; the metrics {by_bar} depend on the number of bars"
-        )
 
 
 class Report:
@@ -207,7 +227,8 @@ class Report:
     Numbers, per metric and track (see :meth:`to_frame`):
 
     - ``reference_mean``, ``reference_std``: from the profile, over every reference sample with
-      a defined value (population std, ``ddof=0``). NaN when no reference value is defined.
+      a defined value (population std, ``ddof=0``). NaN when no reference value is defined, and
+      for a circular metric (``best_key``, a pitch class: see ``reference_mode``).
     - ``generated_mean``, ``generated_std``: the same over the generated samples, ignoring NaN
       (undefined) values. NaN when no generated value is defined.
     - ``difference``: ``generated_mean - reference_mean``, in the metric's unit. NaN when
@@ -215,25 +236,37 @@ class Report:
     - ``z_score``: the difference in reference standard deviations
       (:func:`musiceval.distances.z_score`); 0 is closest, ``|z| > 2`` is far. When the
       reference std is 0: 0 if the means are equal, else +-inf. NaN when a mean is NaN.
+    - ``robust_z_score``: the difference in robust reference standard deviations,
+      ``max(reference_std, resolution)``, the resolution being the metric's smallest positive
+      step between two distinct values of the reservoir and the generated set (all tracks): a
+      reference that (almost) never varies gives a z of a few units per step, not +-inf or
+      thousands. Equal to ``z_score`` when the std exceeds one step.
     - ``inside_reference_range``: the fraction of the defined generated values inside the
       reference's 5%-95% quantile range (closed; quantiles from the profile's reservoir). About
       0.9 for a set drawn like the reference. NaN when no generated value is defined or the
       reference has none in its reservoir.
+    - ``comparison``: ``"mass"`` for a discrete track (the reservoir takes at most 16 distinct
+      values, or the metric is circular), ``"kde"`` otherwise: how the next four are computed.
     - ``overlap_area``, ``kl_divergence``: overlap (in [0, 1], higher is closer) and
-      KL(reference || generated) (>= 0, lower is closer) of the KDE-smoothed distributions of
-      the reference reservoir's values and the generated values, on one common grid
-      (:func:`musiceval.distances.kde_comparison`). NaN when either side has fewer than 2
-      defined values; constant features are handled exactly (equal: 1 and 0; different: 0 and
-      inf).
+      KL(reference || generated) (>= 0, lower is closer) of the distributions of the reference
+      reservoir's values and the generated values: KDE-smoothed on one common grid
+      (:func:`musiceval.distances.kde_comparison`), or as the shares of each distinct value
+      (:func:`musiceval.distances.mass_comparison`) for a discrete track. NaN when either side
+      has fewer than 2 defined values; constant features are handled exactly under
+      ``"kde"`` (equal: 1 and 0; different: 0 and inf).
     - ``relative_overlap_area``, ``relative_kl_divergence``: mgeval's relative comparison
       (:func:`musiceval.distances.relative_comparison`): the same two numbers between the
       distribution of reference-to-reference distances and that of generated-to-reference
-      distances. NaN when the reference has fewer than 3 defined values or the generated set
-      none.
+      distances (as mass for a discrete track). NaN when the reference has fewer than 3
+      defined values or the generated set none.
+    - ``reference_mode``, ``generated_mode``, ``reference_spread``, ``generated_spread``: for a
+      circular metric only (NaN otherwise), the most common pitch class and the circular
+      variance ``1 - R`` (R the length of the mean of e^(2 pi i k / 12); 0: one key, 1:
+      balanced around the circle).
     - ``n_generated``, ``n_generated_nan``: the generated samples with a defined value, and
       with an undefined (NaN) one.
 
-    And overall, :attr:`frechet_distance`.
+    And overall, :attr:`frechet_distance` and :attr:`frechet_distance_robust`.
 
     Parameters
     ----------
@@ -261,6 +294,7 @@ class Report:
         self._values = array
         self._frame: pd.DataFrame | None = None
         self._frechet: float | None = None
+        self._frechet_robust: float | None = None
 
     @property
     def profile(self) -> DatasetProfile:
@@ -311,6 +345,25 @@ class Report:
             )
         return self._frechet
 
+    @property
+    def frechet_distance_robust(self) -> float:
+        """The squared Fréchet distance with each feature in robust reference standard
+        deviations, and without circular metrics.
+
+        As :attr:`frechet_distance`, but each (metric, track) feature is divided by
+        ``max(reference std, resolution)`` (the rule of ``robust_z_score``, with the std of the
+        reservoir rows, ``ddof=1``, as :attr:`frechet_distance` standardises; 1 for a feature
+        that takes one value in both sets) instead of its std, and circular metrics
+        (``best_key``), which a Gaussian on a line does not fit, are left out (NaN when no other
+        metric is profiled). A feature on which the reference barely varies then adds about
+        (steps apart)**2, not millions.
+        """
+        if self._frechet_robust is None:
+            self._frechet_robust = report_stats.robust_frechet_distance(
+                self._profile.samples(), self._values, self.metrics
+            )
+        return self._frechet_robust
+
     def to_frame(self) -> pd.DataFrame:
         """One row per metric and track (profile's metric order, then the data's track order).
 
@@ -328,53 +381,11 @@ class Report:
     def _build_frame(self) -> pd.DataFrame:
         import pandas as pd
 
-        rows: list[dict[str, Any]] = []
-        profile = self._profile
-        for i, metric in enumerate(self.metrics):
-            reference_mean = profile.mean(metric)
-            reference_std = profile.std(metric)
-            low, high = profile.quantile(metric, _RANGE)
-            reference_samples = profile.samples(metric)
-            for k, track in enumerate(self.tracks):
-                values = self._values[:, i, k]
-                defined = values[~np.isnan(values)]
-                if defined.size:
-                    generated_mean = float(np.mean(defined))
-                    generated_std = float(np.std(defined))
-                else:
-                    generated_mean = generated_std = math.nan
-                overlap, divergence = distances.kde_comparison(reference_samples[:, k], values)
-                relative = distances.relative_comparison(reference_samples[:, k], values)
-                rows.append(
-                    {
-                        "metric": metric,
-                        "track": track,
-                        "reference_mean": float(reference_mean[k]),
-                        "reference_std": float(reference_std[k]),
-                        "generated_mean": generated_mean,
-                        "generated_std": generated_std,
-                        "difference": generated_mean - float(reference_mean[k]),
-                        "z_score": float(
-                            distances.z_score(reference_mean[k], reference_std[k], generated_mean)
-                        ),
-                        "inside_reference_range": distances.fraction_inside(
-                            values, float(low[k]), float(high[k])
-                        ),
-                        "overlap_area": overlap,
-                        "kl_divergence": divergence,
-                        "relative_overlap_area": relative["overlap_area"],
-                        "relative_kl_divergence": relative["kl_divergence"],
-                        "n_generated": int(defined.size),
-                        "n_generated_nan": int(values.size - defined.size),
-                    }
-                )
+        rows = report_stats.frame_rows(self._profile, self._values, _RANGE)
         frame = pd.DataFrame(rows, columns=list(COLUMNS))
-        frame["metric"] = frame["metric"].astype(str)
-        frame["track"] = frame["track"].astype(str)
-        for column in COLUMNS[2:-2]:
-            frame[column] = frame[column].astype(np.float64)
-        for column in COLUMNS[-2:]:
-            frame[column] = frame[column].astype(np.int64)
+        for column in COLUMNS:
+            kind = {"metric": str, "track": str, "comparison": str}.get(column, np.float64)
+            frame[column] = frame[column].astype(np.int64 if column.startswith("n_") else kind)
         return frame
 
     # ---- outputs ---------------------------------------------------------------------------
@@ -390,24 +401,54 @@ class Report:
             f"{report_text.format_cell(self.frechet_distance)}",
         ]
 
-    def _table(self) -> tuple[list[str], list[list[str]]]:
-        frame = self.to_frame()
-        cells = [
-            [report_text.format_cell(value) for value in row]
-            for row in frame.itertuples(index=False)
-        ]
-        return list(frame.columns), cells
+    def _page(self) -> report_text.Page:
+        return report_text.Page(
+            self._summary_lines(), self.to_frame(), LEGEND, self._profile.conventions
+        )
 
     def to_markdown(self) -> str:
-        """The report as Markdown: a summary, the Fréchet distance and a table of
-        :meth:`to_frame` (numbers to 4 significant digits; ``nan`` where undefined).
+        """The report as Markdown: the rows furthest from the reference in words, a summary,
+        the Fréchet distance, a table of :meth:`to_frame` (numbers to 4 significant digits;
+        ``nan`` where undefined) and a legend of every column and convention.
+
+        The furthest rows (5) are ranked by ``overlap_area``, lowest first (it stays meaningful
+        where the reference does not vary and ``z_score`` is +-inf), ties by the larger
+        ``|z_score|``, undefined overlaps last; each is one sentence, e.g. "alto
+        in_scale_ratio: generated 0.71 vs reference 0.97 ± 0.03 (z = -8.20, overlap 0.05): far
+        below" (``|z| >= 2`` is "far", ``1 <= |z| < 2`` "above"/"below", smaller "close").
+        The legend gives :data:`LEGEND` for the columns and the meaning of each convention with
+        its value (``key=0 (C)``).
 
         Names (tracks, metrics) show as written: a pipe, backslash or backtick is escaped with a
         backslash, ``&``, ``<`` and ``>`` become HTML entities (no HTML of a track name reaches a
         Markdown viewer) and a line break becomes a space (one row per metric and track).
         """
-        header, rows = self._table()
-        return report_text.markdown(self._summary_lines(), header, rows)
+        return report_text.markdown(self._page())
+
+    def to_text(self, *, width: int = 100, full: bool = False) -> str:
+        """The report for a terminal, as ``musiceval compare`` prints it.
+
+        The furthest rows in words and the summary (as in :meth:`to_markdown`), then a compact
+        table: metric, track, reference mean ± std, generated mean, z-score and overlap area.
+        Every line fits ``width`` characters: text is wrapped and long metric or track names
+        are shortened with "…". Characters a terminal would act on (escape sequences) show as
+        ``?``, line breaks as spaces.
+
+        Parameters
+        ----------
+        width : int, default=100
+            The most characters per line (at least 60).
+        full : bool, default=False
+            Instead, every column of :meth:`to_frame` with names whole, then the legend; lines
+            are as long as the table.
+
+        Returns
+        -------
+        str
+            The text, without a final newline.
+        """
+        width = check_int("width", width, minimum=60)
+        return report_text.terminal(self._page(), width=width, full=check_bool("full", full))
 
     def to_json_dict(self) -> dict[str, Any]:
         """The report as a JSON-ready dict (``schema`` "musiceval.report", ``version`` 1).
@@ -436,7 +477,13 @@ class Report:
         }
         return _documents.document(SCHEMA, SCHEMA_VERSION, body)
 
-    def save(self, directory: str | os.PathLike[str]) -> Path:
+    def save(
+        self,
+        directory: str | os.PathLike[str],
+        *,
+        figures: bool = True,
+        workers: int | None = None,
+    ) -> Path:
         """Write the report into ``directory``, all files or none.
 
         Files: ``report.md`` (:meth:`to_markdown`), ``report.csv`` (:meth:`to_frame`, no
@@ -444,7 +491,10 @@ class Report:
         table and every figure embedded as a base64 data URI), ``distribution_<metric>.png``
         per metric (reference reservoir against generated values, per track, with the
         reference mean; :func:`musiceval.plot.plot_distributions`) and ``z_scores.png``
-        (:func:`musiceval.plot.plot_z_scores`).
+        (:func:`musiceval.plot.plot_z_scores`; circular metrics, which have no z-score, are
+        left out, and the file too when no other metric is profiled). The figures take most
+        of the time (about half a second each): they are drawn by several processes at once
+        (``workers``), or left out (``figures=False``).
 
         The files are written into a temporary sibling directory that then replaces
         ``directory`` (:func:`musiceval._atomic.atomic_directory`): an interrupted or failed
@@ -460,6 +510,13 @@ class Report:
         directory : str or os.PathLike
             A new directory (parents are created), an empty one, or one holding an earlier
             report (only the files listed above), which is replaced.
+        figures : bool, default=True
+            Whether to draw the PNG figures (and embed them in ``report.html``); without them
+            the other four files are written in about a second.
+        workers : int, optional
+            Processes drawing the figures: default one per CPU this process may use (at most
+            one per figure and 8); 1 draws them in this process. Several processes need
+            Linux (forked workers); elsewhere the figures are drawn in this process.
 
         Returns
         -------
@@ -477,18 +534,21 @@ class Report:
         from musiceval.plot._base import INSTALL_HINT, has_matplotlib
 
         root = check_path("directory", directory)
-        _check_report_directory(root)
-        drawing = has_matplotlib()
+        figures = check_bool("figures", figures)
+        if workers is not None:
+            workers = check_int("workers", workers)
+        check_report_directory(root)
+        drawing = figures and has_matplotlib()
         frame = self.to_frame()
         with atomic_directory(root) as temporary:
-            figures = self._draw(frame, temporary) if drawing else []
+            drawn = self._draw(frame, temporary, workers) if drawing else []
             frame.to_csv(temporary / "report.csv", index=False)
             (temporary / "report.md").write_text(self.to_markdown(), encoding="utf-8")
             json_text = _documents.dumps(self.to_json_dict()) + "\n"
             (temporary / "report.json").write_text(json_text, encoding="utf-8")
-            html_text = self._html([temporary / figure.name for figure in figures])
+            html_text = self._html([temporary / figure.name for figure in drawn])
             (temporary / "report.html").write_text(html_text, encoding="utf-8")
-        if not drawing:
+        if figures and not drawing:
             warnings.warn(
                 f"Report.save wrote {root} without figures: they need matplotlib, which is not "
                 f"installed ({INSTALL_HINT})",
@@ -497,46 +557,31 @@ class Report:
             )
         return root
 
-    def _draw(self, frame: pd.DataFrame, directory: Path) -> list[Path]:
+    def _draw(self, frame: pd.DataFrame, directory: Path, workers: int | None) -> list[Path]:
         """Write the figures of :meth:`save` into ``directory``; their paths."""
-        from musiceval import plot
-
-        figures = [plot.plot_z_scores(frame, directory / "z_scores.png")]
+        linear = frame[~frame["metric"].map(report_stats.is_circular)]
+        jobs: list[report_figures.Job] = []
+        if len(linear):  # a key alone has no z-score to draw
+            jobs.append(("plot_z_scores", (linear, directory / "z_scores.png"), {}))
         for metric in self.metrics:
-            figures.append(
-                plot.plot_distributions(
-                    self._profile.samples(metric),
-                    self.samples(metric),
-                    directory / f"distribution_{metric}.png",
-                    metric=metric,
-                    track_names=list(self.tracks),
-                    reference_mean=self._profile.mean(metric),
-                )
+            arguments = (
+                self._profile.samples(metric),
+                self.samples(metric),
+                directory / f"distribution_{metric}.png",
             )
-        return figures
+            options: dict[str, Any] = {"metric": metric, "track_names": list(self.tracks)}
+            if not report_stats.is_circular(metric):  # no mean on a circle
+                options["reference_mean"] = self._profile.mean(metric)
+            jobs.append(("plot_distributions", arguments, options))
+        if workers is None:
+            workers = report_figures.default_workers(len(jobs))
+        return report_figures.draw(jobs, workers)
 
     def _html(self, figures: list[Path]) -> str:
-        header, cells = self._table()
-        return report_text.html_page(self._summary_lines(), header, cells, figures)
+        return report_text.html_page(self._page(), figures)
 
     def __repr__(self) -> str:
         return (
             f"Report(n_generated={self.n_generated}, metrics={len(self.metrics)}, "
             f"tracks={list(self.tracks)}, reference_samples={self._profile.n_samples})"
-        )
-
-
-def _check_report_directory(root: Path) -> None:
-    """Refuse to replace a directory that holds anything but a report's own files."""
-    if not root.is_dir():
-        return
-    foreign = sorted(
-        item.name
-        for item in root.iterdir()
-        if not (item.is_file() and _REPORT_FILE.fullmatch(item.name))
-    )
-    if foreign:
-        raise InvalidParameterError(
-            f"directory {str(root)!r} holds files a report does not write ({foreign[:5]}); "
-            f"choose a new or empty directory (saving replaces the whole directory)"
         )

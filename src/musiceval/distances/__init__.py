@@ -6,6 +6,8 @@ track (1-D), or the per-sample vectors of many metrics (2-D, rows = samples).
 
 - :func:`kde_comparison`: overlapping area and KL divergence of the Gaussian-KDE-smoothed
   distributions of two 1-D samples, both evaluated on one common grid.
+- :func:`mass_comparison`: the same two numbers for discrete values, as shares of each value
+  (no smoothing).
 - :func:`set_distances` and :func:`relative_comparison`: mgeval's relative method (intra-set
   distances of the reference against inter-set distances generated-to-reference).
 - :func:`frechet_distance`: FID-style distance between Gaussian fits of two sets of feature
@@ -51,9 +53,11 @@ from musiceval.distances._frechet import (
 from musiceval.distances._marginal import (
     GRID_BANDWIDTHS,
     KL_FLOOR,
+    MASS_PRIOR,
     POINT_MASS_BANDWIDTH,
     fraction_inside,
     kde_comparison,
+    mass_comparison,
     relative_comparison,
     set_distances,
     z_score,
@@ -67,6 +71,7 @@ __all__ = [
     "GRID_BANDWIDTHS",
     "KERNELS",
     "KL_FLOOR",
+    "MASS_PRIOR",
     "POINT_MASS_BANDWIDTH",
     "PRDC",
     "BootstrapInterval",
@@ -80,6 +85,7 @@ __all__ = [
     "frechet_distance_infinity",
     "kde_comparison",
     "kid",
+    "mass_comparison",
     "mmd",
     "n_dropped_rows",
     "nearest_neighbour_distances",

@@ -15,11 +15,16 @@ from musiceval.distances._inputs import feature_rows, real_array, real_scalar, s
 __all__ = [
     "GRID_BANDWIDTHS",
     "KL_FLOOR",
+    "MASS_PRIOR",
     "POINT_MASS_BANDWIDTH",
+    "counted_mass_comparison",
+    "distance_counts",
     "fraction_inside",
     "kde_comparison",
+    "mass_comparison",
     "relative_comparison",
     "set_distances",
+    "smoothed_comparison",
     "z_score",
 ]
 
@@ -31,6 +36,8 @@ KL_FLOOR = 1e-300
 POINT_MASS_BANDWIDTH = 0.1
 #: The common grid reaches this many bandwidths beyond each sample's extreme values.
 GRID_BANDWIDTHS = 6.0
+#: Pseudo-count added to every value's count in the KL of :func:`mass_comparison`.
+MASS_PRIOR = 0.5
 
 
 # --------------------------------------------------------------------------- KDE comparison
@@ -84,10 +91,15 @@ def kde_comparison(reference: Any, generated: Any, *, grid_size: int = 512) -> t
     sample's Scott bandwidth, so its OA is small and its KL large but finite. The results do
     not change when both samples are shifted or scaled together (up to the KL floor).
 
-    Samples with more than 2**22 / n_grid values (about 2,700 with the default grid) are
-    evaluated from linear bins of width h/64 (each value's mass and mean are kept; the density
-    is within about 3e-5 of its peak of ``gaussian_kde``'s), unless their values are so spread
-    out that binning would not save time.
+    Samples with more than 2**19 / n_grid values (about 340 with the default grid) are
+    evaluated from linear bins of width at most h/64 (each value's mass and mean are kept; the
+    density is within about 3e-5 of its peak of ``gaussian_kde``'s): the binned density is one
+    FFT convolution on the bins' lattice read by cubic interpolation, and summed bin by bin
+    where it falls below 1e-11 of its peak, so the far tails that the KL reads keep their
+    relative precision. Tested bound against ``gaussian_kde`` on the same grid: overlap within
+    1e-4 and KL within 1e-3 (absolute, or relative above 1), on chorale values and adversarial
+    pairs (shifted, 30 times wider, bimodal 40 standard deviations apart, lattice, skewed,
+    heavy-tailed). Repeated values are summed once with their count (exact).
 
     Differs from mgeval (``utils.overlap_area``/``utils.kl_dist``, Python 2): mgeval's KL
     evaluates ``p`` on 1000 points over the reference's range and ``q`` on 1000 other points
@@ -115,15 +127,21 @@ def kde_comparison(reference: Any, generated: Any, *, grid_size: int = 512) -> t
     grid_size = check_int("grid_size", grid_size, minimum=2)
     if p_values.size < 2 or q_values.size < 2:
         return math.nan, math.nan
-    p_smooth, q_smooth = SmoothedSample(p_values), SmoothedSample(q_values)
+    return smoothed_comparison(SmoothedSample(p_values), SmoothedSample(q_values), grid_size)
+
+
+def smoothed_comparison(
+    p_smooth: SmoothedSample, q_smooth: SmoothedSample, grid_size: int
+) -> tuple[float, float]:
+    """:func:`kde_comparison` of two built KDEs (unchecked; ``grid_size`` >= 2)."""
     if p_smooth.constant and q_smooth.constant:
         if p_smooth.low == q_smooth.low:
             return 1.0, 0.0
         return 0.0, math.inf
     if p_smooth.constant:
-        p_smooth.point_mass(q_smooth, POINT_MASS_BANDWIDTH)
+        p_smooth = p_smooth.point_mass(q_smooth, POINT_MASS_BANDWIDTH)
     if q_smooth.constant:
-        q_smooth.point_mass(p_smooth, POINT_MASS_BANDWIDTH)
+        q_smooth = q_smooth.point_mass(p_smooth, POINT_MASS_BANDWIDTH)
 
     low = min(p_smooth.low, q_smooth.low)
     high = max(p_smooth.high, q_smooth.high)
@@ -143,6 +161,106 @@ def kde_comparison(reference: Any, generated: Any, *, grid_size: int = 512) -> t
     log_ratio[positive] = np.log(p[positive]) - np.log(np.maximum(q[positive], KL_FLOOR))
     divergence = float(max(np.trapezoid(p * log_ratio, grid), 0.0))
     return overlap, divergence
+
+
+# --------------------------------------------------------------------------- discrete values
+
+
+def mass_comparison(reference: Any, generated: Any) -> tuple[float, float]:
+    """Overlapping area and KL divergence of two discrete distributions (shares of each value).
+
+    For metrics that take few distinct values (counts, a key, a rate over a few bars), a KDE
+    spreads each value over its neighbours and an isolated value can dominate the KL; here
+    both sets are histograms of their distinct values. With :math:`n_k`, :math:`m_k` the
+    numbers of reference and generated samples equal to the k-th of the K distinct values
+    of both sets together (N and M in all):
+
+    .. math::
+
+        \\mathrm{OA} = \\sum_k \\min\\Big(\\frac{n_k}{N}, \\frac{m_k}{M}\\Big), \\qquad
+        \\mathrm{KL} = \\sum_k \\tilde p_k \\log \\frac{\\tilde p_k}{\\tilde q_k}, \\quad
+        \\tilde p_k = \\frac{n_k + \\alpha}{N + K\\alpha}, \\;
+        \\tilde q_k = \\frac{m_k + \\alpha}{M + K\\alpha}
+
+    with :math:`\\alpha` = ``MASS_PRIOR`` = 0.5 (the Krichevsky-Trofimov estimate: a value
+    that one set lacks gets half a sample, so the KL stays finite and grows with the evidence,
+    about :math:`\\log(2M)` for disjoint sets).
+
+    Parameters
+    ----------
+    reference : array_like of shape (n_reference,)
+        Per-sample values of one feature in the reference set. Non-finite values are dropped.
+    generated : array_like of shape (n_generated,)
+        The same feature in the generated set. Non-finite values are dropped.
+
+    Returns
+    -------
+    overlap_area : float
+        In [0, 1], higher is closer; 1 when both sets have the same shares.
+    kl_divergence : float
+        In [0, inf), lower is closer; 0 when both sets have the same shares and sizes.
+
+    Both are NaN when either sample has fewer than 2 finite values.
+
+    Examples
+    --------
+    >>> mass_comparison([0, 0, 1, 1], [0, 1])
+    (1.0, 0.0)
+    >>> oa, kl = mass_comparison([0, 0, 0, 1], [0, 0])
+    >>> oa, round(kl, 4)
+    (0.75, 0.0543)
+    """
+    p_values = sample_values("reference", reference)
+    q_values = sample_values("generated", generated)
+    if p_values.size < 2 or q_values.size < 2:
+        return math.nan, math.nan
+    return counted_mass_comparison(
+        *np.unique(p_values, return_counts=True), *np.unique(q_values, return_counts=True)
+    )
+
+
+def counted_mass_comparison(
+    p_values: np.ndarray, p_counts: np.ndarray, q_values: np.ndarray, q_counts: np.ndarray
+) -> tuple[float, float]:
+    """:func:`mass_comparison` of values and their counts (unchecked; a value may repeat)."""
+    support = np.union1d(p_values, q_values)
+    p = np.bincount(np.searchsorted(support, p_values), p_counts, support.size)
+    q = np.bincount(np.searchsorted(support, q_values), q_counts, support.size)
+    overlap = float(min(np.minimum(p / p.sum(), q / q.sum()).sum(), 1.0))
+    p_smooth = (p + MASS_PRIOR) / (p.sum() + MASS_PRIOR * support.size)
+    q_smooth = (q + MASS_PRIOR) / (q.sum() + MASS_PRIOR * support.size)
+    divergence = float(max(np.sum(p_smooth * np.log(p_smooth / q_smooth)), 0.0))
+    return overlap, divergence
+
+
+def distance_counts(
+    values: np.ndarray,
+    counts: np.ndarray,
+    other_values: np.ndarray | None = None,
+    other_counts: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The multiset of 1-D :func:`set_distances` as distances and their multiplicities.
+
+    ``values`` are distinct and sorted, with ``counts``; without ``other_values`` the pairs
+    i < j of the expanded sample (equal values give distance 0), with them every pair of one
+    value from each (a distance may then repeat). Exactly the distances of
+    :func:`set_distances` (up to the rounding of ``sqrt(d**2)``), from (distinct values)**2
+    work instead of (values)**2.
+    """
+    if other_values is None:
+        first, second = np.triu_indices(values.size, 1)
+        distances = values[second] - values[first]
+        weights = counts[first] * counts[second]
+        ties = float(np.sum(counts * (counts - 1.0)) / 2.0)
+        if ties > 0:
+            distances = np.append(distances, 0.0)
+            weights = np.append(weights, ties)
+    else:
+        assert other_counts is not None
+        distances = np.abs(values[:, None] - other_values[None, :]).ravel()
+        return distances, np.outer(counts, other_counts).ravel()
+    distinct, inverse = np.unique(distances, return_inverse=True)
+    return distinct, np.bincount(inverse, weights, distinct.size)
 
 
 # --------------------------------------------------------------------------- relative method

@@ -188,7 +188,9 @@ def plot_distributions(
     generated mean as a solid one. NaN and infinite values are left out (each panel says how
     many values it drew); a track with no finite value says so instead of a histogram, and
     constant data get one bin of width 1 around the value. Counts and pitches (registry kinds
-    ``"count"`` and ``"pitch"``) get one bin per integer when they span at most 60 integers.
+    ``"count"`` and ``"pitch"``) get one bin per integer when they span at most 60 integers;
+    a pitch class (``best_key``) gets one bar per pitch class, C to B, and no mean lines (a
+    mean of keys on the circle of 12 means nothing).
 
     Parameters
     ----------

@@ -30,16 +30,27 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_COLUMNS",
+    "PITCH_CLASS_NAMES",
     "DistributionPanel",
     "bins",
     "distribution_data",
     "distribution_figure",
     "draw_distribution",
     "finite_mean",
+    "is_pitch_class",
 ]
 
 MAX_COLUMNS = 4
 """A figure of :func:`distribution_figure` wraps its panels after this many columns."""
+
+PITCH_CLASS_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
+"""The x tick labels of a circular metric's panels (``best_key``: one bar per pitch class)."""
+
+
+def is_pitch_class(metric: str) -> bool:
+    """Whether ``metric`` is a pitch class 0-11 on a circle (the registry's ``best_key``)."""
+    spec = METRICS.get(metric)
+    return spec is not None and spec.kind == "pitch" and spec.name == "best_key"
 
 
 @dataclass(frozen=True)
@@ -54,16 +65,20 @@ class DistributionPanel:
     edges: np.ndarray | None
     reference_mean: float
     generated_mean: float
+    tick_labels: tuple[str, ...] | None = None
 
 
 def bins(values: np.ndarray, metric: str) -> np.ndarray:
     """Shared histogram bin edges for finite ``values`` (at least one).
 
-    Constant data get one bin of width 1 around the value; counts and pitches (registry kinds
-    ``"count"`` and ``"pitch"``) one bin per integer when they span at most 60 integers;
-    anything else numpy's ``"auto"`` edges, at most 40 bins.
+    A pitch class (``best_key``) gets the 12 bins of 0-11 whatever the data; constant data one
+    bin of width 1 around the value; counts and pitches (registry kinds ``"count"`` and
+    ``"pitch"``) one bin per integer when they span at most 60 integers; anything else numpy's
+    ``"auto"`` edges, at most 40 bins.
     """
     low, high = float(values.min()), float(values.max())
+    if is_pitch_class(metric) and low >= 0 and high <= 11:
+        return np.arange(13) - 0.5
     if low == high:
         return np.array([low - 0.5, high + 0.5])
     spec = METRICS.get(metric)
@@ -88,6 +103,7 @@ def distribution_data(
     if reference_mean is None:
         reference_mean = finite_mean(reference)
     generated_mean = finite_mean(generated)
+    circular = is_pitch_class(metric)  # no mean on a circle: no mean lines
     panels = []
     for track, label in enumerate(labels):
         ref = reference[:, track][np.isfinite(reference[:, track])]
@@ -99,8 +115,9 @@ def distribution_data(
                 reference=ref,
                 generated=gen,
                 edges=bins(np.concatenate([ref, gen]), metric) if ref.size + gen.size else None,
-                reference_mean=float(reference_mean[track]),
-                generated_mean=float(generated_mean[track]),
+                reference_mean=math.nan if circular else float(reference_mean[track]),
+                generated_mean=math.nan if circular else float(generated_mean[track]),
+                tick_labels=PITCH_CLASS_NAMES if circular else None,
             )
         )
     return panels
@@ -161,5 +178,7 @@ def draw_distribution(ax: Axes, panel: DistributionPanel) -> None:
         ax.axvline(
             panel.generated_mean, color=GENERATED_COLOR, linewidth=1.2, label="generated mean"
         )
+    if panel.tick_labels is not None:
+        ax.set_xticks(range(len(panel.tick_labels)), panel.tick_labels, fontsize=6)
     ax.set_ylabel("density", fontsize=8)
     ax.legend(fontsize=6, frameon=False)
