@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from musiceval._checks import check_choice, check_metric_names, check_pairs, invalid
+from musiceval._domains import check_drum_tracks, mask_domains
 from musiceval._engine.compute import choose_backend, compute_roll
 from musiceval._engine.histograms import NORMALIZATIONS
 from musiceval.registry import METRICS, PER_TRACK
@@ -35,7 +36,13 @@ _CONVENTIONS = """**conventions
         row) or ``None`` (counts; for this option ``None`` means counts, not the default).
         With ``per="bar"`` the metrics that allow it are averaged over non-empty bars
         (component by component for vectors); ``empty_bar_rate``, ``best_key``,
-        ``groove_consistency`` and ``tonal_distance`` stay per sample."""
+        ``groove_consistency`` and ``tonal_distance`` stay per sample. ``drums``, one bool per
+        track (True: a drum track, e.g. ``musiceval.io.load_midi(...).is_drum``), makes the
+        metrics of registry ``domain`` ``"pitched"`` (keys, scales, pitches, chords) NaN on
+        drum tracks and those of domain ``"drums"`` (``drum_in_pattern_rate``,
+        ``groove_consistency``) NaN on pitched tracks; ``force=["pitched"]`` and/or
+        ``["drums"]`` computes that domain on every track anyway. Without ``drums`` (the
+        default) every metric applies to every track, as in musiceval 0.1."""
 _BACKEND = """backend : {"auto", "numba", "torch"}, default="auto"
         Who gathers the statistics the metrics are reduced from: ``"numba"``, the compiled
         kernel on the host (a tensor on another device is thresholded there and its one-byte
@@ -143,8 +150,10 @@ def _compute(
     else:
         roll = read_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
     track_pairs = check_pairs("pairs", pairs, roll.n_tracks)
+    check_drum_tracks(options, roll.n_tracks)
     chosen = choose_backend(roll, backend)
-    return roll, compute_roll(roll, options, names, track_pairs, chosen, normalize)
+    values = compute_roll(roll, options, names, track_pairs, chosen, normalize)
+    return roll, mask_domains(values, options, track_pairs)
 
 
 def evaluate(

@@ -21,7 +21,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["METRICS", "PER_TRACK", "SCALAR", "VECTOR", "MetricSpec"]
+__all__ = ["DOMAINS", "METRICS", "PER_TRACK", "SCALAR", "VECTOR", "MetricSpec"]
+
+DOMAINS = ("any", "pitched", "drums")
+"""The values of :attr:`MetricSpec.domain`."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,12 @@ class MetricSpec:
         component, numbered in C order in its ``bin`` column.
     default : bool
         In :data:`PER_TRACK`, the default set (the metrics of musiceval 0.1).
+    domain : {"any", "pitched", "drums"}
+        The tracks the metric applies to when the drum tracks are known (``drums=`` of
+        :func:`musiceval.compute`): ``"pitched"`` metrics read pitch as pitch (scales, keys,
+        ranges, chords) and are NaN on drum tracks, ``"drums"`` metrics (drum patterns,
+        groove) are NaN on pitched tracks, ``"any"`` metrics (notes, bars, lengths) apply to
+        both.
     """
 
     name: str
@@ -72,6 +81,7 @@ class MetricSpec:
     pairwise: bool = False
     shape: tuple[int, ...] = ()
     default: bool = True
+    domain: str = "any"
 
 
 _SCALE = ("key", "mode", "lowest_pitch", "weight")
@@ -82,51 +92,65 @@ METRICS: dict[str, MetricSpec] = {
     for spec in [
         MetricSpec("empty_bar_rate", "rate", 0, 1, "fraction of bars",
                    ("steps_per_bar",), frozenset({"bars"}), per_bar=False),
-        MetricSpec("n_pitches_used", "count", 0, 128, "pitches"),
+        MetricSpec("n_pitches_used", "count", 0, 128, "pitches", domain="pitched"),
         MetricSpec("n_pitch_classes_used", "count", 0, 12,
-                   "pitch classes", ("lowest_pitch",)),
+                   "pitch classes", ("lowest_pitch",), domain="pitched"),
         MetricSpec("in_scale_ratio", "rate", 0, 1,
-                   "fraction of cells (or notes)", _SCALE),
+                   "fraction of cells (or notes)", _SCALE, domain="pitched"),
         MetricSpec("scale_consistency", "rate", 0, 1,
-                   "fraction of cells (or notes)", ("mode", "lowest_pitch", "weight")),
+                   "fraction of cells (or notes)", ("mode", "lowest_pitch", "weight"),
+                   domain="pitched"),
         MetricSpec("best_key", "pitch", 0, 11, "pitch class of the key",
-                   ("mode", "lowest_pitch", "weight"), per_bar=False),
+                   ("mode", "lowest_pitch", "weight"), per_bar=False, domain="pitched"),
         MetricSpec("polyphonic_rate", "rate", 0, 1, "fraction of steps",
-                   ("min_pitches",)),
+                   ("min_pitches",), domain="pitched"),
         MetricSpec("qualified_note_rate", "rate", 0, 1,
                    "fraction of notes", ("min_steps",)),
-        MetricSpec("pitch_range", "pitch", 0, 127, "semitones"),
+        MetricSpec("pitch_range", "pitch", 0, 127, "semitones", domain="pitched"),
         MetricSpec("n_notes", "count", 0, math.inf, "notes"),
         MetricSpec("pitch_entropy", "entropy", 0, math.log2(128), "bits",
-                   ("weight",), frozenset({"pitches"})),
+                   ("weight",), frozenset({"pitches"}), domain="pitched"),
         MetricSpec("pitch_class_entropy", "entropy", 0,
-                   math.log2(12), "bits", ("lowest_pitch", "weight")),
+                   math.log2(12), "bits", ("lowest_pitch", "weight"), domain="pitched"),
         MetricSpec("drum_in_pattern_rate", "rate", 0, 1,
-                   "fraction of notes", ("steps_per_beat", "grid"), frozenset({"onsets"})),
+                   "fraction of notes", ("steps_per_beat", "grid"), frozenset({"onsets"}),
+                   domain="drums"),
         MetricSpec("groove_consistency", "rate", 0, 1,
                    "1 - mean onset-pattern distance", ("steps_per_bar",),
-                   frozenset({"bars", "onsets"}), per_bar=False),
+                   frozenset({"bars", "onsets"}), per_bar=False, domain="drums"),
         MetricSpec("tonal_distance", "distance", 0, 3,
                    "tonal-centroid distance", ("steps_per_beat", "lowest_pitch", "radii"),
-                   frozenset({"beats"}), per_bar=False, pairwise=True),
+                   frozenset({"beats"}), per_bar=False, pairwise=True, domain="pitched"),
         MetricSpec("polyphony", "average", 1, 128, "sounding pitches per sounding step",
-                   default=False),
+                   default=False, domain="pitched"),
         MetricSpec("lowest_active_pitch", "pitch", 0, 127, "MIDI pitch", ("lowest_pitch",),
-                   default=False),
+                   default=False, domain="pitched"),
         MetricSpec("highest_active_pitch", "pitch", 0, 127, "MIDI pitch", ("lowest_pitch",),
-                   default=False),
+                   default=False, domain="pitched"),
         MetricSpec("pitch_class_histogram", "distribution", 0, 1,
                    "fraction of cells (or notes) per pitch class", _DISTRIBUTION,
-                   shape=(12,), default=False),
+                   shape=(12,), default=False, domain="pitched"),
         MetricSpec("pitch_histogram", "distribution", 0, 1,
                    "fraction of cells (or notes) per MIDI pitch", _DISTRIBUTION,
-                   frozenset({"pitches"}), shape=(128,), default=False),
+                   frozenset({"pitches"}), shape=(128,), default=False, domain="pitched"),
         MetricSpec("pitch_class_transition_matrix", "distribution", 0, 1,
                    "fraction of pitch-class transitions", ("lowest_pitch", "normalize"),
-                   frozenset({"onset_classes"}), shape=(12, 12), default=False),
+                   frozenset({"onset_classes"}), shape=(12, 12), default=False, domain="pitched"),
         MetricSpec("note_length_histogram", "distribution", 0, 1,
                    "fraction of notes per length in steps (1..31, >= 32)", ("normalize",),
                    frozenset({"lengths"}), shape=(32,), default=False),
+        MetricSpec("ioi_mean", "average", 1, math.inf,
+                   "steps between consecutive onset steps", (), frozenset({"onsets"}),
+                   default=False),
+        MetricSpec("ioi_std", "average", 0, math.inf,
+                   "steps (population standard deviation of the inter-onset intervals)", (),
+                   frozenset({"onsets"}), default=False),
+        MetricSpec("pitch_shift", "pitch", 0, 127,
+                   "semitones between the mean pitches of consecutive onset steps", (),
+                   frozenset({"onsets", "onset_pitches"}), default=False, domain="pitched"),
+        MetricSpec("ioi_histogram", "distribution", 0, 1,
+                   "fraction of inter-onset intervals per length in steps (1..31, >= 32)",
+                   ("normalize",), frozenset({"onsets"}), shape=(32,), default=False),
     ]
 }  # fmt: skip
 

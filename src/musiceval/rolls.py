@@ -446,6 +446,8 @@ class Conventions:
     grid: int = 2
     per: str = "sample"
     radii: tuple[float, float, float] = (1.0, 1.0, 0.5)
+    drums: tuple[bool, ...] | None = None
+    force: tuple[str, ...] = ()
 
     def check_grid(self) -> None:
         """Raise unless ``grid`` divides ``steps_per_beat`` (for the drum pattern)."""
@@ -507,4 +509,25 @@ def make_conventions(**options: Any) -> Conventions:
         if not isinstance(radii, tuple | list) or len(radii) != 3 or not all(map(_positive, radii)):
             raise invalid("radii", "three positive numbers (r1, r2, r3)", radii)
         values["radii"] = tuple(float(r) for r in radii)
+    if "drums" in values:
+        values["drums"] = _drum_flags(values["drums"])
+    if "force" in values:
+        values["force"] = _forced_domains(values["force"])
     return Conventions(**values)
+
+
+def _drum_flags(drums: Any) -> tuple[bool, ...]:
+    """``drums`` as one bool per track, or raise."""
+    flags = np.asarray(drums) if isinstance(drums, list | tuple | np.ndarray) else None
+    if flags is None or flags.ndim != 1 or flags.dtype != np.bool_:
+        raise invalid("drums", "a sequence of one bool per track (True: a drum track)", drums)
+    return tuple(bool(flag) for flag in flags)
+
+
+def _forced_domains(force: Any) -> tuple[str, ...]:
+    """``force`` as distinct domains among "pitched" and "drums", or raise."""
+    if isinstance(force, str) or not isinstance(force, list | tuple):
+        raise invalid("force", 'a sequence of "pitched" and/or "drums"', force)
+    for domain in force:
+        check_choice("force", domain, ("pitched", "drums"))
+    return tuple(dict.fromkeys(force))
