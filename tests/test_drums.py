@@ -5,12 +5,12 @@ import math
 
 import numpy as np
 import pytest
+from _midi_files import off, on, smf, time_signature, track, track_name
 
 import musiceval as me
 from musiceval import io
 from musiceval.registry import METRICS
 from musiceval.rolls import make_conventions
-from tests._midi_files import off, on, smf, time_signature, track, track_name
 
 PITCHED = [name for name, spec in METRICS.items() if spec.domain == "pitched"]
 DRUMS = [name for name, spec in METRICS.items() if spec.domain == "drums"]

@@ -327,3 +327,30 @@ def test_labels_are_distinct_and_fall_back_to_the_track_index(tmp_path: Path) ->
     renamed = track(track_name(0, "Keys"), bars(16, 16, 16, 16), bars(16, 16, 16, 16, channel=1))
     (tmp_path / "b.mid").write_bytes(smf(renamed, unnamed))
     assert read(tmp_path)[0].track_names == ("0", "1", "2")  # the files disagree
+
+
+@pytest.mark.parametrize(
+    ("steps_per_bar", "steps_per_beat", "signature"),
+    [(16, 4, (4, 4)), (12, 4, (3, 4)), (6, 4, (3, 8)), (5, 4, (5, 16)), (9, 3, (3, 4))],
+)
+def test_written_rolls_state_their_bars_and_read_back_the_same(
+    tmp_path, steps_per_bar, steps_per_beat, signature
+):
+    rng = np.random.default_rng(steps_per_bar)
+    rolls = np.zeros((2, 4 * steps_per_bar, 128, 1), bool)
+    rolls[:, :, 60:72, 0] = rng.random((2, 4 * steps_per_bar, 12)) < 0.1
+    rolls[-1, -1, 60, 0] = True  # a MIDI file ends at its last note: no trailing silence
+    path = io.write_midi(
+        tmp_path / "x.mid", rolls, steps_per_bar=steps_per_bar, steps_per_beat=steps_per_beat
+    )
+    (info,) = io.load_midi(path, steps_per_bar=steps_per_bar, steps_per_beat=steps_per_beat).files
+    assert [(s.numerator, s.denominator) for s in info.time_signatures] == [signature]
+    read = io.load_midi(path, steps_per_bar=steps_per_bar, steps_per_beat=steps_per_beat)
+    np.testing.assert_array_equal(read.rolls, rolls)
+
+
+def test_a_bar_no_time_signature_can_state_is_refused(tmp_path):
+    with pytest.raises(musiceval.InvalidParameterError, match=r"^steps_per_bar must be a bar"):
+        io.write_midi(tmp_path / "x.mid", np.zeros((1, 14, 128, 1), bool), steps_per_bar=7,
+                      steps_per_beat=3)  # fmt: skip
+    assert not (tmp_path / "x.mid").exists()

@@ -80,6 +80,7 @@ def write_midi(
     is_drum: Sequence[bool] | None = None,
     track_names: Sequence[str] | None = None,
     velocity: int = 100,
+    steps_per_bar: int | None = None,
 ) -> Path:
     """Write piano rolls as a MIDI file, samples one after the other.
 
@@ -107,6 +108,11 @@ def write_midi(
         Instrument name of each track: distinct names, one per track.
     velocity : int, default=100
         Velocity of every note (1-127).
+    steps_per_bar : int, optional
+        Write a time signature of bars this long: ``steps_per_bar / steps_per_beat`` quarter
+        notes, as n/4, else n/8, else n/16 (12 steps at 4 per beat: 3/4; 6 steps: 3/8), so
+        that reading the file back at its bar lines (``musiceval.io.load_midi``) cuts the same
+        bars. Default: no time signature, which MIDI readers take as 4/4.
 
     Returns
     -------
@@ -134,9 +140,34 @@ def write_midi(
         track_names=track_names,
         velocity=velocity,
     )
+    if steps_per_bar is not None:
+        numerator, denominator = time_signature(steps_per_bar, steps_per_beat)
+        midi.time_signature_changes.append(
+            require_module("pretty_midi", "write_midi", MIDI_EXTRA).TimeSignature(
+                numerator, denominator, 0.0
+            )
+        )
     with atomic_path(target) as temporary:
         midi.write(str(temporary))
     return target
+
+
+def time_signature(steps_per_bar: int, steps_per_beat: int) -> tuple[int, int]:
+    """The time signature ``(numerator, denominator)`` of bars of ``steps_per_bar`` steps at
+    ``steps_per_beat`` steps per quarter note: n/4, else n/8, else n/16; or raise."""
+    steps_per_bar = check_int("steps_per_bar", steps_per_bar)
+    steps_per_beat = check_int("steps_per_beat", steps_per_beat)
+    for denominator in (4, 8, 16):
+        numerator, rest = divmod(steps_per_bar * denominator, steps_per_beat * 4)
+        if rest == 0 and numerator <= 255:
+            return numerator, denominator
+    raise invalid(
+        "steps_per_bar",
+        f"a bar length a time signature can state: a whole number of sixteenth notes "
+        f"({steps_per_beat}/4 steps each at steps_per_beat={steps_per_beat}), at most 255 of "
+        f"them",
+        steps_per_bar,
+    )
 
 
 def write_wav(
