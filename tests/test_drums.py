@@ -8,7 +8,7 @@ import pytest
 from _midi_files import off, on, smf, time_signature, track, track_name
 
 import musiceval as me
-from musiceval import io
+from musiceval import cli, io
 from musiceval.registry import METRICS
 from musiceval.rolls import make_conventions
 
@@ -95,16 +95,36 @@ def test_bad_drum_options_are_named(options, message):
         me.compute(_melody_and_drums(), **options)
 
 
-def test_a_midi_file_with_drums_is_read_and_evaluated_drum_aware(midi_file):
-    # a melody on channel 0 (C E G C, a beat each, over 4 bars of 4/4) and a drum track on
-    # channel 10 (zero-based 9): kick and snare alternating on every beat
+def _song() -> bytes:
+    """A melody on channel 0 (C E G C, a beat each, over 4 bars of 4/4) and a drum track on
+    channel 10 (zero-based 9): kick and snare alternating on every beat."""
     beat = 4  # ticks per quarter note (division 4): one tick per step
     melody = [track_name(0, "Melody"), time_signature(0, 4, 4)]
     drums = [track_name(0, "Drums")]
     for n in range(16):
         melody += [on(0, [60, 64, 67, 72][n % 4]), off(beat, [60, 64, 67, 72][n % 4])]
         drums += [on(0, [36, 38][n % 2], channel=9), off(beat, [36, 38][n % 2], channel=9)]
-    path = midi_file(smf(track(*melody), track(*drums), division=beat))
+    return smf(track(*melody), track(*drums), division=beat)
+
+
+def test_the_command_line_profiles_and_evaluates_midi_drum_aware(midi_file, capsys):
+    path = midi_file(_song())
+    out = path.with_name("profile.json")
+    assert cli.main(["profile", str(path), "-o", str(out)]) == 0
+    profile = me.DatasetProfile.load(out)
+    assert profile.tracks == ("Melody", "Drums")
+    assert profile.conventions["drums"] == (False, True)
+    assert cli.main(["evaluate", str(path), "--metrics", "in_scale_ratio"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[-2:]]
+    # metric, track, mean, std, NaN count: the drum track's one sample is NaN
+    assert rows == [
+        ["in_scale_ratio", "0", "1.0", "0.0", "0"],
+        ["in_scale_ratio", "1", "NaN", "NaN", "1"],
+    ]
+
+
+def test_a_midi_file_with_drums_is_read_and_evaluated_drum_aware(midi_file):
+    path = midi_file(_song())
     read = io.load_midi(path)
     assert read.track_names == ("Melody", "Drums") and read.is_drum.tolist() == [False, True]
     values = me.compute(read.rolls, ["in_scale_ratio", "drum_in_pattern_rate"],

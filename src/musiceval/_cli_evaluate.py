@@ -26,13 +26,14 @@ def evaluate_command(args: argparse.Namespace) -> int:
     import musiceval
 
     output = None if args.output is None else _csv_path(args.output)
-    rolls, done = read_counted(args, args.input)
+    rolls, drums, done = read_counted(args, args.input)
     table = musiceval.evaluate(
         rolls,
         args.metrics,
         layout=args.layout,
         threshold=args.threshold,
         lowest_pitch=args.lowest_pitch,
+        drums=drums,
         **conventions(args),
     )
     print(f"musiceval evaluate: {done}", file=sys.stderr)

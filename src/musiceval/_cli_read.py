@@ -66,34 +66,42 @@ def conventions(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def profile_of(args: argparse.Namespace, source: str) -> DatasetProfile:
-    """The profile of ``source`` with the command's metrics, track names and conventions."""
+    """The profile of ``source`` with the command's metrics, track names and conventions; MIDI
+    input also gives the track names (unless given) and which tracks are drums."""
     import musiceval
     from musiceval.track_maps import default_track_names
 
-    rolls = read_rolls(args, source, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
+    names = default_track_names(args.track_names, args.tracks)
+    drums = None
+    if _is_midi(Path(source)):
+        read = _load_midi(args, source)
+        rolls, drums = read.rolls, read.is_drum
+        names = names if names is not None else read.track_names
+    else:
+        rolls = read_rolls(args, source, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
     return musiceval.profile(
         rolls,
         args.metrics,
         layout=args.layout,
         threshold=args.threshold,
         lowest_pitch=args.lowest_pitch,
-        track_names=default_track_names(args.track_names, args.tracks),
+        track_names=names,
+        drums=drums,
         **conventions(args),
     )
 
 
-def read_counted(args: argparse.Namespace, source: str) -> tuple[Any, str]:
-    """The rolls of ``source`` (as :func:`read_rolls`) and one line saying what was read:
-    ``read 12 MIDI files (3 skipped: 2 unreadable, 1 without notes) -> 340 samples x 4
-    tracks (Piano, Bass, 2, 3) of 64 steps``, or ``read train.npz -> ...`` for an array file."""
+def _is_midi(path: Path) -> bool:
     from musiceval import io
 
-    path = Path(source)
-    is_midi = path.is_dir() or path.suffix.lower() in io.MIDI_SUFFIXES
-    if not is_midi:
-        rolls = read_rolls(args, source, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
-        return rolls, f"read {path.name} -> {_shape_words(rolls.shape, args.layout)}"
-    read = io.load_midi(
+    return path.is_dir() or path.suffix.lower() in io.MIDI_SUFFIXES
+
+
+def _load_midi(args: argparse.Namespace, source: str) -> Any:
+    """``musiceval.io.load_midi`` of ``source`` as the input options say."""
+    from musiceval import io
+
+    return io.load_midi(
         source,
         n_bars=args.n_bars,
         steps_per_bar=args.steps_per_bar,
@@ -102,6 +110,19 @@ def read_counted(args: argparse.Namespace, source: str) -> tuple[Any, str]:
         tracks=args.tracks,
         metre=args.metre,
     )
+
+
+def read_counted(args: argparse.Namespace, source: str) -> tuple[Any, Any, str]:
+    """The rolls of ``source`` (as :func:`read_rolls`), which tracks are drums (MIDI input;
+    None for arrays) and one line saying what was read:
+    ``read 12 MIDI files (3 skipped: 2 unreadable, 1 without notes) -> 340 samples x 4
+    tracks (Piano, Bass, 2, 3) of 64 steps``, or ``read train.npz -> ...`` for an array file."""
+
+    path = Path(source)
+    if not _is_midi(path):
+        rolls = read_rolls(args, source, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
+        return rolls, None, f"read {path.name} -> {_shape_words(rolls.shape, args.layout)}"
+    read = _load_midi(args, source)
     folders = [entry for entry in read.skipped if os.path.isdir(entry[0])]
     skipped = [reason for path_, reason in read.skipped if not os.path.isdir(path_)]
     n_files = len({info.path for info in read.files} | {p for p, _ in read.skipped}) - len(folders)
@@ -113,7 +134,8 @@ def read_counted(args: argparse.Namespace, source: str) -> tuple[Any, str]:
     if folders:
         done += f" ({len(folders)} folder{'s' if len(folders) != 1 else ''} not listed)"
     names = ", ".join(read.track_names)
-    return read.rolls, f"{done} -> {_shape_words(read.rolls.shape, 'NTPK')} ({names})"
+    line = f"{done} -> {_shape_words(read.rolls.shape, 'NTPK')} ({names})"
+    return read.rolls, read.is_drum, line
 
 
 def _skip_kind(reason: str) -> str:
