@@ -101,8 +101,12 @@ def test_a_0_1_0_report_has_today_s_format_and_numbers(rolls):
     today = json.loads(json.dumps(report.to_json_dict()))
     # the Frechet trace now comes from a symmetric eigensolver, not scipy's sqrtm: 1e-8 apart
     assert today.pop("frechet_distance") == pytest.approx(old.pop("frechet_distance"), rel=1e-7)
-    # columns were added (issue 15: robust z, circular keys, mass comparison); the old ones
-    # keep their order and values
+    # set-level distances with intervals were added (issue 12), and columns (issue 15: robust
+    # z, circular keys, mass comparison); the old ones keep their order and values
+    assert today.pop("set_distances")["rows"][0]["statistic"] == "frechet_distance"
+    # and the conventions drums and force (issue 15), unknown drums by default
+    conventions = today["reference"]["conventions"]
+    assert (conventions.pop("drums"), conventions.pop("force")) == (None, [])
     columns = old.pop("columns")
     assert [c for c in today.pop("columns") if c in columns] == columns
     today["rows"] = [{c: row[c] for c in columns} for row in today["rows"]]

@@ -117,3 +117,25 @@ def test_a_copy_of_the_reference_is_flagged_and_small_sets_give_nan():
     assert not math.isnan(small.loc["frechet_distance", "estimate"])
     none = set_frame(reference, _features(30), SetOptions(n_boot=None))
     assert none[["low", "high"]].isna().all().all()
+
+
+def test_a_report_shows_the_set_level_numbers_with_their_intervals(chorales):
+    import musiceval as me
+
+    profile = me.profile(chorales, track_names=["s", "a", "t", "b"])
+    report = me.compare(chorales[:4], profile, n_boot=20, seed=1)
+    frame = report.set_distances().set_index("statistic")
+    assert frame.loc["frechet_distance", "estimate"] == report.frechet_distance
+    assert frame.loc["nearest_neighbour_ratio", "estimate"] == 0.0  # a copy of the reference
+    transposed = np.roll(chorales, 1, axis=2)  # every note a semitone up: other metric values
+    moved = me.compare(transposed, profile, n_boot=None).set_distances().set_index("statistic")
+    assert moved.loc["nearest_neighbour_ratio", "estimate"] > 0
+    assert moved.loc["frechet_distance", "estimate"] > frame.loc["frechet_distance", "estimate"]
+    assert moved[["low", "high"]].isna().all().all()
+    markdown = report.to_markdown()
+    assert "Set-level distances [95% half-sampling intervals, 20 replicates, seed 1]" in markdown
+    ratio = report.to_json_dict()["set_distances"]
+    assert (ratio["n_boot"], ratio["seed"]) == (20, 1)
+    assert [row["statistic"] for row in ratio["rows"]] == list(SET_LEGEND)
+    with pytest.raises(InvalidParameterError, match=r"^n_boot must be an int >= 1; got 0"):
+        me.compare(chorales, profile, n_boot=0)

@@ -121,7 +121,11 @@ def test_every_column_and_convention_has_a_legend(far_report) -> None:
     assert "mgeval's intra-set/inter-set method" in legend
     full = far_report.to_text(full=True)
     assert all(f"  {column}: {LEGEND[column]}" in full for column in COLUMNS)
-    assert full.splitlines()[-10].startswith("  steps_per_bar=16: time steps per bar")
+    lines = full.splitlines()
+    first = lines.index("Conventions (docs/conventions.md):") + 1
+    assert lines[first].startswith("  steps_per_bar=16: time steps per bar")
+    assert lines[first:] == [line for line in lines[first:] if line.startswith("  ")]
+    assert len(lines[first:]) == len(fields)
 
 
 def test_the_html_page_has_the_summary_and_legend(far_report) -> None:

@@ -18,11 +18,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from musiceval import distances
+from musiceval._checks import check_int
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SET_COLUMNS", "SET_LEGEND", "SetOptions", "set_frame"]
+__all__ = ["SET_COLUMNS", "SET_LEGEND", "SetOptions", "set_frame", "set_lines", "set_options"]
 
 SET_COLUMNS = ("statistic", "estimate", "low", "high", "closer")
 """The columns of :func:`set_frame`, in order."""
@@ -82,6 +83,13 @@ class SetOptions:
     seed: int = 0
 
 
+def set_options(n_boot: int | None, seed: int) -> SetOptions:
+    """Checked :class:`SetOptions` (``n_boot`` an int >= 1 or None, ``seed`` an int >= 0)."""
+    if n_boot is not None:
+        check_int("n_boot", n_boot)
+    return SetOptions(n_boot=n_boot, seed=check_int("seed", seed, minimum=0))
+
+
 def _statistics() -> list[tuple[tuple[str, ...], Callable[..., Any], str, bool]]:
     """(names, statistic(reference, generated), which way is closer, bootstrapped)."""
     fd = distances.frechet_distance
@@ -94,11 +102,19 @@ def _statistics() -> list[tuple[tuple[str, ...], Callable[..., Any], str, bool]]
          lambda r, g: distances.frechet_distance_infinity(r, g).distance, _FALLS, False),
         (("precision", "recall", "density", "coverage"), distances.prdc, _RISES, True),
         (("kid",), lambda r, g: distances.kid(r, g, n_subsets=10), _FALLS, True),
-        (("median_piece_distance",),
-         lambda r, g: float(np.median(distances.piece_distance(r, g))), _FALLS, True),
+        (("median_piece_distance",), _median_piece_distance, _FALLS, True),
         (("nearest_neighbour_ratio",),
          lambda r, g: distances.nearest_neighbour_distances(r, g).ratio, _NEAR_ONE, True),
     ]  # fmt: skip
+
+
+def _median_piece_distance(reference: np.ndarray, generated: np.ndarray) -> float:
+    """The median of :func:`musiceval.distances.piece_distance` over the generated rows
+    without an undefined value; NaN when none is left."""
+    rows = generated[np.isfinite(generated).all(axis=1)]
+    if len(rows) == 0:
+        return math.nan
+    return float(np.median(distances.piece_distance(reference, rows)))
 
 
 def _defined(statistic: Callable[..., Any], reference: np.ndarray, generated: np.ndarray) -> Any:
@@ -169,3 +185,39 @@ def _part(value: Any, i: int) -> float:
     if value is None:
         return math.nan
     return float(value[i]) if isinstance(value, tuple) else float(value)
+
+
+def set_lines(frame: pd.DataFrame, options: SetOptions, dropped: tuple[int, int]) -> list[str]:
+    """The set-level numbers in words, for a report's summary: each estimate with its interval.
+
+    ``dropped``: the reference and generated rows left out (an undefined metric)."""
+    values = {row.statistic: row for row in frame.itertuples(index=False)}
+
+    def number(name: str) -> str:
+        row = values[name]
+        text = f"{row.estimate:.4g}"
+        if not (math.isnan(row.low) and math.isnan(row.high)):
+            text += f" [{row.low:.4g}, {row.high:.4g}]"
+        return text
+
+    if options.n_boot is None:
+        how = "without intervals"
+    else:
+        how = (
+            f"[{options.confidence:.0%} half-sampling intervals, {options.n_boot} replicates, "
+            f"seed {options.seed}]"
+        )
+    lines = [
+        f"Set-level distances {how}, over whole samples (every metric and track); "
+        f"left out for an undefined metric: {dropped[0]} reference, {dropped[1]} generated:",
+        f"  Fréchet distance {number('frechet_distance')} (Ledoit-Wolf "
+        f"{number('frechet_distance_ledoit_wolf')}, OAS {number('frechet_distance_oas')}, "
+        f"FD-infinity {number('frechet_distance_infinity')}); KID {number('kid')}; median "
+        f"piece distance {number('median_piece_distance')} (lower is closer)",
+        f"  precision {number('precision')}, recall {number('recall')}, density "
+        f"{number('density')}, coverage {number('coverage')} (1 is the reference's own)",
+        f"  nearest-neighbour ratio {number('nearest_neighbour_ratio')} (about 1 like the "
+        f"reference; well below 1: generated samples sit closer to reference samples than these "
+        f"to each other, copying)",
+    ]
+    return lines

@@ -208,12 +208,17 @@ def _convention_entries(conventions: Mapping[str, Any]) -> list[tuple[str, str]]
     for name, value in conventions.items():
         shown = value
         if isinstance(value, list | tuple):
-            shown = "(" + ", ".join(f"{item:g}" for item in value) + ")"
+            shown = "(" + ", ".join(_item(item) for item in value) + ")"
         elif name == "key" and isinstance(value, int):
             shown = f"{value} ({key_name(value)})"
         meaning = CONVENTIONS_LEGEND.get(name, "a metric option (docs/conventions.md)")
         entries.append((f"{name}={shown}", meaning))
     return entries
+
+
+def _item(item: Any) -> str:
+    """One item of a tuple convention: a flag as True/False, a number to 4 digits."""
+    return str(item) if isinstance(item, bool | str) else f"{item:g}"
 
 
 def _legend_entries(page: Page) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -37,6 +37,8 @@ from musiceval._checks import (
     invalid,
 )
 from musiceval._compare_checks import check_report_directory, check_roll, check_shape
+from musiceval._report_columns import COLUMNS, LEGEND
+from musiceval._report_sets import set_frame, set_lines, set_options
 from musiceval.evaluate import compute
 from musiceval.exceptions import InvalidParameterError
 from musiceval.io import Metre, load_rolls
@@ -54,67 +56,6 @@ SCHEMA = "musiceval.report"
 SCHEMA_VERSION = 1
 """The ``version`` field of ``report.json``; bumped when the layout of the file changes."""
 
-COLUMNS = (
-    "metric",
-    "track",
-    "reference_mean",
-    "reference_std",
-    "generated_mean",
-    "generated_std",
-    "difference",
-    "z_score",
-    "robust_z_score",
-    "inside_reference_range",
-    "comparison",
-    "overlap_area",
-    "kl_divergence",
-    "relative_overlap_area",
-    "relative_kl_divergence",
-    "reference_mode",
-    "generated_mode",
-    "reference_spread",
-    "generated_spread",
-    "n_generated",
-    "n_generated_nan",
-)
-"""The columns of :meth:`Report.to_frame`, in order."""
-
-LEGEND: dict[str, str] = {
-    "metric": "the metric's name (docs/metrics.md)",
-    "track": "the track's name (for the profile's tracks, in order)",
-    "reference_mean": "mean over the reference samples where the metric is defined",
-    "reference_std": "their standard deviation (population, ddof=0)",
-    "generated_mean": "mean over the generated samples where the metric is defined",
-    "generated_std": "their standard deviation (population, ddof=0)",
-    "difference": "generated_mean - reference_mean, in the metric's unit",
-    "z_score": "difference / reference_std: 0 is closest, |z| > 2 is far; +-inf when the "
-    "reference does not vary and the means differ (read difference and overlap_area then)",
-    "robust_z_score": "difference / max(reference_std, the metric's resolution: its smallest "
-    "step between two values): a reference that barely varies cannot make it huge",
-    "inside_reference_range": "share of the generated values inside the reference's 5-95% "
-    "range (about 0.9 for a set like the reference)",
-    "comparison": "how the two distributions are compared: 'kde' (smoothed densities) or "
-    "'mass' (shares of each distinct value: best_key and tracks whose reference takes at most "
-    "16 values)",
-    "overlap_area": "overlap of the reference and generated distributions: 1 identical, 0 disjoint",
-    "kl_divergence": "KL(reference || generated) of the same distributions: 0 identical, "
-    "larger is farther",
-    "relative_overlap_area": "mgeval's intra-set/inter-set method: overlap of the distances "
-    "between reference samples with the distances from generated to reference samples (1: "
-    "generated samples lie among the reference as its own samples do)",
-    "relative_kl_divergence": "the same two distance distributions compared by KL divergence "
-    "(0 is closest)",
-    "reference_mode": "best_key only (a pitch class, circular; its mean, std and z-scores "
-    "are NaN): the most common key of the reference",
-    "generated_mode": "best_key only: the most common key of the generated samples",
-    "reference_spread": "best_key only: circular variance of the reference's keys, 1 - |mean "
-    "of e^(2 pi i k / 12)|: 0 one key, 1 spread evenly",
-    "generated_spread": "best_key only: circular variance of the generated keys",
-    "n_generated": "generated samples where the metric is defined",
-    "n_generated_nan": "generated samples where it is undefined (NaN: a silent track, ...)",
-}
-"""One line per column of :data:`COLUMNS`: what it means, in words (the report's legend)."""
-
 _RANGE = (0.05, 0.95)  # the reference range of ``inside_reference_range``
 _CHUNK_SIZE = 4096
 
@@ -129,6 +70,8 @@ def compare(
     lowest_pitch: int | None = None,
     on_error: Literal["raise", "skip"] = "raise",
     metre: Metre = "file",
+    n_boot: int | None = 100,
+    seed: int = 0,
 ) -> Report:
     """Compare generated piano rolls with a reference profile.
 
@@ -162,6 +105,11 @@ def compare(
         How MIDI inputs are cut into bars: at the files' bar lines (bars of another length
         than the profile's ``steps_per_bar`` are left out, with a warning), or from the first
         tick (``"ignore"``, musiceval 0.1.0's cut); see :func:`musiceval.io.load_rolls`.
+    n_boot : int or None, default=100
+        Replicates of the half-sampling interval of every set-level number
+        (:meth:`Report.set_distances`); None: estimates without intervals (faster).
+    seed : int, default=0
+        Seed of those intervals and of the random subsets of FD-infinity and KID.
 
     Returns
     -------
@@ -181,6 +129,7 @@ def compare(
     """
     check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
     check_choice("layout", layout, LAYOUTS)
+    set_options(n_boot, seed)  # checked before the metrics are computed
     if lowest_pitch is not None and check_int("lowest_pitch", lowest_pitch, minimum=0) != (
         profile.lowest_pitch
     ):
@@ -215,7 +164,7 @@ def compare(
         values = compute(roll, names, **conventions)  # an NBSPK input must agree on bars
         parts.append(np.stack([values[name] for name in names], axis=1))
         del batch, roll  # one batch in memory at a time
-    return Report(profile, np.concatenate(parts, axis=0))
+    return Report(profile, np.concatenate(parts, axis=0), n_boot=n_boot, seed=seed)
 
 
 class Report:
@@ -279,8 +228,11 @@ class Report:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __init__(self, profile: DatasetProfile, values: Any) -> None:
+    def __init__(
+        self, profile: DatasetProfile, values: Any, *, n_boot: int | None = 100, seed: int = 0
+    ) -> None:
         check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
+        self._set_options = set_options(n_boot, seed)
         array = np.array(values, dtype=np.float64)
         expected = (len(profile.metrics), len(profile.tracks))
         if array.ndim != 3 or array.shape[1:] != expected or array.shape[0] == 0:
@@ -295,6 +247,7 @@ class Report:
         self._frame: pd.DataFrame | None = None
         self._frechet: float | None = None
         self._frechet_robust: float | None = None
+        self._sets: pd.DataFrame | None = None
 
     @property
     def profile(self) -> DatasetProfile:
@@ -388,6 +341,35 @@ class Report:
             frame[column] = frame[column].astype(np.int64 if column.startswith("n_") else kind)
         return frame
 
+    def set_distances(self) -> pd.DataFrame:
+        """The generated set against the reference as wholes, with intervals.
+
+        Each sample is one vector of every (metric, track) value (the reference's: the
+        profile's reservoir); samples with an undefined value are left out. Rows: the Fréchet
+        distance (sample, Ledoit-Wolf and OAS covariances; the first is
+        :attr:`frechet_distance`), FD-infinity, precision, recall, density and coverage
+        (k = 5), KID, the median per-piece distance and the nearest-neighbour ratio
+        (:func:`musiceval.distances.nearest_neighbour_distances`), each with a seeded
+        half-sampling interval (:func:`musiceval.distances.bootstrap_interval`,
+        ``interval="half"``; ``n_boot`` replicates, see :func:`compare`) except FD-infinity.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``statistic``, ``estimate``, ``low``, ``high``, ``closer`` (``"lower"``,
+            ``"higher"`` or ``"near 1"``); NaN where undefined (too few samples) or without
+            intervals. A new frame on each call.
+        """
+        if self._sets is None:
+            reference, generated = self._feature_sets()
+            self._sets = set_frame(reference, generated, self._set_options)
+        return self._sets.copy()
+
+    def _feature_sets(self) -> tuple[np.ndarray, np.ndarray]:
+        """The reservoir's and the generated set's per-sample vectors, NaN rows included."""
+        reference, generated = self._profile.samples(), self._values
+        return reference.reshape(len(reference), -1), generated.reshape(len(generated), -1)
+
     # ---- outputs ---------------------------------------------------------------------------
 
     def _summary_lines(self) -> list[str]:
@@ -399,7 +381,13 @@ class Report:
             f"Tracks: {', '.join(self.tracks)}; conventions: {options}.",
             f"Fréchet distance (squared, in reference standard deviations): "
             f"{report_text.format_cell(self.frechet_distance)}",
+            *set_lines(self.set_distances(), self._set_options, self._dropped()),
         ]
+
+    def _dropped(self) -> tuple[int, int]:
+        """Reference and generated samples the set-level numbers leave out."""
+        reference, generated = self._feature_sets()
+        return distances.n_dropped_rows(reference), distances.n_dropped_rows(generated)
 
     def _page(self) -> report_text.Page:
         return report_text.Page(
@@ -472,6 +460,12 @@ class Report:
                 "version": profile.version,
             },
             "frechet_distance": self.frechet_distance,
+            "set_distances": {
+                "n_boot": self._set_options.n_boot,
+                "confidence": self._set_options.confidence,
+                "seed": self._set_options.seed,
+                "rows": self.set_distances().to_dict(orient="records"),
+            },
             "columns": list(COLUMNS),
             "rows": records,
         }

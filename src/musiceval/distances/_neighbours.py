@@ -89,7 +89,9 @@ def nearest_neighbour_distances(
     own = _nearest(x, x, exclude_self=True)
     nearest = _nearest(y, x, exclude_self=False)
     baseline = float(np.median(own))
-    ratio = float(np.median(nearest)) / baseline if baseline > 0 and len(y) else math.nan
+    ratio = math.nan
+    if baseline > 0 and len(y):
+        ratio = float(np.median(nearest)) / baseline
     return NeighbourDistances(nearest, own, ratio)
 
 

@@ -1,0 +1,69 @@
+"""The columns of a report's per-metric table and what each means (its legend).
+
+Public through :mod:`musiceval.compare` (``COLUMNS``, ``LEGEND``).
+"""
+
+from __future__ import annotations
+
+__all__ = ["COLUMNS", "LEGEND"]
+
+COLUMNS = (
+    "metric",
+    "track",
+    "reference_mean",
+    "reference_std",
+    "generated_mean",
+    "generated_std",
+    "difference",
+    "z_score",
+    "robust_z_score",
+    "inside_reference_range",
+    "comparison",
+    "overlap_area",
+    "kl_divergence",
+    "relative_overlap_area",
+    "relative_kl_divergence",
+    "reference_mode",
+    "generated_mode",
+    "reference_spread",
+    "generated_spread",
+    "n_generated",
+    "n_generated_nan",
+)
+"""The columns of :meth:`Report.to_frame`, in order."""
+
+LEGEND: dict[str, str] = {
+    "metric": "the metric's name (docs/metrics.md)",
+    "track": "the track's name (for the profile's tracks, in order)",
+    "reference_mean": "mean over the reference samples where the metric is defined",
+    "reference_std": "their standard deviation (population, ddof=0)",
+    "generated_mean": "mean over the generated samples where the metric is defined",
+    "generated_std": "their standard deviation (population, ddof=0)",
+    "difference": "generated_mean - reference_mean, in the metric's unit",
+    "z_score": "difference / reference_std: 0 is closest, |z| > 2 is far; +-inf when the "
+    "reference does not vary and the means differ (read difference and overlap_area then)",
+    "robust_z_score": "difference / max(reference_std, the metric's resolution: its smallest "
+    "step between two values): a reference that barely varies cannot make it huge",
+    "inside_reference_range": "share of the generated values inside the reference's 5-95% "
+    "range (about 0.9 for a set like the reference)",
+    "comparison": "how the two distributions are compared: 'kde' (smoothed densities) or "
+    "'mass' (shares of each distinct value: best_key and tracks whose reference takes at most "
+    "16 values)",
+    "overlap_area": "overlap of the reference and generated distributions: 1 identical, 0 disjoint",
+    "kl_divergence": "KL(reference || generated) of the same distributions: 0 identical, "
+    "larger is farther",
+    "relative_overlap_area": "mgeval's intra-set/inter-set method: overlap of the distances "
+    "between reference samples with the distances from generated to reference samples (1: "
+    "generated samples lie among the reference as its own samples do)",
+    "relative_kl_divergence": "the same two distance distributions compared by KL divergence "
+    "(0 is closest)",
+    "reference_mode": "best_key only (a pitch class, circular; its mean, std and z-scores "
+    "are NaN): the most common key of the reference",
+    "generated_mode": "best_key only: the most common key of the generated samples",
+    "reference_spread": "best_key only: circular variance of the reference's keys, 1 - |mean "
+    "of e^(2 pi i k / 12)|: 0 one key, 1 spread evenly",
+    "generated_spread": "best_key only: circular variance of the generated keys",
+    "n_generated": "generated samples where the metric is defined",
+    "n_generated_nan": "generated samples where it is undefined (NaN: a silent track, ...)",
+}
+"""One line per column of :data:`COLUMNS`: what it means, in words (the report's legend)."""
