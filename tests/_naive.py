@@ -10,7 +10,8 @@ Conventions (restated):
 * a cell is active when it is True; pitch index ``p`` is MIDI ``lowest_pitch + p``;
 * a note is a maximal run of active steps at one pitch, cut at the edges of the roll;
 * ``per="bar"``: the metric of each bar alone (the bar is a roll of its own, so notes are cut at
-  bar lines), averaged over the bars with at least one active cell, NaN if there is none.
+  bar lines), averaged over the bars with at least one active cell where it is defined (not
+  NaN), NaN if there is none.
 """
 
 from __future__ import annotations
@@ -56,6 +57,11 @@ PER_BAR_METRICS = (
     "pitch_histogram",
     "pitch_class_transition_matrix",
     "note_length_histogram",
+    "ioi_mean",
+    "ioi_std",
+    "ioi_histogram",
+    "pitch_shift",
+    "note_length_transition_matrix",
 )
 
 
@@ -344,14 +350,11 @@ def midi_pitch_histogram(
     return normalize_counts(counts, normalize)
 
 
-def transition_matrix(roll, normalize="total", lowest_pitch: int = 0) -> list[list[float]]:
-    """Pitch-class transitions between consecutive onset steps (every pair of a class starting
-    at one onset step and a class starting at the next)."""
-    starting: dict[int, set[int]] = {}
-    for p, start, _ in notes_of(roll):
-        starting.setdefault(start, set()).add(pitch_class(p, lowest_pitch))
+def set_transitions(starting: dict[int, set[int]], n_classes: int, normalize) -> list[list]:
+    """Transitions between the classes starting at consecutive onset steps (every pair of a
+    class starting at one onset step and a class starting at the next), normalised."""
     steps = sorted(starting)
-    counts = [[0] * 12 for _ in range(12)]
+    counts = [[0] * n_classes for _ in range(n_classes)]
     for i in range(len(steps) - 1):
         for a in starting[steps[i]]:
             for b in starting[steps[i + 1]]:
@@ -359,12 +362,69 @@ def transition_matrix(roll, normalize="total", lowest_pitch: int = 0) -> list[li
     return normalize_counts(counts, normalize)
 
 
+def transition_matrix(roll, normalize="total", lowest_pitch: int = 0) -> list[list[float]]:
+    """Pitch-class transitions between consecutive onset steps."""
+    starting: dict[int, set[int]] = {}
+    for p, start, _ in notes_of(roll):
+        starting.setdefault(start, set()).add(pitch_class(p, lowest_pitch))
+    return set_transitions(starting, 12, normalize)
+
+
+def steps_histogram(values: list[int]) -> list[int]:
+    """32 bins: 1..31 steps, then 32 or more."""
+    counts = [0] * 32
+    for value in values:
+        counts[min(value, 32) - 1] += 1
+    return counts
+
+
 def note_lengths(roll, normalize="total") -> list[float]:
     """Notes per length: 32 bins, lengths 1..31 steps, then 32 or more."""
-    counts = [0] * 32
-    for _, _, length in notes_of(roll):
-        counts[min(length, 32) - 1] += 1
-    return normalize_counts(counts, normalize)
+    return normalize_counts(steps_histogram([n for _, _, n in notes_of(roll)]), normalize)
+
+
+def onset_pitches(roll) -> dict[int, list[int]]:
+    """Each onset step (a step where a note starts) -> the pitch indices starting there."""
+    starting: dict[int, list[int]] = {}
+    for p, start, _ in notes_of(roll):
+        starting.setdefault(start, []).append(p)
+    return starting
+
+
+def inter_onset_intervals(roll) -> list[int]:
+    """Gaps between consecutive onset steps, in order."""
+    steps = sorted(onset_pitches(roll))
+    return [steps[i + 1] - steps[i] for i in range(len(steps) - 1)]
+
+
+def ioi_std(roll) -> float:
+    """Population standard deviation of the IOIs (one IOI: 0)."""
+    gaps = inter_onset_intervals(roll)
+    if not gaps:
+        return NAN
+    m = sum(gaps) / len(gaps)
+    return math.sqrt(sum((d - m) ** 2 for d in gaps) / len(gaps))
+
+
+def pitch_shift(roll) -> float:
+    """Mean |difference| between the mean pitches of consecutive onset steps."""
+    starting = onset_pitches(roll)
+    means = [sum(starting[t]) / len(starting[t]) for t in sorted(starting)]
+    return mean([abs(means[i + 1] - means[i]) for i in range(len(means) - 1)])
+
+
+def length_octave(length: int) -> int:
+    """Bin of a note length in the note-length transition matrix: 1, 2-3, 4-7, 8-15, 16-31,
+    32 or more steps."""
+    return sum(1 for bottom in (2, 4, 8, 16, 32) if length >= bottom)
+
+
+def note_length_transitions(roll, normalize="total") -> list[list[float]]:
+    """Length-bin transitions between consecutive onset steps."""
+    starting: dict[int, set[int]] = {}
+    for _, start, length in notes_of(roll):
+        starting.setdefault(start, set()).add(length_octave(length))
+    return set_transitions(starting, 6, normalize)
 
 
 def drum_in_pattern_rate(roll, steps_per_beat: int = 4, grid: int = 2) -> float:
@@ -501,6 +561,15 @@ def metric(name: str, roll, *, lowest_pitch: int = 0, per: str = "sample", **opt
             r, options.get("normalize", "total"), lowest_pitch
         ),
         "note_length_histogram": lambda r: note_lengths(r, options.get("normalize", "total")),
+        "ioi_mean": lambda r: mean(inter_onset_intervals(r)),
+        "ioi_std": ioi_std,
+        "ioi_histogram": lambda r: normalize_counts(  # IOIs per length, as note lengths
+            steps_histogram(inter_onset_intervals(r)), options.get("normalize", "total")
+        ),
+        "pitch_shift": pitch_shift,
+        "note_length_transition_matrix": lambda r: note_length_transitions(
+            r, options.get("normalize", "total")
+        ),
     }
     call = calls[name]
     if per == "bar" and name in PER_BAR_METRICS:
@@ -513,11 +582,12 @@ def metric(name: str, roll, *, lowest_pitch: int = 0, per: str = "sample", **opt
 
 
 def mean_of_values(values: list):
-    """Mean of numbers; for vectors (lists, nested for a matrix), the mean of each component
-    over the bars where it is defined (not NaN), NaN where it never is."""
+    """Mean over the bars where the value is defined (not NaN; a non-empty bar can have none,
+    e.g. no inter-onset interval), NaN where it never is; for vectors (lists, nested for a
+    matrix), component by component."""
     if values and isinstance(values[0], list):
         return [component_mean([v[i] for v in values]) for i in range(len(values[0]))]
-    return mean(values)
+    return component_mean(values)
 
 
 def component_mean(values: list):

@@ -339,6 +339,9 @@ SILENT = {
     "polyphony": (NAN, NAN),  # no sounding step to average over
     "lowest_active_pitch": (NAN, NAN),
     "highest_active_pitch": (NAN, NAN),
+    "ioi_mean": (NAN, NAN),  # no interval between onset steps
+    "ioi_std": (NAN, NAN),
+    "pitch_shift": (NAN, NAN),
 }
 
 

@@ -170,9 +170,11 @@ def test_registry_lists_vectors_apart_from_the_default_set():
 
     assert VECTOR == (
         "pitch_class_histogram", "pitch_histogram", "pitch_class_transition_matrix",
-        "note_length_histogram",
+        "note_length_histogram", "ioi_histogram", "note_length_transition_matrix",
     )  # fmt: skip
-    assert [METRICS[name].shape for name in VECTOR] == [(12,), (128,), (12, 12), (N_LENGTH_BINS,)]
+    assert [METRICS[name].shape for name in VECTOR] == [
+        (12,), (128,), (12, 12), (N_LENGTH_BINS,), (N_LENGTH_BINS,), (6, 6)
+    ]  # fmt: skip
     assert set(NEW_SCALARS) <= set(SCALAR)
     assert not set(VECTOR) & set(SCALAR)
     assert not (set(VECTOR) | set(NEW_SCALARS)) & set(PER_TRACK)

@@ -8,7 +8,7 @@ vector-valued distributions; none of these is "higher is better": a generator is
 values are close to the training set's.
 
 Most metrics give one number per sample and track (``shape == ()``); the vector-valued ones
-(:data:`VECTOR`: histograms, a transition matrix) give an array of ``shape`` per sample and
+(:data:`VECTOR`: histograms, transition matrices) give an array of ``shape`` per sample and
 track. :data:`PER_TRACK` is the default set of :func:`musiceval.compute`,
 :func:`musiceval.evaluate` and :func:`musiceval.profile`: the per-track scalar metrics of
 musiceval 0.1 (profiles and reports do not hold vectors yet, and the scalar metrics added since,
@@ -36,8 +36,9 @@ class MetricSpec:
     name : str
         Public function name in :mod:`musiceval`.
     kind : str
-        ``"rate"`` (a fraction), ``"count"``, ``"average"`` (a mean of counts), ``"entropy"``,
-        ``"pitch"`` (a pitch class, MIDI pitch or interval), ``"distance"`` or
+        ``"rate"`` (a fraction), ``"count"``, ``"average"`` (a mean or a spread: of counts,
+        steps or semitones), ``"entropy"``, ``"pitch"`` (a pitch class, MIDI pitch or
+        interval), ``"distance"`` or
         ``"distribution"`` (a vector of fractions that sums to 1 with the default
         ``normalize="total"``).
     lower, upper : float
@@ -50,7 +51,7 @@ class MetricSpec:
         The conventions (keyword options) the value depends on, besides layout and threshold.
     needs : frozenset of str
         Optional statistics: ``"bars"``, ``"onsets"``, ``"beats"``, ``"pitches"``,
-        ``"onset_classes"``, ``"lengths"``.
+        ``"onset_classes"``, ``"lengths"``, ``"onset_pitches"``, ``"onset_octaves"``.
     per_bar : bool
         Whether ``per="bar"`` applies (the metric is computed on each bar alone).
     pairwise : bool
@@ -145,12 +146,16 @@ METRICS: dict[str, MetricSpec] = {
         MetricSpec("ioi_std", "average", 0, math.inf,
                    "steps (population standard deviation of the inter-onset intervals)", (),
                    frozenset({"onsets"}), default=False),
-        MetricSpec("pitch_shift", "pitch", 0, 127,
+        MetricSpec("pitch_shift", "average", 0, 127,
                    "semitones between the mean pitches of consecutive onset steps", (),
                    frozenset({"onsets", "onset_pitches"}), default=False, domain="pitched"),
         MetricSpec("ioi_histogram", "distribution", 0, 1,
                    "fraction of inter-onset intervals per length in steps (1..31, >= 32)",
                    ("normalize",), frozenset({"onsets"}), shape=(32,), default=False),
+        MetricSpec("note_length_transition_matrix", "distribution", 0, 1,
+                   "fraction of note-length transitions (bins 1, 2-3, 4-7, 8-15, 16-31, >= 32 "
+                   "steps)", ("normalize",), frozenset({"onset_octaves"}), shape=(6, 6),
+                   default=False),
     ]
 }  # fmt: skip
 

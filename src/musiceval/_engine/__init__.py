@@ -6,7 +6,7 @@ it reads it) -> ``raw`` (a roll not thresholded yet, as host chunks the kernel r
 ``stats`` (prepare a validated roll, allocate, run the kernel: ``RollStats``) and
 ``torch_stats`` (the same ``RollStats`` computed by torch on a tensor's device) -> ``reducers``
 (each metric as a numpy reduction of ``RollStats``, whoever gathered it; the vector-valued ones
-in ``histograms``, with the transition kernel in ``transitions``) -> ``compute`` (the
+in ``histograms``, with the kernels over per-step onsets in ``transitions``) -> ``compute`` (the
 backend, which statistics a set of metrics needs, the ``per="bar"`` rule). Only
 :mod:`musiceval.evaluate`, the public entry point, imports it. Nothing is imported here, so
 importing a submodule costs only that submodule.

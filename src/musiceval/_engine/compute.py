@@ -63,6 +63,8 @@ def _gather_for(
         notes=conventions.weight == "notes",
         onset_classes="onset_classes" in needs,
         lengths="lengths" in needs,
+        onset_pitches="onset_pitches" in needs,
+        onset_octaves="onset_octaves" in needs,
     )
     if backend == "torch":
         from musiceval._engine.torch_stats import gather_torch

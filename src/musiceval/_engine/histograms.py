@@ -6,10 +6,11 @@ Each reducer maps the statistics of ``n_samples`` rolls to float64 values of sha
 sum; a histogram is one row, so the same as ``"total"``) or ``None`` (the counts). A sum of 0
 gives NaN components (nothing to take a fraction of); counts of nothing are 0. The counts come
 from the fused pass (``kernels.roll_statistics``): ``pc_cells``/``pc_notes`` (the same counts
-as ``pitch_class_entropy``), ``cell_hist``/``note_hist``, ``onset_classes`` and
-``length_hist``; the one kernel
-added for them, ``transitions.transition_counts`` (a pass over the per-step onset classes),
-is imported when a transition matrix is asked for, as every kernel is.
+as ``pitch_class_entropy``), ``cell_hist``/``note_hist``, ``onset_classes``, ``onsets`` (the
+inter-onset intervals, ``RollStats.intervals``), ``onset_pitches``, ``onset_octaves`` and
+``length_hist``; the kernels added for them, ``transitions.transition_counts`` and
+``transitions.onset_intervals`` (passes over the per-step onset statistics), are imported when
+asked for, as every kernel is.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from musiceval._engine.stats import RollStats, one_task_one_thread
+from musiceval._engine.stats import N_LENGTH_OCTAVES, RollStats, one_task_one_thread
 from musiceval.rolls import Conventions
 
 __all__ = ["NORMALIZATIONS", "VECTOR_REDUCERS", "normalized"]
@@ -65,16 +66,32 @@ def pitch_histogram(
     return normalized(midi, normalize, 1)
 
 
+def _transitions(onset_sets: np.ndarray, n_classes: int, normalize: str | None) -> np.ndarray:
+    """The transition matrix between the classes (bits of ``onset_sets``, ``(n, n_steps,
+    n_tracks)``) starting at consecutive onset steps (``transitions.transition_counts``)."""
+    from musiceval._engine.transitions import transition_counts
+
+    n, _, k = onset_sets.shape
+    counts = np.zeros((n, k, n_classes, n_classes), np.int64)
+    with one_task_one_thread(n):
+        transition_counts(np.ascontiguousarray(onset_sets), counts)
+    return normalized(counts, normalize, 2)
+
+
 def pitch_class_transition_matrix(
     stats: RollStats, conventions: Conventions, normalize: str | None
 ) -> np.ndarray:
-    from musiceval._engine.transitions import transition_counts
+    return _transitions(stats.needed("onset_classes"), 12, normalize)
 
-    onset_classes = stats.needed("onset_classes")
-    counts = np.zeros((onset_classes.shape[0], onset_classes.shape[2], 12, 12), np.int64)
-    with one_task_one_thread(len(counts)):
-        transition_counts(np.ascontiguousarray(onset_classes), counts)
-    return normalized(counts, normalize, 2)
+
+def note_length_transition_matrix(
+    stats: RollStats, conventions: Conventions, normalize: str | None
+) -> np.ndarray:
+    octaves = stats.needed("onset_octaves")  # bit b: a note of 2**b to 2**(b + 1) - 1 steps
+    last = np.uint32(N_LENGTH_OCTAVES - 1)  # its bin also holds every longer note
+    longer = (octaves >> last) != 0
+    capped = (octaves & np.uint32((1 << last) - 1)) | (longer.astype(np.uint32) << last)
+    return _transitions(capped, N_LENGTH_OCTAVES, normalize)
 
 
 def note_length_histogram(
@@ -83,11 +100,17 @@ def note_length_histogram(
     return normalized(_tracks_first(stats.needed("length_hist")), normalize, 1)
 
 
+def ioi_histogram(stats: RollStats, conventions: Conventions, normalize: str | None) -> np.ndarray:
+    return normalized(stats.intervals.histogram, normalize, 1)
+
+
 VECTOR_REDUCERS: dict[str, Callable[..., np.ndarray]] = {
     "pitch_class_histogram": pitch_class_histogram,
     "pitch_histogram": pitch_histogram,
     "pitch_class_transition_matrix": pitch_class_transition_matrix,
     "note_length_histogram": note_length_histogram,
+    "ioi_histogram": ioi_histogram,
+    "note_length_transition_matrix": note_length_transition_matrix,
 }
 """Each vector-valued metric's reducer, by the registry's name: ``(RollStats, Conventions,
 normalize) -> (n_samples, n_tracks, *shape)``."""

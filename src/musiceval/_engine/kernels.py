@@ -64,7 +64,7 @@ within a task), and whether byte 0 of a 64-bit word is its most significant byte
 Outputs = namedtuple(
     "Outputs",
     ["counts", "pc_cells", "pc_notes", "cell_hist", "note_hist", "bar_active", "onsets",
-     "beat_chroma", "onset_classes", "length_hist"],
+     "beat_chroma", "onset_classes", "length_hist", "onset_pitches", "onset_octaves"],
 )  # fmt: skip
 """The kernel's outputs, int32 and zeroed unless said: ``counts`` (n_samples, COUNT_SLOTS,
 n_tracks), rows named by the slot constants; ``pc_cells`` (n_samples, 12, n_tracks) active cells
@@ -75,7 +75,10 @@ cells and notes per pitch; ``bar_active`` uint8 (n_samples, n_bars, n_tracks); `
 12, n_tracks) active cells per beat and pitch class; ``onset_classes`` uint16 (n_samples,
 n_steps, n_tracks) the pitch classes with a note starting at each step, bit ``c`` for class
 ``c``; ``length_hist`` (n_samples, n_bins, n_tracks) notes per length, bin ``i`` the notes of
-``i + 1`` steps, the last bin also every longer note."""
+``i + 1`` steps, the last bin also every longer note; ``onset_pitches`` (n_samples, n_steps,
+n_tracks) the sum of the pitch indices of the notes starting at each step (with ``onsets``, their
+mean pitch); ``onset_octaves`` uint32 (n_samples, n_steps, n_tracks) the length octaves of the
+notes starting at each step, bit ``b`` for a note of ``2**b`` to ``2**(b + 1) - 1`` steps."""
 
 
 Rule = namedtuple("Rule", ["shift", "flip", "exponent", "non_finite", "bound", "everything"])
@@ -254,6 +257,16 @@ def _close_note(
 
 
 @njit(cache=CACHE, fastmath=FASTMATH, inline="always")
+def _octave(length):
+    """``floor(log2(length))`` of a length >= 1, as a uint32."""
+    octave = np.uint32(0)
+    while length > 1:
+        length >>= 1
+        octave += np.uint32(1)
+    return octave
+
+
+@njit(cache=CACHE, fastmath=FASTMATH, inline="always")
 def _changed_words(rows64, t, m):
     """Bit j set when word ``64 m + j`` of step ``t`` differs from step ``t - 1``'s."""
     changed = np.uint64(0)
@@ -269,7 +282,7 @@ def _sample_statistics(
     rows64, n, pitch_class, cell_pitch, cell_track, min_steps, min_pitches, steps_per_bar,
     steps_per_beat, big_endian, start, seen, n_active, poly_start, sound_start,
     counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
-    onset_classes, length_hist, raw, rule, cells,
+    onset_classes, length_hist, onset_pitches, onset_octaves, raw, rule, cells,
 ):  # fmt: skip
     """Every statistic of sample ``n``, whose steps are the rows of ``rows64`` (n_steps,
     n_words); whether a value of ``raw`` is NaN or infinite. ``start``, ``seen``, ``n_active``,
@@ -312,6 +325,8 @@ def _sample_statistics(
                         if onset_classes.shape[1] > 0:
                             bit = np.uint16(1) << np.uint16(pitch_class[cell_pitch[cell]])
                             onset_classes[n, t, track] |= bit
+                        if onset_pitches.shape[1] > 0:
+                            onset_pitches[n, t, track] += cell_pitch[cell]
                     elif not on and start[cell] >= 0:  # a note ends
                         pitch = cell_pitch[cell]
                         _close_note(
@@ -319,6 +334,9 @@ def _sample_statistics(
                             steps_per_bar, steps_per_beat, not seen[cell], counts, pc_cells,
                             pc_notes, cell_hist, note_hist, bar_active, beat_chroma, length_hist,
                         )  # fmt: skip
+                        if onset_octaves.shape[1] > 0:
+                            octave = _octave(t - start[cell])
+                            onset_octaves[n, start[cell], track] |= np.uint32(1) << octave
                         seen[cell] = True
                         start[cell] = -1
                         if n_active[track] == min_pitches:
@@ -343,7 +361,7 @@ def roll_statistics(rows64, pitch_class, options, out):
     # call per task instead of inlined code costs 1.5 to 3.5 times the pass).
     min_steps, min_pitches, steps_per_bar, steps_per_beat, chunk, big_endian = options
     (counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
-     onset_classes, length_hist) = out  # fmt: skip
+     onset_classes, length_hist, onset_pitches, onset_octaves) = out  # fmt: skip
     n_samples, _, n_words = rows64.shape
     n_tracks = counts.shape[2]
     cell_pitch = np.arange(n_words * 8) // n_tracks  # lookups instead of a division per event
@@ -359,7 +377,8 @@ def roll_statistics(rows64, pitch_class, options, out):
                 rows64[n], n, pitch_class, cell_pitch, cell_track, min_steps, min_pitches,
                 steps_per_bar, steps_per_beat, big_endian, start, seen, n_active, poly_start,
                 sound_start, counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets,
-                beat_chroma, onset_classes, length_hist, None, None, None,
+                beat_chroma, onset_classes, length_hist, onset_pitches, onset_octaves, None, None,
+                None,
             )  # fmt: skip
 
 
@@ -376,7 +395,7 @@ def raw_roll_statistics(raw, rule, pitch_class, options, out):
     """
     min_steps, min_pitches, steps_per_bar, steps_per_beat, chunk, big_endian = options
     (counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets, beat_chroma,
-     onset_classes, length_hist) = out  # fmt: skip
+     onset_classes, length_hist, onset_pitches, onset_octaves) = out  # fmt: skip
     n_samples, n_steps, n_cells = raw.shape
     n_tracks = counts.shape[2]
     n_words = (n_cells + 7) // 8
@@ -397,7 +416,8 @@ def raw_roll_statistics(raw, rule, pitch_class, options, out):
                 rows64, n, pitch_class, cell_pitch, cell_track, min_steps, min_pitches,
                 steps_per_bar, steps_per_beat, big_endian, start, seen, n_active, poly_start,
                 sound_start, counts, pc_cells, pc_notes, cell_hist, note_hist, bar_active, onsets,
-                beat_chroma, onset_classes, length_hist, raw, rule, cells,
+                beat_chroma, onset_classes, length_hist, onset_pitches, onset_octaves, raw, rule,
+                cells,
             )  # fmt: skip
     return bad.any()
 

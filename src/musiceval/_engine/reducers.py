@@ -157,6 +157,21 @@ def groove_consistency(stats: RollStats, conventions: Conventions) -> np.ndarray
     return 1.0 - _ratio(np.nansum(distance, axis=1), n_pairs)
 
 
+def ioi_mean(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    return _ratio(stats.intervals.total, stats.intervals.count)
+
+
+def ioi_std(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    count, total = stats.intervals.count, stats.intervals.total
+    spread = count * stats.intervals.squares - total * total  # count**2 * variance, exact in int64
+    return np.sqrt(_ratio(spread, count * count))
+
+
+def pitch_shift(stats: RollStats, conventions: Conventions) -> np.ndarray:
+    stats.needed("onset_pitches")  # the shifts are 0 without it
+    return _ratio(stats.intervals.shifts, stats.intervals.count)
+
+
 def tonal_centroids(beat_chroma: np.ndarray, radii: tuple[float, float, float]) -> np.ndarray:
     """Harte et al. (2006) 6-D tonal centroid of each chroma vector (last-but-one axis 12).
 

@@ -12,7 +12,9 @@ set of metrics costs one pass over the data.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
+from collections import namedtuple
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -22,11 +24,22 @@ import numpy as np
 from musiceval._engine.raw import host_chunks
 from musiceval.rolls import RawRoll, Roll
 
-__all__ = ["N_LENGTH_BINS", "Needs", "RollStats", "gather", "gather_raw"]
+__all__ = [
+    "N_LENGTH_BINS",
+    "N_LENGTH_OCTAVES",
+    "IntervalStats",
+    "Needs",
+    "RollStats",
+    "gather",
+    "gather_raw",
+]
 
 _CHUNK = 64  # samples per parallel task of the kernel
 N_LENGTH_BINS = 32
 """Bins of the note-length histogram: lengths 1 to 31 steps, then 32 steps or more."""
+N_LENGTH_OCTAVES = 6
+"""Bins of the note-length transition matrix: lengths 1, 2-3, 4-7, 8-15, 16-31 and >= 32 steps
+(bin ``b < 5``: ``2**b`` to ``2**(b + 1) - 1`` steps)."""
 
 
 @contextlib.contextmanager
@@ -48,6 +61,14 @@ def one_task_one_thread(n_samples: int) -> Iterator[None]:
         numba.set_num_threads(before)
 
 
+IntervalStats = namedtuple("IntervalStats", ["count", "total", "squares", "histogram", "shifts"])
+"""The inter-onset intervals of each sample and track (see :attr:`RollStats.intervals`): int64
+``count``, ``total`` and ``squares`` (their number, sum and sum of squares) ``(n, n_tracks)``,
+``histogram`` ``(n, n_tracks, N_LENGTH_BINS)``, and float64 ``shifts`` ``(n, n_tracks)``, the
+summed absolute differences of the mean pitches of consecutive onset steps (0 where
+``onset_pitches`` was not gathered)."""
+
+
 @dataclass(frozen=True)
 class RollStats:
     """Per-(sample, track) statistics (see ``_kernels.roll_statistics``), int32 arrays.
@@ -57,8 +78,10 @@ class RollStats:
     (sounding pitch indices, meaningless where ``n_notes`` is 0), ``sounding`` (steps with at
     least one sounding pitch) have shape ``(n_samples, n_tracks)``; ``pc_cells``
     ``(n_samples, 12, n_tracks)``. The optional ``pc_notes``, ``cell_hist``/``note_hist``,
-    ``bar_active``, ``onsets``, ``beat_chroma``, ``onset_classes`` (uint16) and
-    ``length_hist`` (``(n_samples, N_LENGTH_BINS, n_tracks)``) are ``None`` when not gathered.
+    ``bar_active``, ``onsets``, ``beat_chroma``, ``onset_classes`` (uint16), ``length_hist``
+    (``(n_samples, N_LENGTH_BINS, n_tracks)``), ``onset_pitches`` (the sum of the pitch
+    indices starting at each step) and ``onset_octaves`` (uint32, bit ``b`` when a note of
+    ``2**b`` to ``2**(b + 1) - 1`` steps starts at the step) are ``None`` when not gathered.
     ``lowest_pitch``: the MIDI number of pitch index 0 of the roll.
     """
 
@@ -81,6 +104,8 @@ class RollStats:
     beat_chroma: np.ndarray | None
     onset_classes: np.ndarray | None
     length_hist: np.ndarray | None
+    onset_pitches: np.ndarray | None
+    onset_octaves: np.ndarray | None
     lowest_pitch: int = 0
 
     def needed(self, name: str) -> np.ndarray:
@@ -93,6 +118,24 @@ class RollStats:
         if value is None:
             raise RuntimeError(f"{name!r} was not gathered: add it to the metric's needs")
         return value
+
+    @functools.cached_property
+    def intervals(self) -> IntervalStats:
+        """:class:`IntervalStats` from ``onsets`` (and ``onset_pitches``, when gathered),
+        computed once (``transitions.onset_intervals``): an onset step is a step where at least
+        one note starts, an interval the gap between consecutive onset steps of a track."""
+        from musiceval._engine.transitions import onset_intervals
+
+        onsets = np.ascontiguousarray(self.needed("onsets"))
+        n, _, k = onsets.shape
+        pitches = self.onset_pitches
+        summed = np.zeros((n, 0, k), onsets.dtype) if pitches is None else pitches
+        moments = np.zeros((n, k, 3), np.int64)
+        histogram = np.zeros((n, k, N_LENGTH_BINS), np.int64)
+        shifts = np.zeros((n, k))
+        with one_task_one_thread(n):
+            onset_intervals(onsets, np.ascontiguousarray(summed), moments, histogram, shifts)
+        return IntervalStats(moments[..., 0], moments[..., 1], moments[..., 2], histogram, shifts)
 
     def bar_length(self) -> int:
         """Steps per bar of the gathered ``bar_active`` (see :meth:`needed`)."""
@@ -108,7 +151,9 @@ class Needs:
     which bars are active, ``steps_per_beat`` (must divide ``n_steps``) the pitch-class content
     of each beat, ``onsets`` the notes starting at each step, ``pitches`` the per-pitch
     histograms, ``notes`` the notes per pitch class (``weight="notes"``), ``onset_classes`` the
-    pitch classes starting at each step, ``lengths`` the notes per length."""
+    pitch classes starting at each step, ``lengths`` the notes per length, ``onset_pitches``
+    the sum of the pitch indices starting at each step, ``onset_octaves`` the length octaves
+    of the notes starting at each step."""
 
     min_steps: int = 1
     min_pitches: int = 1
@@ -119,6 +164,8 @@ class Needs:
     notes: bool = False
     onset_classes: bool = False
     lengths: bool = False
+    onset_pitches: bool = False
+    onset_octaves: bool = False
 
     def stats(self, n_steps: int, statistics: dict[str, Any], lowest_pitch: int) -> RollStats:
         """:class:`RollStats` from the arrays named as its fields, the optional ones that were
@@ -132,6 +179,8 @@ class Needs:
             "beat_chroma": bool(self.steps_per_beat),
             "onset_classes": self.onset_classes,
             "length_hist": self.lengths,
+            "onset_pitches": self.onset_pitches,
+            "onset_octaves": self.onset_octaves,
         }
         chosen: dict[str, Any] = {
             name: value if asked.get(name, True) else None for name, value in statistics.items()
@@ -175,6 +224,8 @@ def _outputs(shape: tuple[int, ...], needs: Needs) -> Any:
         beat_chroma=np.zeros((n, t // beat if beat else 0, 12, k), np.int32),
         onset_classes=np.zeros((n, t if needs.onset_classes else 0, k), np.uint16),
         length_hist=np.zeros((n, N_LENGTH_BINS if needs.lengths else 0, k), np.int32),
+        onset_pitches=np.zeros((n, t if needs.onset_pitches else 0, k), np.int32),
+        onset_octaves=np.zeros((n, t if needs.onset_octaves else 0, k), np.uint32),
     )
 
 

@@ -21,8 +21,10 @@ With ``active[n, t, p, k]`` the thresholded roll and ``onset = active[t] & ~acti
 * ``sounding`` counts steps with at least one active pitch;
 * ``bar_active`` is any active cell in a bar, ``onsets`` the onsets per step, ``beat_chroma``
   the active cells per beat and pitch class, ``onset_classes`` the pitch classes with an onset
-  at each step as bits (class ``c``: bit ``c``);
-* ``length_hist`` pairs each onset with the end of its run (:func:`_length_histogram`).
+  at each step as bits (class ``c``: bit ``c``), ``onset_pitches`` the sum of the pitch
+  indices with an onset at each step;
+* ``length_hist`` and ``onset_octaves`` pair each onset with the end of its run
+  (:func:`_notes`).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ __all__ = ["gather_torch"]
 _CHUNK_CELLS = 1 << 26  # cells per chunk: 64 MiB of mask, a few times that in temporaries
 _OPTIONAL = (
     "pc_notes", "cell_hist", "note_hist", "bar_active", "onsets", "beat_chroma", "onset_classes",
-    "length_hist",
+    "length_hist", "onset_pitches", "onset_octaves",
 )  # fmt: skip
 
 
@@ -162,22 +164,51 @@ def _chunk_statistics(active: Any, lowest_pitch: int, needs: Needs) -> dict[str,
         out["onset_classes"] = (classes * bits[:, None]).sum(2, dtype=int32)
     if needs.lengths:
         out["length_hist"] = _length_histogram(active, onset)
+    if needs.onset_octaves:
+        out["onset_octaves"] = _onset_octaves(active, onset)
+    if needs.onset_pitches:
+        pitches = torch.arange(n_pitches, dtype=int32, device=active.device)
+        out["onset_pitches"] = (onset * pitches[:, None]).sum(2, dtype=int32)
     return out
 
 
-def _length_histogram(active: Any, onset: Any) -> Any:
-    """Notes per length (``N_LENGTH_BINS`` bins, as the kernel's ``length_hist``), int32.
+def _notes(active: Any, onset: Any) -> tuple[Any, Any]:
+    """``(starts, lengths)``: each note's (sample, track, pitch, step) row and its length.
 
     Runs of a cell alternate onset, end, onset, end along the steps, so in (sample, track,
     pitch, step) order the i-th onset and the i-th end (last active step) are one note's."""
     import torch
 
-    n, _, _, n_tracks = active.shape
     end = active.clone()
     end[:, :-1] &= ~active[:, 1:]
     starts = torch.nonzero(onset.permute(0, 3, 2, 1))  # (sample, track, pitch, step) rows
     ends = torch.nonzero(end.permute(0, 3, 2, 1))
-    bins = (ends[:, 3] - starts[:, 3] + 1).clamp(max=N_LENGTH_BINS) - 1
+    return starts, ends[:, 3] - starts[:, 3] + 1
+
+
+def _onset_octaves(active: Any, onset: Any) -> Any:
+    """The kernel's ``onset_octaves`` (bit ``b`` at a step where a note of ``2**b`` to
+    ``2**(b + 1) - 1`` steps starts), as int64 (the bits fit 31)."""
+    import torch
+
+    n, n_steps, _, n_tracks = active.shape
+    starts, lengths = _notes(active, onset)
+    powers = 2 ** torch.arange(31, device=active.device)
+    octaves = (lengths[:, None] >= powers).sum(1) - 1
+    cells = (starts[:, 0] * n_steps + starts[:, 3]) * n_tracks + starts[:, 1]
+    unique = torch.unique(cells * 32 + octaves)  # each octave once per cell: a sum is an OR
+    out = torch.zeros(n * n_steps * n_tracks, dtype=torch.int64, device=active.device)
+    out.index_add_(0, unique // 32, 2 ** (unique % 32))
+    return out.reshape(n, n_steps, n_tracks)
+
+
+def _length_histogram(active: Any, onset: Any) -> Any:
+    """Notes per length (``N_LENGTH_BINS`` bins, as the kernel's ``length_hist``), int32."""
+    import torch
+
+    n, _, _, n_tracks = active.shape
+    starts, lengths = _notes(active, onset)
+    bins = lengths.clamp(max=N_LENGTH_BINS) - 1
     index = (starts[:, 0] * N_LENGTH_BINS + bins) * n_tracks + starts[:, 1]
     counts = torch.bincount(index, minlength=n * N_LENGTH_BINS * n_tracks)
     return counts.reshape(n, N_LENGTH_BINS, n_tracks).to(torch.int32)
@@ -203,8 +234,6 @@ def gather_torch(roll: Roll | RawRoll, needs: Needs) -> RollStats:
     joined: dict[str, Any] = {
         name: torch.cat([part[name] for part in parts]).cpu().numpy() for name in names
     }
-    joined = {
-        name: value.astype(np.uint16) if name == "onset_classes" else value
-        for name, value in joined.items()
-    }
+    cast = {"onset_classes": np.uint16, "onset_octaves": np.uint32}
+    joined = {name: value.astype(cast.get(name, value.dtype)) for name, value in joined.items()}
     return needs.stats(roll.n_steps, {**dict.fromkeys(_OPTIONAL), **joined}, roll.lowest_pitch)

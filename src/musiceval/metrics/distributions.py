@@ -1,5 +1,5 @@
-"""Vector-valued metrics: pitch, pitch-class and note-length histograms, the pitch-class
-transition matrix.
+"""Vector-valued metrics: pitch, pitch-class, note-length and inter-onset-interval
+histograms, the pitch-class and note-length transition matrices.
 
 Each returns, per sample and track, a vector (or matrix) instead of one number:
 ``(n_samples, n_tracks, 12)`` for a pitch-class histogram (``(n_tracks, 12)`` for ``"KTP"``,
@@ -20,7 +20,9 @@ from musiceval.rolls import Layout, Per, Weight
 
 __all__ = [
     "Normalize",
+    "ioi_histogram",
     "note_length_histogram",
+    "note_length_transition_matrix",
     "pitch_class_histogram",
     "pitch_class_transition_matrix",
     "pitch_histogram",
@@ -263,6 +265,131 @@ def note_length_histogram(
     )  # fmt: skip
 
 
+@doc("per", "bar_steps", "layout", "threshold", "lowest_pitch")
+def ioi_histogram(
+    x: Any,
+    *,
+    normalize: Normalize | None = "total",
+    per: Per = "sample",
+    steps_per_bar: int | None = None,
+    layout: Layout = "NTPK",
+    threshold: float = 0.0,
+    lowest_pitch: int | None = None,
+) -> Result:
+    """Histogram of inter-onset intervals in steps: 32 bins, 1 to 31 steps and 32 or more.
+
+    The IOIs :math:`d_i = t_{i+1} - t_i` are the gaps between consecutive onset steps of the
+    track (steps where at least one note starts; see :func:`musiceval.ioi_mean`, whose value
+    is this histogram's mean):
+
+    .. math:: h_j = \\#\\{i : d_i = j + 1\\} \\ (j < 31), \\quad
+              h_{31} = \\#\\{i : d_i \\ge 32\\}, \\qquad
+              q_j = \\frac{h_j}{\\sum_l h_l}
+
+    The bins are those of :func:`musiceval.note_length_histogram`: at 4 steps per beat bin 3
+    is a quarter note between onsets, bin 15 a 4/4 bar. A chord is one onset step (no IOI of
+    0); with ``per="bar"`` only the IOIs inside each bar count.
+
+    Parameters
+    ----------
+    x : ndarray or torch.Tensor of shape (n_samples, n_steps, n_pitches, n_tracks)
+        Piano rolls (other axis orders through ``layout``). Never modified.
+    {normalize}
+    {parameters}
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_tracks, 32)
+        Bin ``j`` holds the IOIs of ``j + 1`` steps (the last one, 32 steps or more). In
+        [0, 1], summing to 1; all NaN with fewer than two onset steps (all 0 with
+        ``normalize=None``).
+
+    Notes
+    -----
+    mgeval's ``avg_IOI`` is the mean of the differences between the sorted onsets of all
+    notes, in seconds, with a 0 for every extra note of a chord; it has no histogram. MusPy
+    has no IOI metric.
+
+    Examples
+    --------
+    >>> import numpy as np, musiceval
+    >>> x = np.zeros((16, 128), dtype=bool)
+    >>> x[0:4, 60] = x[4:6, [64, 67]] = x[10:12, 62] = True  # onsets at 0, 4 (a chord), 10
+    >>> h = musiceval.ioi_histogram(x, normalize=None, layout="TP")
+    >>> h[:6].tolist()
+    [0.0, 0.0, 0.0, 1.0, 0.0, 1.0]
+    """
+    return run_metric(
+        "ioi_histogram", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
+        normalize=normalize, per=per, steps_per_bar=steps_per_bar,
+    )  # fmt: skip
+
+
+@doc("per", "bar_steps", "layout", "threshold", "lowest_pitch")
+def note_length_transition_matrix(
+    x: Any,
+    *,
+    normalize: Normalize | None = "total",
+    per: Per = "sample",
+    steps_per_bar: int | None = None,
+    layout: Layout = "NTPK",
+    threshold: float = 0.0,
+    lowest_pitch: int | None = None,
+) -> Result:
+    """Transitions between the lengths of consecutive onsets, as a 6 x 6 matrix.
+
+    Note lengths are binned by octaves of steps: bin :math:`b < 5` holds the notes of
+    :math:`2^b` to :math:`2^{b+1} - 1` steps (1, 2-3, 4-7, 8-15, 16-31), bin 5 the notes of 32
+    steps or more. With :math:`L_t` the set of bins of the notes starting at step :math:`t` and
+    :math:`t_1 < \\dots < t_m` the onset steps of the track, as for
+    :func:`musiceval.pitch_class_transition_matrix`:
+
+    .. math:: C_{ab} = \\sum_{i=1}^{m-1} [a \\in L_{t_i}]\\,[b \\in L_{t_{i+1}}], \\qquad
+              T_{ab} = \\frac{C_{ab}}{\\sum_{a',b'} C_{a'b'}}
+
+    For a melody this counts each note's length bin against the next note's. Notes are
+    maximal runs of active steps (cut at the roll's edges, and at bar lines with
+    ``per="bar"``). Octave bins are the same for any metre and stretch with time: playing
+    the roll twice as slowly (each step repeated) moves bin :math:`b < 5` to :math:`b + 1`.
+    At 4 steps per beat they are: sixteenth; eighth (and dotted eighth); quarter up to a half
+    less one step; half; whole note (one 4/4 bar); two bars or more.
+
+    Parameters
+    ----------
+    x : ndarray or torch.Tensor of shape (n_samples, n_steps, n_pitches, n_tracks)
+        Piano rolls (other axis orders through ``layout``). Never modified.
+    {normalize}
+    {parameters}
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_tracks, 6, 6)
+        ``[..., a, b]``: from length bin ``a`` to length bin ``b``. In [0, 1]; all NaN when the
+        track has fewer than two onset steps (all 0 with ``normalize=None``).
+        :func:`musiceval.evaluate` numbers the bins ``6 * a + b``.
+
+    Notes
+    -----
+    mgeval's ``note_length_transition_matrix`` uses its 12 musical-duration classes of
+    ``note_length_hist`` (each note rounded to the nearest), consecutive notes in the order of
+    the MIDI file's events, and counts by default; here the bins are octaves of steps, the
+    order is that of onset steps and notes starting together are a set.
+
+    Examples
+    --------
+    >>> import numpy as np, musiceval
+    >>> x = np.zeros((16, 128), dtype=bool)
+    >>> x[0:4, 60] = x[4:5, 62] = x[5:16, 64] = True  # lengths 4, 1, 11: bins 2, 0, 3
+    >>> m = musiceval.note_length_transition_matrix(x, normalize=None, layout="TP")
+    >>> [(int(a), int(b)) for a, b in np.argwhere(m)]
+    [(0, 3), (2, 0)]
+    """
+    return run_metric(
+        "note_length_transition_matrix", x, layout=layout, threshold=threshold,
+        lowest_pitch=lowest_pitch, normalize=normalize, per=per, steps_per_bar=steps_per_bar,
+    )  # fmt: skip
+
+
 _VECTORS = (pitch_class_histogram, pitch_histogram, pitch_class_transition_matrix)
-for _function in (*_VECTORS, note_length_histogram):
+for _function in (*_VECTORS, note_length_histogram, ioi_histogram, note_length_transition_matrix):
     _function.__doc__ = (_function.__doc__ or "").replace("{normalize}", _NORMALIZE)

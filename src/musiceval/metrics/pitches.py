@@ -1,4 +1,4 @@
-"""Pitches and pitch classes: how many are used, their range, extremes and entropy.
+"""Pitches and pitch classes: how many are used, their range, extremes, entropy and motion.
 
 See :mod:`musiceval.metrics` for the conventions every metric shares.
 """
@@ -19,6 +19,7 @@ __all__ = [
     "pitch_class_entropy",
     "pitch_entropy",
     "pitch_range",
+    "pitch_shift",
 ]
 
 
@@ -265,4 +266,57 @@ def highest_active_pitch(
     return run_metric(
         "highest_active_pitch", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch,
         per=per, steps_per_bar=steps_per_bar,
+    )  # fmt: skip
+
+
+@doc("x", "per", "bar_steps", "layout", "threshold", "lowest_pitch")
+def pitch_shift(
+    x: Any,
+    *,
+    per: Per = "sample",
+    steps_per_bar: int | None = None,
+    layout: Layout = "NTPK",
+    threshold: float = 0.0,
+    lowest_pitch: int | None = None,
+) -> Result:
+    """Mean absolute interval, in semitones, between the pitches of consecutive onsets.
+
+    Let :math:`t_1 < \\dots < t_m` be the onset steps of the track (steps where at least one
+    note starts, as for :func:`musiceval.ioi_mean`) and :math:`\\bar p_i` the mean pitch of
+    the notes starting at :math:`t_i` (the pitch itself for a single note):
+
+    .. math:: \\mathrm{PS} = \\frac{1}{m - 1} \\sum_{i=1}^{m-1}
+              \\left| \\bar p_{i+1} - \\bar p_i \\right|
+
+    For a melody (one note per onset step) this is mgeval's ``avg_pitch_shift``: the mean
+    absolute difference between consecutive notes' pitches. Notes that start together (a
+    chord) are one event at their mean pitch, so the value does not depend on an order among
+    simultaneous notes, which a piano roll does not have (mgeval takes the MIDI file's event
+    order, and then counts the spacing inside a chord as motion). Held notes and rests between
+    onsets do not matter; a repeated pitch held without a gap is one note.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Returns
+    -------
+    ndarray of float64, shape (n_samples, n_tracks)
+        In [0, 127]; 0 when every onset repeats the same (mean) pitch; NaN with fewer than two
+        onset steps. Unchanged by transposition and by time-stretching.
+
+    Examples
+    --------
+    >>> import numpy as np, musiceval
+    >>> x = np.zeros((12, 128), dtype=bool)
+    >>> x[0:4, 60] = x[4:8, 67] = x[8:12, 64] = True  # C4 G4 E4: up 7, down 3
+    >>> musiceval.pitch_shift(x, layout="TP")
+    5.0
+    >>> x[8:12, 72] = True  # E4 and C5 together: mean pitch 68, 1 above G4
+    >>> musiceval.pitch_shift(x, layout="TP")
+    4.0
+    """
+    return run_metric(
+        "pitch_shift", x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, per=per,
+        steps_per_bar=steps_per_bar,
     )  # fmt: skip
