@@ -9,7 +9,9 @@ A script, not a test. In one run it measures:
     writer process), and, as what a user would otherwise write, ``musiceval.evaluate`` of the
     same samples reshaped back to arrays and a synchronous ``plot_history`` and CSV (0.1.0's
     MetricsHook). Each update is separated by ``--train-ms`` of torch matrix products on the
-    same cores, as a training step would be.
+    same cores, as a training step would be. Then the same update without files with the
+    originality tracked against a bar index of the chorales (``Evaluation.originality``), and
+    the time it adds to an update.
 (b) The reference training run (``examples/train_chorales.py``'s trainer and hooks) for
     ``--steps`` steps: wall time and each hook's share of it (``summary.json``'s
     ``hook_share``), on the CPU, and on CUDA when torch sees a GPU.
@@ -63,7 +65,8 @@ def update_costs(updates: int, train_ms: float) -> list[dict[str, Any]]:
     from musiceval.history import MetricHistory
     from musiceval.plot import plot_history
 
-    reference = musiceval.profile(load_chorales(n_bars=2, progress=False))
+    chorales = load_chorales(n_bars=2, progress=False)
+    reference = musiceval.profile(chorales)
     matrix = torch.randn(512, 512)
     musiceval.compute(_samples(0))  # compile / load the kernels first
     results = []
@@ -95,7 +98,28 @@ def update_costs(updates: int, train_ms: float) -> list[dict[str, Any]]:
             plot_history(history, Path(folder) / "metrics.png")
             times.append(time.perf_counter() - started)
         results.append(_timed("evaluate + CSV + figure in the step (0.1.0's hook)", times))
+    results.append(_originality_cost(reference, chorales, updates, train_ms, matrix))
     return results
+
+
+def _originality_cost(
+    reference: Any, chorales: np.ndarray, updates: int, train_ms: float, matrix: Any
+) -> dict[str, Any]:
+    """``Monitor.update`` without files, with the originality against the chorales' bars."""
+    import musiceval
+    from musiceval.originality import BarIndex
+
+    indexed = reference.with_bar_index(BarIndex.build(chorales))
+    times = []
+    with musiceval.Monitor(indexed) as monitor:
+        for step in range(updates):
+            _train(train_ms, matrix)
+            samples = _samples(step)
+            started = time.perf_counter()
+            monitor.update(step, samples)
+            times.append(time.perf_counter() - started)
+    label = f"Monitor.update, no files, originality ({indexed.bar_index.n_bars} bars indexed)"
+    return _timed(label, times)
 
 
 def run_share(steps: int, device: str) -> dict[str, Any]:
@@ -136,6 +160,8 @@ def main() -> None:
               f"{row['p90_ms']:7.1f} ms   max {row['max_ms']:7.1f} ms")  # fmt: skip
     old, new = costs[2]["median_ms"], costs[1]["median_ms"]
     print(f"  ratio: 0.1.0's way / Monitor.update with every file due = {old / new:.0f}x")
+    added = costs[3]["median_ms"] - costs[0]["median_ms"]
+    print(f"  originality adds {added:.1f} ms to the median update (no files)")
     if args.skip_run:
         return
     devices = ["cpu", *(["cuda"] if torch.cuda.is_available() else [])]

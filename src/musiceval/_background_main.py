@@ -3,9 +3,11 @@
 It reads commands from its stdin (see :mod:`musiceval._background`), keeps its own copy of the
 metric history, and writes the Monitor's files: ``metrics.csv`` and ``metrics.png`` (once per
 batch of waiting commands, so a writer that falls behind draws the newest history once, not
-every stale one), the listening files of each step, the final report; and feeds the sinks. It
-answers with the files written, the time spent, flush markers and failures (with their
-traceback), and exits at the end of its input: when the Monitor closes, or its process dies.
+every stale one), ``originality.csv`` and ``originality.png`` when the history has the
+originality's set-level series, the listening files of each step, the final report; and feeds
+the sinks. It answers with the files written, the time spent, flush markers and failures (with
+their traceback), and exits at the end of its input: when the Monitor closes, or its process
+dies.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ class _Writer:
     def record(self, evaluation: Any) -> None:
         assert self.history is not None, "a writer without a profile keeps no history"
         self.history.record(evaluation.step, evaluation.values)
+        if evaluation.originality:
+            self.history.record_set_level(evaluation.step, evaluation.originality)
         self.csv_due = True
         for sink in self.spec.sinks:
             sink.add_evaluation(evaluation)
@@ -109,14 +113,21 @@ class _Writer:
         out = self.spec.out_dir
         if out is None or self.history is None:
             return
+        originality = bool(self.history.set_level_names)
         if self.csv_due:
             self.outputs["metric history (CSV)"] = self.history.save(out / "metrics.csv")
+            if originality:
+                path = self.history.save_set_level(out / "originality.csv")
+                self.outputs["originality (CSV)"] = path
         if self.draw_due:
-            from musiceval.plot import plot_history
+            from musiceval.plot import plot_history, plot_originality
 
             self.outputs["metric trajectories (PNG)"] = plot_history(
                 self.history, out / "metrics.png"
             )
+            if originality:
+                path = plot_originality(self.history, out / "originality.png")
+                self.outputs["originality (PNG)"] = path
         self.csv_due = self.draw_due = False
 
     def close(self) -> None:

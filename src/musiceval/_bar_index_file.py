@@ -9,6 +9,7 @@ with its document is refused with :class:`~musiceval.exceptions.DocumentError`.
 
 from __future__ import annotations
 
+import io
 import json
 import zipfile
 from pathlib import Path
@@ -21,7 +22,7 @@ from musiceval._atomic import atomic_write
 from musiceval._bar_index import ROWS
 from musiceval.exceptions import DocumentError
 
-__all__ = ["SCHEMA", "VERSION", "WHAT", "read", "write"]
+__all__ = ["SCHEMA", "VERSION", "WHAT", "from_bytes", "read", "to_bytes", "write"]
 
 SCHEMA = "musiceval.bar_index"
 VERSION = 1
@@ -29,28 +30,46 @@ WHAT = "musiceval bar index"
 SHAPE = ("n_pitches", "n_tracks", "steps_per_bar", "lowest_pitch")
 
 
-def write(path: Path, head: dict[str, Any], rows: dict[str, np.ndarray]) -> Path:
-    """Write ``rows`` and the document of ``head`` (shape and counts) to ``path``."""
+def to_bytes(head: dict[str, Any], rows: dict[str, np.ndarray]) -> bytes:
+    """The file's bytes: ``rows`` and the document of ``head`` (shape and counts)."""
     document = _documents.document(SCHEMA, VERSION, head)
     arrays: dict[str, Any] = {"document": np.array(json.dumps(document)), **rows}
-    return atomic_write(path, lambda file: np.savez(file, **arrays), binary=True)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def write(path: Path, head: dict[str, Any], rows: dict[str, np.ndarray]) -> Path:
+    """Write ``rows`` and the document of ``head`` (shape and counts) to ``path``."""
+    data = to_bytes(head, rows)
+    return atomic_write(path, lambda file: file.write(data), binary=True)
 
 
 def read(path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     """The checked document and rows of the file at ``path``."""
+    return _parse(path, str(path))
+
+
+def from_bytes(data: bytes, source: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The checked document and rows of the bytes of a file (:func:`to_bytes`); errors name
+    ``source``."""
+    return _parse(io.BytesIO(data), source)
+
+
+def _parse(file: Path | io.BytesIO, source: str) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     try:
-        with np.load(path, allow_pickle=False) as file:
-            arrays = {name: file[name] for name in file.files}
+        with np.load(file, allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
         content = json.loads(str(arrays.pop("document")))
     except (FileNotFoundError, IsADirectoryError, PermissionError):
         raise
     except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-        message = f"{path} is not a {WHAT}: {type(error).__name__}: {error}"
+        message = f"{source} is not a {WHAT}: {type(error).__name__}: {error}"
         raise DocumentError(message) from error
-    head = _documents.check(content, SCHEMA, VERSION, what=WHAT, source=str(path))
+    head = _documents.check(content, SCHEMA, VERSION, what=WHAT, source=source)
     problem = _problem(head, arrays)
     if problem:
-        raise DocumentError(f"{path} is a damaged {WHAT}: {problem}")
+        raise DocumentError(f"{source} is a damaged {WHAT}: {problem}")
     return head, {name: arrays[name] for name in ROWS}
 
 

@@ -34,13 +34,13 @@ from musiceval._profile_codec import (
     document_from_fields,
     fields_from_document,
 )
+from musiceval._profile_parts import check_bar_index, check_mergeable, merge_bar_indexes
 from musiceval._profile_stats import (
     MAX_SAMPLES,
     MAX_STEPS,
     check_reservoir,
     check_statistics,
     common_edges,
-    describe_edges,
     frozen,
     merge_reservoirs,
     merge_statistics,
@@ -53,6 +53,8 @@ from musiceval.rolls import Conventions, make_conventions
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from musiceval.originality import BarIndex
 
 __all__ = [
     "SCHEMA",
@@ -113,6 +115,9 @@ class DatasetProfile:
         Seed of the reservoir sampling (merges draw from it too).
     version : str
         The musiceval version that computed the profile.
+    bar_index : BarIndex, optional
+        The index of the profiled rolls' bars (:class:`musiceval.originality.BarIndex`: one
+        piece per sample, the profile's pitches, tracks and ``steps_per_bar``), or None.
 
     Raises
     ------
@@ -142,6 +147,7 @@ class DatasetProfile:
         reservoir_size: int,
         seed: int,
         version: str,
+        bar_index: BarIndex | None = None,
     ) -> None:
         self._metrics = check_profile_metrics(list(metrics))
         self._tracks = check_names("tracks", tracks)
@@ -177,6 +183,11 @@ class DatasetProfile:
         self._samples = frozen(np.asarray(samples, dtype=np.float64), "samples", shape)
         for m, name in enumerate(self._metrics):
             check_reservoir(name, self._stats[name], self._samples[:, m], self._n_samples)
+        self._bar_index = check_bar_index(
+            bar_index, n_samples=self._n_samples, n_pitches=self._n_pitches,
+            n_tracks=len(self._tracks), lowest_pitch=self._lowest_pitch,
+            steps_per_bar=self._conventions["steps_per_bar"],
+        )  # fmt: skip
 
     # ---- description ---------------------------------------------------------------------
 
@@ -234,6 +245,32 @@ class DatasetProfile:
     def version(self) -> str:
         """The musiceval version that computed the profile."""
         return self._version
+
+    @property
+    def bar_index(self) -> BarIndex | None:
+        """The index of the profiled rolls' bars (``profile(..., bar_index=True)``), or None.
+
+        The object itself (a BarIndex changes in place with ``add``: leave it as it is).
+        """
+        return self._bar_index
+
+    def with_bar_index(self, bar_index: BarIndex | None) -> DatasetProfile:
+        """This profile with ``bar_index`` attached (None: without an index), as a new profile.
+
+        Parameters
+        ----------
+        bar_index : BarIndex or None
+            The index of the same rolls, in the same order:
+            ``BarIndex.build(rolls, steps_per_bar=profile.conventions["steps_per_bar"],
+            lowest_pitch=profile.lowest_pitch)``.
+
+        Raises
+        ------
+        musiceval.InvalidParameterError
+            An index of another number of pieces (samples), pitches, tracks, lowest pitch or
+            bar length; the message names both values.
+        """
+        return DatasetProfile(**{**self._fields(), "bar_index": bar_index})
 
     # ---- statistics ----------------------------------------------------------------------
 
@@ -378,10 +415,12 @@ class DatasetProfile:
         draw of how many come from each side, then a uniform subset of each side's reservoir),
         of capacity ``min(self.reservoir_size, other.reservoir_size)``, drawn with a generator
         seeded by both seeds and both sizes: merging is deterministic. The result keeps this
-        profile's seed and version. Neither profile is changed. Histograms whose edges differ
-        but where every edge of one is an edge of the other (a profile of long samples saved
-        by musiceval 0.1.0, one bin per integer, and today's of the same shape) are merged on
-        the coarser edges, exactly: each of its bins sums bins of the finer one.
+        profile's seed and version. Bar indexes are merged (``BarIndex.merge``) when both
+        profiles have one; when only one has, the result has none, with a ``UserWarning``.
+        Neither profile is changed. Histograms whose edges differ but where every edge of one
+        is an edge of the other (a profile of long samples saved by musiceval 0.1.0, one bin
+        per integer, and today's of the same shape) are merged on the coarser edges, exactly:
+        each of its bins sums bins of the finer one.
 
         Raises
         ------
@@ -393,12 +432,12 @@ class DatasetProfile:
             When ``other`` is not a :class:`DatasetProfile`.
         """
         check_instance("other", other, DatasetProfile, "a DatasetProfile")
-        self._check_compatible(other)
+        check_mergeable(self, other)
         stats = {}
         for name in self._metrics:
             mine, theirs = self._stats[name], other._stats[name]
             edges = common_edges(mine["edges"], theirs["edges"])
-            assert edges is not None  # _check_compatible refused the others
+            assert edges is not None  # check_mergeable refused the others
             stats[name] = merge_statistics(rebin(mine, edges), rebin(theirs, edges))
         capacity = min(self._reservoir_size, other._reservoir_size)
         rng = np.random.default_rng([self._seed, other._seed, self._n_samples, other._n_samples])
@@ -411,50 +450,8 @@ class DatasetProfile:
             "statistics": stats,
             "samples": samples,
             "reservoir_size": capacity,
+            "bar_index": merge_bar_indexes(self._bar_index, other._bar_index),
         })  # fmt: skip
-
-    def _check_compatible(self, other: DatasetProfile) -> None:
-        def differ(what: str, mine: Any, theirs: Any) -> ValueError:
-            return invalid(
-                "other", f"a profile of the same {what} (cannot merge profiles with different "
-                f"{what}: {mine} != {theirs})", other,
-            )  # fmt: skip
-
-        if self._metrics != other._metrics:
-            raise differ("metrics", list(self._metrics), list(other._metrics))
-        if len(self._tracks) != len(other._tracks):
-            raise differ(
-                "numbers of tracks",
-                f"{len(self._tracks)} {list(self._tracks)}",
-                f"{len(other._tracks)} {list(other._tracks)}",
-            )
-        if self._tracks != other._tracks:
-            raise differ("track names", list(self._tracks), list(other._tracks))
-        mine = (self._n_pitches, self._lowest_pitch)
-        theirs = (other._n_pitches, other._lowest_pitch)
-        if mine != theirs:
-            raise differ(
-                "pitch axes (n_pitches, lowest_pitch)",
-                f"n_pitches={mine[0]}, lowest_pitch={mine[1]}",
-                f"n_pitches={theirs[0]}, lowest_pitch={theirs[1]}",
-            )
-        if self._n_steps != other._n_steps:
-            raise differ("n_steps", f"n_steps={self._n_steps}", f"n_steps={other._n_steps}")
-        if self._conventions != other._conventions:
-            keys = [k for k in self._conventions if self._conventions[k] != other._conventions[k]]
-            raise differ(
-                "conventions",
-                ", ".join(f"{k}={self._conventions[k]!r}" for k in keys),
-                ", ".join(f"{k}={other._conventions[k]!r}" for k in keys),
-            )
-        for name in self._metrics:
-            mine_edges, theirs_edges = self._stats[name]["edges"], other._stats[name]["edges"]
-            if common_edges(mine_edges, theirs_edges) is None:
-                raise differ(
-                    f"histogram edges for {name}",
-                    describe_edges(mine_edges),
-                    describe_edges(theirs_edges),
-                )
 
     # ---- save / load ---------------------------------------------------------------------
 
@@ -480,10 +477,12 @@ class DatasetProfile:
             "reservoir_size": self._reservoir_size,
             "seed": self._seed,
             "version": self._version,
+            "bar_index": self._bar_index,
         }
 
     def select(self, metrics: Sequence[str]) -> DatasetProfile:
-        """The profile of ``metrics`` only (a subset of :attr:`metrics`, in any order)."""
+        """The profile of ``metrics`` only (a subset of :attr:`metrics`, in any order); it
+        keeps the bar index (that of the same rolls)."""
         names = check_metric_names("metrics", metrics, self._metrics)
         columns = [self._metrics.index(name) for name in names]
         return DatasetProfile(**{
@@ -508,7 +507,7 @@ class DatasetProfile:
         """
         document = _documents.check(document, SCHEMA, SCHEMA_VERSION, what=_WHAT, source=source)
         try:
-            return cls(**fields_from_document(document))
+            return cls(**fields_from_document(document, source))
         except (TypeError, ValueError, OverflowError, RecursionError) as exc:
             what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
             raise DocumentError(f"{source} is a malformed {_WHAT}: {what}") from exc
@@ -517,9 +516,10 @@ class DatasetProfile:
         """Write the profile as human-readable, versioned JSON, atomically.
 
         The file is ``{"schema": "musiceval.profile", "version": 1, ...}`` (see
-        :meth:`to_json_dict`). It is written to a temporary file in the same directory, then
-        renamed over ``path``: an interrupted save leaves no file behind and an existing file
-        intact. The directory must exist.
+        :meth:`to_json_dict`); a bar index is embedded as the base64 of its ``.npz`` file.
+        It is written to a temporary file in the same directory, then renamed over ``path``:
+        an interrupted save leaves no file behind and an existing file intact. The directory
+        must exist.
         """
         text = _documents.dumps(self.to_json_dict()) + "\n"
         atomic_write(check_path("path", path), lambda file: file.write(text))
@@ -559,6 +559,7 @@ class DatasetProfile:
             and (self._reservoir_size, self._seed, self._version)
             == (other._reservoir_size, other._seed, other._version)
             and same_array(self._samples, other._samples)
+            and self._bar_index == other._bar_index
         )
         return same and all(
             same_array(self._stats[name][field], other._stats[name][field])

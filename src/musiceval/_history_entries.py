@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from numbers import Real
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -26,6 +27,7 @@ __all__ = [
     "check_table",
     "entries_from_frame",
     "entries_from_mapping",
+    "set_level_records",
     "track_vector",
 ]
 
@@ -67,6 +69,21 @@ def track_vector(values: Any, name: str, n_tracks: int | None) -> np.ndarray:
             f"{name} must have one value per track ({n_tracks}); got {array.size}"
         )
     return array
+
+
+def set_level_records(step: int, values: Any) -> list[tuple[int, str, float]]:
+    """``(step, name, value)`` per item of a mapping of names to real numbers, or an
+    InvalidParameterError naming what is wrong."""
+    if not isinstance(values, Mapping) or not values:
+        raise invalid("values", "a non-empty mapping {name: number}", values)
+    records = []
+    for name, value in values.items():
+        if not isinstance(name, str) or not name:
+            raise invalid("values", "keyed by non-empty names", received=f"the key {name!r}")
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise invalid(f"values[{name!r}]", "a real number", value)
+        records.append((step, name, float(value)))
+    return records
 
 
 def entries_from_mapping(step: int, values: Mapping[str, Any]) -> list[Entry]:

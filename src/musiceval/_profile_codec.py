@@ -1,5 +1,10 @@
 """The JSON document of a dataset profile (schema ``musiceval.profile``, version 1): from and to
-the arguments of :class:`~musiceval._dataset_profile.DatasetProfile`."""
+the arguments of :class:`~musiceval._dataset_profile.DatasetProfile`.
+
+A profile with a bar index has one more field, ``"bar_index"``, a versioned sub-document
+(``musiceval._profile_parts.encode_bar_index``); a document without it (musiceval 0.1.0's, or a
+profile without an index) gives ``bar_index=None``. Older readers ignore the field.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ import numpy as np
 from musiceval import _documents
 from musiceval._checks import describe
 from musiceval._documents import decode_floats
+from musiceval._profile_parts import decode_bar_index, encode_bar_index
 from musiceval._profile_stats import FLOAT_FIELDS, INT_FIELDS
 
 __all__ = ["SCHEMA", "SCHEMA_VERSION", "document_from_fields", "fields_from_document"]
@@ -43,11 +49,13 @@ def document_from_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         "statistics": statistics,
         "samples": {name: fields["samples"][:, m] for m, name in enumerate(metrics)},
     }
+    if fields.get("bar_index") is not None:
+        body["bar_index"] = encode_bar_index(fields["bar_index"])
     return _documents.document(SCHEMA, SCHEMA_VERSION, body)
 
 
-def fields_from_document(document: Mapping[str, Any]) -> dict[str, Any]:
-    """The constructor's arguments from a checked profile document.
+def fields_from_document(document: Mapping[str, Any], source: str = "document") -> dict[str, Any]:
+    """The constructor's arguments from a checked profile document (read from ``source``).
 
     Raises
     ------
@@ -82,6 +90,9 @@ def fields_from_document(document: Mapping[str, Any]) -> dict[str, Any]:
         "samples": np.stack(columns, axis=1) if columns else np.zeros((0, 0, 0)),
         "version": _field(document, "musiceval_version", str),
         **{key: _field(document, key, _KINDS.get(key)) for key in _DESCRIPTION},
+        "bar_index": (
+            decode_bar_index(document["bar_index"], source) if "bar_index" in document else None
+        ),
     }
 
 

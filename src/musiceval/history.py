@@ -44,6 +44,7 @@ from musiceval._history_entries import (
     check_step,
     entries_from_frame,
     entries_from_mapping,
+    set_level_records,
     track_vector,
 )
 from musiceval.exceptions import DocumentError, InvalidParameterError
@@ -84,6 +85,9 @@ class MetricHistory:
     * The reference (see :meth:`set_reference`) and the track names are plotting metadata;
       :meth:`save` keeps the track names (column ``track_name``) but not the reference, which
       comes from the training set's profile.
+    * Set-level series (:meth:`record_set_level`: one number per step for the whole set of
+      samples, such as the Monitor's originality) are kept apart from the per-track records:
+      in :meth:`set_level_frame` and :meth:`save_set_level`, not in :meth:`to_frame`.
     """
 
     def __init__(self, *, track_names: Sequence[str] | None = None) -> None:
@@ -91,6 +95,7 @@ class MetricHistory:
         self._n_tracks: int | None = None
         self._track_names: list[str] | None = None
         self._reference: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        self._set_level: list[tuple[int, str, float]] = []  # (step, name, value)
         if track_names is not None:
             self.track_names = track_names
 
@@ -159,6 +164,34 @@ class MetricHistory:
                 )
         self._n_tracks = n_tracks
         self._entries.extend(new)
+
+    def record_set_level(self, step: int, values: Mapping[str, float]) -> None:
+        """Add numbers of the whole set of samples generated at ``step``, one per name.
+
+        Parameters
+        ----------
+        step : int
+            Training step, ``>= 0`` and ``>=`` every step recorded before with this method.
+        values : mapping of str to float
+            ``{name: number}`` (NaN allowed), e.g. ``Evaluation.originality``.
+
+        Raises
+        ------
+        InvalidParameterError
+            ``step`` is not an int, negative or below the last set-level step; ``values`` is
+            empty, has a name that is not a non-empty str or a value that is not a real
+            number, or repeats a (step, name) pair. Nothing is recorded then.
+        """
+        last = self._set_level[-1][0] if self._set_level else None
+        step = check_step(step, last)
+        new = set_level_records(step, values)
+        recorded = {name for at, name, _ in self._set_level if at == step}
+        repeated = sorted(recorded & {name for _, name, _ in new})
+        if repeated:
+            raise InvalidParameterError(
+                f"step {step} already holds the set-level {repeated}; record each once per step"
+            )
+        self._set_level.extend(new)
 
     def set_reference(self, metric: str, mean: Any, std: Any = None) -> None:
         """Set the training set's mean (and std) of ``metric`` per track, drawn by the plots.
@@ -289,6 +322,45 @@ class MetricHistory:
         values = np.array([entry.values[track] for entry in chosen], dtype=np.float64)
         return steps, values
 
+    @property
+    def set_level_names(self) -> list[str]:
+        """The names of the set-level series, in the order they were first recorded."""
+        return list(dict.fromkeys(name for _, name, _ in self._set_level))
+
+    def set_level_series(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Steps (int64) and values (float64) of one set-level series, ordered by step."""
+        check_choice("name", name, self.set_level_names)
+        chosen = [(step, value) for step, at, value in self._set_level if at == name]
+        steps, values = zip(*chosen, strict=True)
+        return np.array(steps, dtype=np.int64), np.array(values, dtype=np.float64)
+
+    def set_level_frame(self) -> pd.DataFrame:
+        """The set-level series as a table: column ``step`` (int64, one row per step with a
+        set-level record), then one float64 column per name (NaN where a step lacks it)."""
+        import pandas as pd
+
+        steps = sorted({step for step, _, _ in self._set_level})
+        row = {step: i for i, step in enumerate(steps)}
+        columns = {name: np.full(len(steps), np.nan) for name in self.set_level_names}
+        for step, name, value in self._set_level:
+            columns[name][row[step]] = value
+        return pd.DataFrame({"step": np.array(steps, dtype=np.int64), **columns})
+
+    def save_set_level(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`set_level_frame` as CSV, atomically (NaN as an empty cell; floats are
+        read back exactly by ``pandas.read_csv``, from pandas 3.1 on, or before with
+        ``float_precision="round_trip"``).
+
+        Returns
+        -------
+        pathlib.Path
+            The path written.
+        """
+        path = check_path("path", path)
+        with atomic_path(path) as temporary:
+            self.set_level_frame().to_csv(temporary, index=False)
+        return path
+
     def _check_track(self, track: Any) -> int:
         if isinstance(track, bool) or not isinstance(track, Integral) or track not in self.tracks:
             raise invalid("track", f"one of {self.tracks}", track)
@@ -301,19 +373,25 @@ class MetricHistory:
         twin._n_tracks = self._n_tracks
         twin._track_names = None if self._track_names is None else list(self._track_names)
         twin._reference = dict(self._reference)
+        twin._set_level = list(self._set_level)
         return twin
 
     def state_dict(self) -> dict[str, Any]:
         """The records as plain lists (for checkpoints: ``torch.load(weights_only=True)`` reads
-        them back); the reference and track names are not included."""
+        them back); the reference and track names are not included. The set-level records,
+        if any, are under ``"set_level"`` (``{"steps", "names", "values"}``, one item each)."""
         entries = self._entries
         counts = [[-1] * e.values.size if e.counts is None else e.counts.tolist() for e in entries]
-        return {
+        state: dict[str, Any] = {
             "steps": [entry.step for entry in entries],
             "metrics": [entry.metric for entry in entries],
             "values": [entry.values.tolist() for entry in entries],
             "counts": counts,  # -1: recorded already aggregated
         }
+        if self._set_level:
+            steps, names, values = (list(column) for column in zip(*self._set_level, strict=True))
+            state["set_level"] = {"steps": steps, "names": names, "values": values}
+        return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
         """Replace the records by those of :meth:`state_dict` (checked as :meth:`record` does)."""
@@ -326,9 +404,15 @@ class MetricHistory:
                 kept = None if min(counts, default=-1) < 0 else np.asarray(counts, np.int64)
                 step = check_step(step, restored._last_step())
                 restored._add([Entry(step, metric, np.asarray(values, np.float64), kept)])
+            set_level = state.get("set_level", {"steps": [], "names": [], "values": []})
+            for step, name, value in zip(
+                set_level["steps"], set_level["names"], set_level["values"], strict=True
+            ):
+                restored.record_set_level(step, {name: value})
         except (KeyError, TypeError, ValueError) as exc:
             raise invalid("state", "a MetricHistory.state_dict()", received=str(exc)) from exc
         self._entries, self._n_tracks = restored._entries, restored._n_tracks
+        self._set_level = restored._set_level
 
     def __len__(self) -> int:
         """Number of (step, metric) records."""

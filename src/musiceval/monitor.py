@@ -21,10 +21,9 @@ The reference trainer's ``MetricsHook``, the Lightning and Hugging Face callback
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -42,6 +41,8 @@ from musiceval._checks import (
 )
 from musiceval._listening import SAMPLE_MIDI, SAMPLE_PNG, SAMPLE_WAV
 from musiceval._lock import DirectoryLock, lock_directory
+from musiceval._monitor_originality import check_index, counts, pool
+from musiceval._ranks import check_distributed, launched_with_several_processes, rank
 from musiceval.evaluate import compute
 from musiceval.exceptions import InvalidParameterError
 from musiceval.history import MetricHistory
@@ -49,6 +50,7 @@ from musiceval.profiles import DatasetProfile, profile
 from musiceval.rolls import Layout, as_roll
 
 if TYPE_CHECKING:
+    from musiceval.originality import BarIndex
     from musiceval.rolls import Roll
 
 __all__ = [
@@ -83,6 +85,13 @@ class Evaluation:
         :func:`distance_to_reference` of the values; lower is closer.
     tracks : tuple of str
         The track names (the reference's), in the order of the values' last axis.
+    originality : mapping of str to float
+        With a bar index (see :class:`Monitor`), the samples' originality against the training
+        set, pooled over all samples (every rank's): ``"bar_match_rate"`` and
+        ``"bar_match_rate_transposed"``, the share of non-empty merged bars found in the
+        training set as written and up to transposition (in [0, 1], NaN when no bar sounds;
+        lower is more original), and ``"longest_copied_run"``, the longest run of bars copied
+        from one training piece, in bars, the maximum over samples. Empty without an index.
     """
 
     step: int
@@ -90,6 +99,7 @@ class Evaluation:
     means: dict[str, np.ndarray]
     distance: float
     tracks: tuple[str, ...] = ()
+    originality: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def n_samples(self) -> int:
@@ -190,6 +200,14 @@ class Monitor:
     distributed : bool, optional
         Gather the values of every rank (torch.distributed); default: when torch.distributed
         is initialised with more than one process.
+    originality : bool, default=True
+        Track the samples' originality (:attr:`Evaluation.originality`, ``originality.csv``
+        and ``originality.png``) against a bar index of the training set: ``bar_index``, else
+        the profile's (:attr:`DatasetProfile.bar_index`), else, when profiling rolls, one
+        built in the same pass (the rolls must then hold whole bars). Without an index, none.
+    bar_index : BarIndex, optional
+        The training set's :class:`musiceval.originality.BarIndex` (the reference's pitches,
+        tracks, lowest pitch and ``steps_per_bar``).
     **conventions
         Metric options when profiling rolls (``steps_per_bar``, ``key``, ...); a profile has
         its own and refuses others.
@@ -224,12 +242,18 @@ class Monitor:
         report: bool = True,
         sinks: Sequence[Sink] = (),
         distributed: bool | None = None,
+        originality: bool = True,
+        bar_index: BarIndex | None = None,
         **conventions: Any,
     ) -> None:
         reading = {"layout": layout, "threshold": threshold, "lowest_pitch": lowest_pitch}
         self._reading: dict[str, Any] = reading
+        build = check_bool("originality", originality) and bar_index is None
         self._profile = _reference_profile(reference, metrics, track_names, self._reading,
-                                           conventions)  # fmt: skip
+                                           conventions, build)  # fmt: skip
+        if bar_index is None and originality:
+            bar_index = self._profile.bar_index
+        self._index = None if bar_index is None else check_index(bar_index, self._profile)
         names = metrics if metrics is not None else self._profile.metrics
         self._metrics = check_metric_names("metrics", names, self._profile.metrics)
         self._tracks = _check_tracks(tracks, len(self._profile.tracks))
@@ -251,7 +275,7 @@ class Monitor:
         self._lock: DirectoryLock | None = None
         self._writer: BackgroundWriter | None = None
         self._closed = False
-        if not _launched_with_several_processes():
+        if not launched_with_several_processes():
             self._start()  # now, so that a locked directory is refused at once
 
     def _start(self) -> None:
@@ -260,7 +284,7 @@ class Monitor:
         (torchrun, Lightning DDP), whose process group may not exist yet when it is built."""
         if self._distributed is not None:
             return
-        self._distributed = _check_distributed(self._wanted_distributed)
+        self._distributed = check_distributed(self._wanted_distributed)
         if (self._out is not None or self._sinks) and self.writes_files:
             if self._out is not None and self._lock_out:
                 self._lock = lock_directory(self._out)
@@ -292,6 +316,11 @@ class Monitor:
         return self._metrics
 
     @property
+    def bar_index(self) -> BarIndex | None:
+        """The training set's bar index the originality is measured against, or None."""
+        return self._index
+
+    @property
     def history(self) -> MetricHistory:
         """The recorded trajectories (a live object: copy it to keep a snapshot)."""
         return self._history
@@ -302,8 +331,8 @@ class Monitor:
         update)."""
         distributed = self._distributed
         if distributed is None:
-            distributed = _check_distributed(self._wanted_distributed)
-        return not distributed or _rank() == 0
+            distributed = check_distributed(self._wanted_distributed)
+        return not distributed or rank() == 0
 
     @property
     def outputs(self) -> dict[str, Path]:
@@ -333,7 +362,7 @@ class Monitor:
         Returns
         -------
         Evaluation
-            The values, means and distance (of every rank's samples under DDP).
+            The values, means, distance and originality (of every rank's samples under DDP).
 
         Raises
         ------
@@ -355,7 +384,14 @@ class Monitor:
                              **self._profile.conventions)  # fmt: skip
         except InvalidParameterError as error:
             raise InvalidParameterError(f"samples of step {step}: {error}") from error
-        stacked = self._gather(np.stack([values[name] for name in self._metrics], axis=1))
+        stacked = np.stack([values[name] for name in self._metrics], axis=1)
+        if self._index is not None:
+            originality = counts(samples, self._index, self._reading)
+            stacked, originality = self._gather(stacked, originality)
+            pooled = pool(originality)
+            self._history.record_set_level(step, pooled)
+        else:
+            (stacked,), pooled = self._gather(stacked), {}
         by_name = {name: stacked[:, m] for m, name in enumerate(self._metrics)}
         self._history.record(step, by_name)
         evaluation = Evaluation(
@@ -364,6 +400,7 @@ class Monitor:
             means={name: nanmean(v, axis=0) for name, v in by_name.items()},
             distance=distance_to_reference(by_name, self._profile, self._tracks),
             tracks=self._profile.tracks,
+            originality=pooled,
         )
         self._updates += 1
         self._last = (step, stacked)
@@ -391,15 +428,16 @@ class Monitor:
         roll: Roll = as_roll(head, **reading, name="samples")
         return roll.cells.astype(bool)
 
-    def _gather(self, values: np.ndarray) -> np.ndarray:
-        """Every rank's values, in rank order (the values themselves when not distributed)."""
+    def _gather(self, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
+        """Every rank's arrays (per-sample rows), in rank order, in one collective call (the
+        arrays themselves when not distributed)."""
         if not self._distributed:
-            return values
+            return arrays
         import torch.distributed as dist
 
         parts: list[Any] = [None] * dist.get_world_size()
-        dist.all_gather_object(parts, values)
-        return np.concatenate(parts, axis=0)
+        dist.all_gather_object(parts, arrays)
+        return tuple(np.concatenate(column, axis=0) for column in zip(*parts, strict=True))
 
     # ------------------------------------------------------------------ ending
 
@@ -484,10 +522,13 @@ def _reference_profile(
     track_names: Sequence[str] | None,
     reading: Mapping[str, Any],
     conventions: Mapping[str, Any],
+    bar_index: bool,
 ) -> DatasetProfile:
-    """The reference's profile: as given, or computed from rolls."""
+    """The reference's profile: as given, or computed from rolls (with their bar index when
+    ``bar_index``)."""
     if not isinstance(reference, DatasetProfile):
-        return profile(reference, metrics, track_names=track_names, **reading, **conventions)
+        return profile(reference, metrics, track_names=track_names, bar_index=bar_index,
+                       **reading, **conventions)  # fmt: skip
     if conventions or track_names is not None:
         given = sorted([*conventions, *(["track_names"] if track_names is not None else [])])
         raise invalid(
@@ -507,41 +548,6 @@ def _check_tracks(tracks: Any, n_tracks: int) -> list[int] | None:
     if len(set(checked)) != len(checked):
         raise invalid("tracks", expected, list(tracks))
     return checked
-
-
-def _check_distributed(distributed: bool | None) -> bool:
-    """Whether to gather across ranks: as asked, or when torch.distributed runs several."""
-    if distributed is not None:
-        wanted = distributed
-        if wanted and not _distributed_running():
-            raise invalid(
-                "distributed", "False unless torch.distributed is initialised",
-                received="True, and torch.distributed is not initialised",
-            )  # fmt: skip
-        return wanted
-    return _distributed_running()
-
-
-def _launched_with_several_processes() -> bool:
-    """Whether torchrun (or a launcher like it) started this process among several."""
-    try:
-        return int(os.environ.get("WORLD_SIZE", "1")) > 1
-    except ValueError:
-        return False
-
-
-def _distributed_running() -> bool:
-    if "torch" not in sys.modules:  # never import torch for a numpy user
-        return False
-    import torch.distributed as dist
-
-    return bool(dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1)
-
-
-def _rank() -> int:
-    import torch.distributed as dist
-
-    return int(dist.get_rank())
 
 
 def _check_shape(samples: Any, layout: str, reference: DatasetProfile, step: int) -> None:

@@ -9,6 +9,8 @@ these numbers ask a different question: how much of what it generates was alread
 * :func:`bar_match_rate`: the share of generated non-empty bars found in the index.
 * :func:`longest_copied_run`: the longest passage of consecutive generated bars copied from
   consecutive bars of one training piece.
+* :func:`copied_bar_counts`: the per-sample counts behind both (merged bars), each bar hashed
+  once: what :class:`musiceval.Monitor` computes at every update.
 * :func:`nearest_neighbour_distance`: each generated sample's Jaccard distance to the closest
   training sample, with :func:`training_nearest_neighbour_distances` (leave-one-out) as the
   baseline: a generator whose samples sit much closer to the training set than training
@@ -43,12 +45,17 @@ from musiceval import _bar_index as kernels
 from musiceval import _bar_index_file as index_file
 from musiceval._checks import check_bool, check_instance, check_int, check_path, invalid
 from musiceval._docstrings import doc
+from musiceval._nearest_neighbours import (
+    nearest_neighbour_distance,
+    training_nearest_neighbour_distances,
+)
 from musiceval.exceptions import DocumentError, InvalidParameterError
 from musiceval.rolls import Layout, Roll, as_roll, check_divides, is_torch_tensor
 
 __all__ = [
     "BarIndex",
     "bar_match_rate",
+    "copied_bar_counts",
     "longest_copied_run",
     "nearest_neighbour_distance",
     "training_nearest_neighbour_distances",
@@ -485,7 +492,13 @@ def longest_copied_run(
     """
     check_bool("transposition", transposition)
     options = (steps_per_bar, layout, threshold, lowest_pitch)
-    index, hashes, n, n_bars = _generated(generated, index, *options)
+    return _runs(*_generated(generated, index, *options), transposition)
+
+
+def _runs(
+    index: BarIndex, hashes: kernels.BarHashes, n: int, n_bars: int, transposition: bool
+) -> np.ndarray:
+    """The longest copied run of each sample, ``(n,)`` int64, from its bars' hashes."""
     lookups = index._lookups()
     active = hashes.active.reshape(n, n_bars)
     lowest = hashes.merged_lowest.reshape(n, n_bars)
@@ -499,101 +512,54 @@ def longest_copied_run(
     return kernels.longest_runs(queries.astype(np.uint64), lowest, *found, transposition)
 
 
-def _sample_rows(
-    x: Any, name: str, layout: Layout, threshold: float, lowest_pitch: int | None
-) -> tuple[Roll, Any, np.ndarray]:
-    roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, name=name)
-    return (roll, *kernels.sparse_rows(roll.cells))
-
-
 @doc("layout", "threshold")
-def nearest_neighbour_distance(
+def copied_bar_counts(
     generated: Any,
-    training: Any,
+    index: BarIndex,
     *,
+    steps_per_bar: int | None = None,
     layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
-    return_index: bool = False,
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """Jaccard distance from each generated sample to its nearest training sample.
+) -> dict[str, np.ndarray]:
+    """Per-sample counts of copied merged bars, as written and up to transposition, and the
+    longest copied run, hashing each generated bar once (one pass instead of three).
 
-    A sample is the set :math:`A` of its active cells ``(step, pitch, track)``, compared as it
-    stands (no shift in time or pitch). Two silent samples are at distance 0. Compare with
-    :func:`training_nearest_neighbour_distances`: samples much closer to the training set than
-    training samples are to each other are copies.
-
-    .. math:: d(A) = \\min_{B \\in \\text{training}} 1 - \\frac{|A \\cap B|}{|A \\cup B|}
+    ``matched / n_bars`` is :func:`bar_match_rate`'s ``"merged"`` (with and without
+    ``transposition``) and ``"longest_copied_run"`` is :func:`longest_copied_run` (as
+    written); counts add up over samples, so sets pool them exactly (sums of matched bars over
+    sums of bars), across processes too.
 
     Parameters
     ----------
     generated : ndarray or torch.Tensor of shape (n_samples, n_steps, n_pitches, n_tracks)
-        Generated rolls (other axis orders through ``layout``). Never modified.
-    training : ndarray or torch.Tensor of shape (n_train, n_steps, n_pitches, n_tracks)
-        Training rolls of the same steps, pitches and tracks, in the same ``layout``.
+        Generated rolls (other axis orders through ``layout``) of the index's pitches, tracks
+        and lowest pitch. Never modified.
+    index : BarIndex
+        The training bars.
+    steps_per_bar : int, optional
+        Steps in a bar: the index's (None, or that number). Must divide n_steps.
     {parameters}
     lowest_pitch : int, optional
-        MIDI number of pitch index 0 of both (default 0; required when n_pitches != 128).
-    return_index : bool, default=False
-        Also return the index of the nearest training sample (the first on ties).
+        MIDI number of pitch index 0; default (and required value) the index's.
 
     Returns
     -------
-    distances : ndarray of float64, shape (n_samples,)
-        In [0, 1], 0 = a copy of a training sample; higher is more original.
-    indices : ndarray of int64, shape (n_samples,)
-        Only with ``return_index=True``.
+    dict of str to ndarray of int64, shape (n_samples,)
+        ``"n_bars"`` (non-empty merged bars), ``"matched"`` and ``"matched_transposed"`` (of
+        those, found in the index as written, and up to transposition), and
+        ``"longest_copied_run"`` (in bars, as written).
     """
-    check_bool("return_index", return_index)
-    roll, query, counts = _sample_rows(generated, "generated", layout, threshold, lowest_pitch)
-    options = (layout, threshold, lowest_pitch)
-    train_roll, train, train_counts = _sample_rows(training, "training", *options)
-    if roll.shape[1:] != train_roll.shape[1:]:
-        raise InvalidParameterError(
-            f"training must have the steps, pitches and tracks of generated, {roll.shape[1:]}; "
-            f"got {train_roll.shape[1:]}"
-        )
-    distances, indices = kernels.jaccard_distances(query, counts, train, train_counts, False)
-    return (distances, indices) if return_index else distances
-
-
-@doc("layout", "threshold")
-def training_nearest_neighbour_distances(
-    training: Any,
-    *,
-    layout: Layout = "NTPK",
-    threshold: float = 0.0,
-    lowest_pitch: int | None = None,
-    return_index: bool = False,
-) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
-    """The baseline of :func:`nearest_neighbour_distance`: each training sample's Jaccard
-    distance to its nearest *other* training sample (leave-one-out).
-
-    .. math:: d_i = \\min_{j \\ne i} 1 - \\frac{|A_i \\cap A_j|}{|A_i \\cup A_j|}
-
-    Parameters
-    ----------
-    training : ndarray or torch.Tensor of shape (n_train, n_steps, n_pitches, n_tracks)
-        Training rolls (other axis orders through ``layout``), at least two. Never modified.
-    {parameters}
-    lowest_pitch : int, optional
-        MIDI number of pitch index 0 (default 0; required when n_pitches != 128).
-    return_index : bool, default=False
-        Also return the index of the nearest other training sample (the first on ties).
-
-    Returns
-    -------
-    distances : ndarray of float64, shape (n_train,)
-        In [0, 1]; 0 for a sample duplicated elsewhere in the training set.
-    indices : ndarray of int64, shape (n_train,)
-        Only with ``return_index=True``.
-    """
-    check_bool("return_index", return_index)
-    roll, train, counts = _sample_rows(training, "training", layout, threshold, lowest_pitch)
-    if roll.n_samples < 2:
-        raise InvalidParameterError(
-            f"training must hold at least 2 samples for leave-one-out distances; got "
-            f"{roll.n_samples}"
-        )
-    distances, indices = kernels.jaccard_distances(train, counts, train, counts, True)
-    return (distances, indices) if return_index else distances
+    options = (steps_per_bar, layout, threshold, lowest_pitch)
+    index, hashes, n, n_bars = _generated(generated, index, *options)
+    lookups = index._lookups()
+    active = hashes.active.reshape(n, n_bars)
+    counts = {"n_bars": active.sum(axis=1).astype(np.int64)}
+    for name, table, queries in (
+        ("matched", lookups.merged_exact, hashes.merged_exact),
+        ("matched_transposed", lookups.merged_shifted, hashes.merged_shifted),
+    ):
+        found = kernels.contains(table, queries).reshape(n, n_bars)
+        counts[name] = (found & active).sum(axis=1).astype(np.int64)
+    counts["longest_copied_run"] = _runs(index, hashes, n, n_bars, False)
+    return counts

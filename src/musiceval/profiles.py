@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from musiceval._batches import iter_batches
-from musiceval._checks import check_choice, check_int, check_names, invalid
+from musiceval._checks import check_bool, check_choice, check_int, check_names, invalid
 from musiceval._dataset_profile import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -44,6 +44,7 @@ from musiceval._profile_stats import N_RATE_BINS, block_statistics, histogram_ed
 from musiceval._version import __version__
 from musiceval.evaluate import compute
 from musiceval.io import load_rolls
+from musiceval.originality import BarIndex
 from musiceval.rolls import LAYOUTS, Conventions, Layout, RawRoll, Roll, make_conventions, read_roll
 from musiceval.track_maps import TrackMapSpec, default_track_names
 
@@ -63,6 +64,7 @@ def profile(
     layout: Layout = "NTPK",
     threshold: float = 0.0,
     lowest_pitch: int | None = None,
+    bar_index: bool = False,
     **conventions: Any,
 ) -> DatasetProfile:
     """Profile a reference set: the distribution of each metric, per track.
@@ -103,6 +105,11 @@ def profile(
         A cell is active when ``value > threshold``.
     lowest_pitch : int, optional
         MIDI number of pitch index 0 (required when n_pitches != 128).
+    bar_index : bool, default=False
+        Also index every bar of the rolls, in the same pass over the batches
+        (:class:`musiceval.originality.BarIndex` with the profile's ``steps_per_bar``, which
+        must divide n_steps): :attr:`DatasetProfile.bar_index`, saved with the profile, which
+        :class:`musiceval.Monitor` uses to track originality. About 100 bytes a bar.
     **conventions
         Options of the metrics, shared by all of them and recorded in the profile:
         ``steps_per_bar``, ``steps_per_beat``, ``key``, ``mode``, ``weight``, ``min_steps``,
@@ -112,7 +119,8 @@ def profile(
     -------
     DatasetProfile
         The profile; its ``conventions`` hold every option, with ``steps_per_bar`` resolved
-        (16, or the bar length of an ``NBSPK`` input, when not given).
+        (16, or the bar length of an ``NBSPK`` input, when not given). Its ``bar_index`` is
+        None unless ``bar_index=True``.
 
     Raises
     ------
@@ -134,6 +142,7 @@ def profile(
     ([1.0, 0.0], [3, 0])
     """
     names = check_profile_metrics(metrics)
+    check_bool("bar_index", bar_index)
     builder = _Builder(
         names,
         make_conventions(**conventions),
@@ -151,13 +160,22 @@ def profile(
         steps_per_bar=builder.options.steps_per_bar or 16,
         steps_per_beat=builder.options.steps_per_beat,
     )
+    index: BarIndex | None = None
     for batch in iter_batches(x, layout, chunk_size, name="reference"):
         roll = read_roll(
             batch, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch, name="reference"
         )
         builder.add(roll)
+        if bar_index:
+            if index is None:
+                index = BarIndex(
+                    n_pitches=roll.n_pitches, n_tracks=roll.n_tracks,
+                    lowest_pitch=roll.lowest_pitch, steps_per_bar=builder.options.bar_length(roll),
+                )  # fmt: skip
+            index.add(batch, layout=layout, threshold=threshold, lowest_pitch=roll.lowest_pitch)
         del batch, roll  # one batch in memory at a time
-    return builder.result()
+    result = builder.result()
+    return result if index is None else result.with_bar_index(index)
 
 
 class _Builder:

@@ -27,7 +27,9 @@ class TensorBoardSink:
     """Write a Monitor's evaluations and samples as TensorBoard events.
 
     For each evaluation, at its step: the scalar ``<prefix>/<metric>/<track>``, each metric's
-    mean per track over the samples (NaN where no sample defines it), and ``<prefix>/distance``.
+    mean per track over the samples (NaN where no sample defines it), ``<prefix>/distance``
+    and, when the Monitor has a bar index, ``<prefix>/originality/<name>`` for each number of
+    ``Evaluation.originality`` (bar match rates and the longest copied run).
     For each set of listening files the Monitor wrote (``out_dir`` and ``sample_every`` given;
     without ``out_dir`` it writes none, and the sink records no image or audio): the piano-roll
     PNG as the image ``<prefix>/piano_roll`` and the WAV (16-bit) as the audio
@@ -75,7 +77,7 @@ class TensorBoardSink:
         return self._writer
 
     def add_evaluation(self, evaluation: Evaluation) -> None:
-        """Write the evaluation's means per metric and track, and its distance."""
+        """Write the evaluation's means per metric and track, its distance and originality."""
         writer = self._summary_writer()
         for name, means in evaluation.means.items():
             names = self.track_names or [str(k) for k in range(len(means))]
@@ -85,6 +87,8 @@ class TensorBoardSink:
             for track, value in zip(names, means, strict=True):
                 writer.add_scalar(f"{self.prefix}/{name}/{track}", float(value), evaluation.step)
         writer.add_scalar(f"{self.prefix}/distance", float(evaluation.distance), evaluation.step)
+        for name, value in evaluation.originality.items():
+            writer.add_scalar(f"{self.prefix}/originality/{name}", float(value), evaluation.step)
         writer.flush()
 
     def add_samples(self, step: int, rolls: np.ndarray, files: Mapping[str, Path]) -> None:

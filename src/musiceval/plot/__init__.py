@@ -53,6 +53,7 @@ from musiceval.plot._base import (
 from musiceval.plot._distributions import distribution_data, distribution_figure, draw_distribution
 from musiceval.plot._history import draw_history, history_data, history_figure
 from musiceval.plot._losses import draw_loss, loss_curves, loss_figure
+from musiceval.plot._originality import plot_originality
 from musiceval.plot._roll import draw_roll_track, roll_figure, roll_image
 from musiceval.plot._z_scores import draw_z_scores, z_score_bars, z_score_figure
 
@@ -70,6 +71,7 @@ __all__ = [
     "plot_distributions",
     "plot_history",
     "plot_losses",
+    "plot_originality",
     "plot_roll",
     "plot_z_scores",
 ]
