@@ -9,6 +9,10 @@ for each size in ``--generated`` times, in a fresh process per code base:
 - ``compare``: the metrics of the generated set;
 - ``to_frame``: the report's numbers, for the first report against the profile (it builds the
   reference side, cached on the profile) and for a second report against the same profile;
+- ``set distances``: the set-level numbers of issue 12 (Fréchet distances, FD-infinity, PRDC,
+  KID, piece and nearest-neighbour distances), with their 100 half-sampling replicates and
+  without intervals (``compare(..., n_boot=None)``); computed once per report and cached, so
+  the text outputs below do not include them;
 - ``to_markdown``, ``to_csv``, ``to_json``: each text output alone;
 - ``save, no figures``: ``save(directory, figures=False)`` (md, csv, json, html);
 - ``save, figures, 1 process`` and ``save, figures, parallel``: the whole directory with the
@@ -51,6 +55,8 @@ STAGES = (
     "compare",
     "to_frame, first report",
     "to_frame, next report",
+    "set distances, n_boot=100",
+    "set distances, no intervals",
     "to_markdown",
     "to_csv",
     "to_json",
@@ -140,6 +146,10 @@ def time_stages(generated: np.ndarray, scratch: Path, repeat: int) -> dict[str, 
     times["to_frame, first report"] = once(report.to_frame)
     both = best_of(lambda: musiceval.compare(generated, profile).to_frame(), repeat)
     times["to_frame, next report"] = max(both - times["compare"], 0.0)
+    if hasattr(report, "set_distances"):  # issue 12: computed once per report, then cached
+        times["set distances, n_boot=100"] = once(report.set_distances)
+        plain = musiceval.compare(generated, profile, n_boot=None)
+        times["set distances, no intervals"] = once(plain.set_distances)
     times["to_markdown"] = best_of(report.to_markdown, repeat)
     times["to_csv"] = best_of(lambda: report.to_frame().to_csv(scratch / "r.csv"), repeat)
     times["to_json"] = best_of(lambda: json.dumps(report.to_json_dict()), repeat)
