@@ -104,6 +104,7 @@ def test_a_0_1_0_report_has_today_s_format_and_numbers(rolls):
     # set-level distances with intervals were added (issue 12), and columns (issue 15: robust
     # z, circular keys, mass comparison); the old ones keep their order and values
     assert today.pop("set_distances")["rows"][0]["statistic"] == "frechet_distance"
+    assert today.pop("originality") == []  # the 0.1.0 profile holds no bar index
     # and the conventions drums and force (issue 15), unknown drums by default
     conventions = today["reference"]["conventions"]
     assert (conventions.pop("drums"), conventions.pop("force")) == (None, [])

@@ -139,3 +139,20 @@ def test_a_report_shows_the_set_level_numbers_with_their_intervals(chorales):
     assert [row["statistic"] for row in ratio["rows"]] == list(SET_LEGEND)
     with pytest.raises(InvalidParameterError, match=r"^n_boot must be an int >= 1; got 0"):
         me.compare(chorales, profile, n_boot=0)
+
+
+def test_a_report_says_how_much_is_copied_when_the_profile_indexes_its_bars(chorales):
+    import musiceval as me
+
+    profile = me.profile(chorales, bar_index=True)
+    copy = me.compare(chorales[:4], profile, n_boot=10).originality().set_index("statistic")
+    assert copy["estimate"].tolist() == [1.0, 1.0, 4.0]  # every bar; a whole 4-bar segment
+    up = me.compare(np.roll(chorales[:4], 2, axis=2), profile, n_boot=10)
+    found = up.originality().set_index("statistic")["estimate"]
+    assert found["bar_match_rate_transposed"] == 1.0 and found["bar_match_rate"] < 1.0
+    assert "of the generated non-empty bars occur in the training set as written" in (
+        up.to_markdown()
+    )
+    plain = me.compare(chorales[:4], me.profile(chorales), n_boot=None)
+    assert plain.originality().empty
+    assert "Originality: not measured" in plain.to_markdown()

@@ -56,7 +56,7 @@ def compare_command(args: argparse.Namespace) -> int:
         for flag in FIXED_BY_PROFILE:  # not given: the defaults they show in --help
             if getattr(args, dest(flag)) is None:
                 setattr(args, dest(flag), args.unset_defaults[dest(flag)])
-        reference = profile_of(args, args.reference)
+        reference = profile_of(args, args.reference, bar_index=True)  # originality too
     report = musiceval.compare(
         args.generated,
         reference,

@@ -89,6 +89,7 @@ def profile_corpus_command(args: argparse.Namespace, conventions: dict[str, Any]
         args.metrics,
         tracks=args.tracks,
         metre=args.metre,
+        bar_index=args.bar_index,
         n_bars=args.n_bars,
         shard_size=args.shard_size,
         workers=args.workers,

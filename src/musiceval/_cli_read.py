@@ -65,9 +65,10 @@ def conventions(args: argparse.Namespace) -> dict[str, Any]:
     return {name: value for name, value in options.items() if value is not None}
 
 
-def profile_of(args: argparse.Namespace, source: str) -> DatasetProfile:
+def profile_of(args: argparse.Namespace, source: str, *, bar_index: bool) -> DatasetProfile:
     """The profile of ``source`` with the command's metrics, track names and conventions; MIDI
-    input also gives the track names (unless given) and which tracks are drums."""
+    input also gives the track names (unless given) and which tracks are drums. ``bar_index``:
+    index its bars too (``musiceval.profile``)."""
     import musiceval
     from musiceval.track_maps import default_track_names
 
@@ -87,6 +88,7 @@ def profile_of(args: argparse.Namespace, source: str) -> DatasetProfile:
         lowest_pitch=args.lowest_pitch,
         track_names=names,
         drums=drums,
+        bar_index=bar_index,
         **conventions(args),
     )
 

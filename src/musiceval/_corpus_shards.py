@@ -57,6 +57,8 @@ class ShardOptions:
     track_names: tuple[str, ...] | None
     metre: Metre = "file"
     """How files are cut into bars: ``"file"`` (at their bar lines) or ``"ignore"``."""
+    bar_index: bool = False
+    """Whether each shard's profile indexes its bars (``profile(..., bar_index=True)``)."""
 
     def to_json(self) -> dict[str, Any]:
         """The options as JSON values (the run's manifest compares them)."""
@@ -81,6 +83,7 @@ def profile_shard(paths: Sequence[str], options: ShardOptions) -> dict[str, Any]
             reservoir_size=options.reservoir_size,
             seed=options.seed,
             track_names=options.track_names,
+            bar_index=options.bar_index,
             **options.conventions,
         )
     return {"profile": result, "quarantine": quarantine}

@@ -119,7 +119,7 @@ def _one_line(error: BaseException) -> str:
 def _profile(args: argparse.Namespace) -> int:
     if is_corpus(args.reference):
         return profile_corpus_command(args, conventions(args))
-    result = profile_of(args, args.reference)
+    result = profile_of(args, args.reference, bar_index=args.bar_index)
     result.save(args.output)
     print(
         f"profiled {result.n_samples} samples x {len(result.tracks)} tracks "
@@ -232,6 +232,13 @@ def _add_profile(commands: Any) -> None:
     )
     sub.add_argument("reference", metavar="REFERENCE", help=_INPUT_HELP)
     sub.add_argument("-o", "--output", required=True, help="the profile file to write (.json)")
+    sub.add_argument(
+        "--bar-index",
+        action="store_true",
+        help="also index every bar of the reference (musiceval.originality.BarIndex), saved in "
+        "the profile: compare and a Monitor given the profile then measure how much of a "
+        "generated set is copied",
+    )
     _add_input_options(sub, n_bars=4)
     _add_convention_options(sub, track_names=True, metrics=True)
     add_corpus_options(sub)

@@ -27,7 +27,6 @@ from musiceval import _report_figures as report_figures
 from musiceval import _report_stats as report_stats
 from musiceval import _report_text as report_text
 from musiceval._atomic import atomic_directory
-from musiceval._batches import iter_batches
 from musiceval._checks import (
     check_bool,
     check_choice,
@@ -36,14 +35,15 @@ from musiceval._checks import (
     check_path,
     invalid,
 )
-from musiceval._compare_checks import check_report_directory, check_roll, check_shape
+from musiceval._compare_checks import check_report_directory, check_shape
+from musiceval._compare_measure import measure
 from musiceval._report_columns import COLUMNS, LEGEND
+from musiceval._report_originality import originality_frame, originality_lines
 from musiceval._report_sets import set_frame, set_lines, set_options
-from musiceval.evaluate import compute
 from musiceval.exceptions import InvalidParameterError
 from musiceval.io import Metre, load_rolls
 from musiceval.profiles import DatasetProfile
-from musiceval.rolls import LAYOUTS, Layout, read_roll
+from musiceval.rolls import LAYOUTS, Layout
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,7 +57,6 @@ SCHEMA_VERSION = 1
 """The ``version`` field of ``report.json``; bumped when the layout of the file changes."""
 
 _RANGE = (0.05, 0.95)  # the reference range of ``inside_reference_range``
-_CHUNK_SIZE = 4096
 
 
 def compare(
@@ -152,19 +151,8 @@ def compare(
         metre=metre,
     )
     check_shape(x, layout, profile)
-    conventions = profile.conventions
-    names = list(profile.metrics)
-    parts: list[np.ndarray] = []
-    for batch in iter_batches(x, layout, _CHUNK_SIZE, name="generated"):
-        roll = read_roll(
-            batch, layout=layout, threshold=threshold, lowest_pitch=profile.lowest_pitch,
-            name="generated",
-        )  # fmt: skip
-        check_roll(roll.n_steps, roll.n_pitches, roll.n_tracks, profile, conventions["per"])
-        values = compute(roll, names, **conventions)  # an NBSPK input must agree on bars
-        parts.append(np.stack([values[name] for name in names], axis=1))
-        del batch, roll  # one batch in memory at a time
-    return Report(profile, np.concatenate(parts, axis=0), n_boot=n_boot, seed=seed)
+    values, copies = measure(x, profile, layout, threshold)
+    return Report(profile, values, n_boot=n_boot, seed=seed, copied_bars=copies)
 
 
 class Report:
@@ -229,7 +217,13 @@ class Report:
     __hash__ = None  # type: ignore[assignment]
 
     def __init__(
-        self, profile: DatasetProfile, values: Any, *, n_boot: int | None = 100, seed: int = 0
+        self,
+        profile: DatasetProfile,
+        values: Any,
+        *,
+        n_boot: int | None = 100,
+        seed: int = 0,
+        copied_bars: np.ndarray | None = None,
     ) -> None:
         check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
         self._set_options = set_options(n_boot, seed)
@@ -248,6 +242,7 @@ class Report:
         self._frechet: float | None = None
         self._frechet_robust: float | None = None
         self._sets: pd.DataFrame | None = None
+        self._copied = np.zeros((len(array), 0)) if copied_bars is None else copied_bars
 
     @property
     def profile(self) -> DatasetProfile:
@@ -365,6 +360,22 @@ class Report:
             self._sets = set_frame(reference, generated, self._set_options)
         return self._sets.copy()
 
+    def originality(self) -> pd.DataFrame:
+        """How much of the generated set the training set holds (``docs/originality.md``).
+
+        Measured when the profile holds an index of the training bars (``profile(...,
+        bar_index=True)``): ``bar_match_rate`` and ``bar_match_rate_transposed`` (the share of
+        the generated non-empty bars, all tracks together, found in the training set as
+        written and up to transposition, pooled over bars, with half-sampling intervals over
+        the samples) and ``longest_copied_run`` (bars, the maximum over samples).
+
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :meth:`set_distances`; no row without an index.
+        """
+        return originality_frame(self._copied, self._set_options)
+
     def _feature_sets(self) -> tuple[np.ndarray, np.ndarray]:
         """The reservoir's and the generated set's per-sample vectors, NaN rows included."""
         reference, generated = self._profile.samples(), self._values
@@ -382,6 +393,7 @@ class Report:
             f"Fréchet distance (squared, in reference standard deviations): "
             f"{report_text.format_cell(self.frechet_distance)}",
             *set_lines(self.set_distances(), self._set_options, self._dropped()),
+            *originality_lines(self.originality(), self._profile),
         ]
 
     def _dropped(self) -> tuple[int, int]:
@@ -466,6 +478,7 @@ class Report:
                 "seed": self._set_options.seed,
                 "rows": self.set_distances().to_dict(orient="records"),
             },
+            "originality": self.originality().to_dict(orient="records"),
             "columns": list(COLUMNS),
             "rows": records,
         }

@@ -182,6 +182,7 @@ def profile_corpus(
     reservoir_size: int = 2000,
     seed: int = 0,
     track_names: Sequence[str] | None = None,
+    bar_index: bool = False,
     **conventions: Any,
 ) -> CorpusResult:
     """Profile every MIDI file of a corpus, quarantining the files it cannot use.
@@ -225,6 +226,10 @@ def profile_corpus(
         Options of the metrics, as in :func:`musiceval.profile`.
     track_names : sequence of str, optional
         One name per track; default the track map's names, else ``"0", "1", ...``.
+    bar_index : bool, default=False
+        Also index every bar of the corpus (:class:`musiceval.originality.BarIndex`, as
+        :func:`musiceval.profile` does): each shard indexes its own bars and the shards'
+        indexes merge with their profiles; the profile file then holds it.
 
     Returns
     -------
@@ -256,6 +261,7 @@ def profile_corpus(
         "seed": seed,
         "track_names": track_names,
         "metre": metre,
+        "bar_index": check_bool("bar_index", bar_index),
     }
     files = corpus_files(sources)
     options = _options(metrics, tracks, files, given, conventions)
@@ -371,6 +377,7 @@ def _options(
         | conventions,
         track_names=_track_names(given["track_names"], mapping, n_tracks),
         metre=metre,
+        bar_index=given["bar_index"],
     )
 
 

@@ -41,7 +41,7 @@ from musiceval._checks import (
 )
 from musiceval._listening import SAMPLE_MIDI, SAMPLE_PNG, SAMPLE_WAV
 from musiceval._lock import DirectoryLock, lock_directory
-from musiceval._monitor_originality import check_index, counts, pool
+from musiceval._copied_bars import check_index, counts, pool
 from musiceval._ranks import check_distributed, launched_with_several_processes, rank
 from musiceval.evaluate import compute
 from musiceval.exceptions import InvalidParameterError

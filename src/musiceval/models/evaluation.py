@@ -54,6 +54,10 @@ class MetricsHook(Hook):
     shape ``(n_tracks,)``) in ``state.metrics[name]`` and the Monitor's distance to the
     training set (:func:`musiceval.monitor.distance_to_reference`, lower is closer; see
     :data:`MAX_EFFECT`) over the generated tracks in ``state.scores["metric_distance"]``.
+    The profile holds an index of the training bars (``bar_index=True``), so the Monitor also
+    tracks how much of the samples is copied (``originality.csv``, ``originality.png``) and
+    the hook publishes it in ``state.scores["originality/<name>"]`` (the bar match rates and
+    the longest copied run, :attr:`musiceval.Evaluation.originality`).
 
     At train end the final samples are evaluated (if that step was not), :attr:`results`
     (:func:`final_results`: the metric distance, the Fréchet distance and the pairs furthest
@@ -150,6 +154,7 @@ class MetricsHook(Hook):
             track_names=list(trainer.track_names),
             steps_per_bar=config.steps_per_bar,
             steps_per_beat=config.steps_per_beat,
+            bar_index=True,  # the Monitor then tracks how much of each evaluation is copied
         )
         path = self.directory / "reference_profile.json"
         self._profile.save(path)
@@ -181,6 +186,8 @@ class MetricsHook(Hook):
         self._last = evaluation
         state.metrics.update(evaluation.means)
         state.scores["metric_distance"] = evaluation.distance
+        for name, value in evaluation.originality.items():
+            state.scores[f"originality/{name}"] = value
 
     def state_dict(self) -> dict[str, Any]:
         if self._monitor is None:
@@ -349,11 +356,19 @@ def _monitor_state(state: dict[str, Any]) -> dict[str, Any]:
 
 def _up_to(state: dict[str, Any], step: int) -> dict[str, Any]:
     """``state`` without the records after ``step`` (a run resumed from an earlier checkpoint)."""
-    history = state["history"]
-    kept = [i for i, recorded in enumerate(history["steps"]) if recorded <= step]
-    trimmed = {key: [column[i] for i in kept] for key, column in history.items()}
+    history = dict(state["history"])
+    set_level = history.pop("set_level", None)
+    trimmed = _steps_up_to(history, step)
+    if set_level is not None:
+        trimmed["set_level"] = _steps_up_to(set_level, step)
     last = state["last"] if state["last"] is None or state["last"]["step"] <= step else None
     return {**state, "history": trimmed, "last": last}
+
+
+def _steps_up_to(columns: dict[str, Any], step: int) -> dict[str, Any]:
+    """``columns`` (lists aligned with ``columns["steps"]``) without the entries after ``step``."""
+    kept = [i for i, recorded in enumerate(columns["steps"]) if recorded <= step]
+    return {key: [column[i] for i in kept] for key, column in columns.items()}
 
 
 # ---------------------------------------------------------------------- samples

@@ -1,10 +1,11 @@
-"""The originality a :class:`~musiceval.Monitor` tracks: per-sample counts, pooled per update.
+"""Copied bars of generated samples, counted per sample and pooled per set: what a
+:class:`~musiceval.Monitor` tracks at every update and a report shows.
 
-Each rank computes, for its own samples, the counts of :data:`COUNTS` (so that the ranks'
-counts, gathered like the metric values, pool exactly); :func:`pool` turns the counts of all
-samples into the set-level numbers of :data:`NAMES`: bar match rates pooled over bars (sum of
-matched bars / sum of non-empty bars, merged bars: all tracks together) and the longest copied
-run (the maximum over samples). See ``docs/originality.md``.
+Each rank of a Monitor computes, for its own samples, the counts of :data:`COUNTS` (so that
+the ranks' counts, gathered like the metric values, pool exactly); :func:`pool` turns the
+counts of all samples into the set-level numbers of :data:`NAMES`: bar match rates pooled
+over bars (sum of matched bars / sum of non-empty bars, merged bars: all tracks together) and
+the longest copied run (the maximum over samples). See ``docs/originality.md``.
 """
 
 from __future__ import annotations
