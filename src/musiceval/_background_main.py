@@ -92,15 +92,20 @@ class _Writer:
             table = replace(table, figure=True)
         self.tables_due[key] = table
 
-    def report(self, values: np.ndarray) -> None:
+    def report(self, last: tuple[np.ndarray, np.ndarray]) -> None:
+        """Save the comparison report of the last update: its values and copied-bar counts."""
         from musiceval.compare import Report
+
+        values, copies = last
 
         self.catch_up()
         reference = self.spec.profile
         if self.spec.metrics != reference.metrics:
             reference = reference.select(self.spec.metrics)
         if self.spec.out_dir is not None:
-            folder = Report(reference, values).save(self.spec.out_dir / "report")
+            report = Report(reference, values, copied_bars=copies)
+            # one process: the writer should not fork one per CPU beside a training run
+            folder = report.save(self.spec.out_dir / "report", workers=1)
             self.outputs["comparison report (folder)"] = folder
 
     def catch_up(self) -> None:

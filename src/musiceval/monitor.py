@@ -39,9 +39,9 @@ from musiceval._checks import (
     invalid,
     nanmean,
 )
+from musiceval._copied_bars import check_index, counts, pool
 from musiceval._listening import SAMPLE_MIDI, SAMPLE_PNG, SAMPLE_WAV
 from musiceval._lock import DirectoryLock, lock_directory
-from musiceval._copied_bars import check_index, counts, pool
 from musiceval._ranks import check_distributed, launched_with_several_processes, rank
 from musiceval.evaluate import compute
 from musiceval.exceptions import InvalidParameterError
@@ -269,7 +269,8 @@ class Monitor:
         self._history = MetricHistory(track_names=list(self._profile.tracks))
         self._history.set_reference_from(self._profile, self._metrics)
         self._updates, self._seconds = 0, 0.0
-        self._last: tuple[int, np.ndarray] | None = None  # the last update's step and values
+        # the last update's step, values and copied-bar counts ((n, 0) without an index)
+        self._last: tuple[int, np.ndarray, np.ndarray] | None = None
         self._out = None if out_dir is None else check_path("out_dir", out_dir)
         self._lock_out = check_bool("lock", lock)
         self._lock: DirectoryLock | None = None
@@ -301,7 +302,10 @@ class Monitor:
             "tempo": self._tempo,
             "lowest_pitch": self._profile.lowest_pitch,
         }
-        return WriterSpec(self._out, self._profile, self._metrics, listening, self._sinks)
+        profile = self._profile
+        if self._index is not None and profile.bar_index is None:
+            profile = profile.with_bar_index(self._index)  # the final report's originality
+        return WriterSpec(self._out, profile, self._metrics, listening, self._sinks)
 
     # ------------------------------------------------------------------ description
 
@@ -403,7 +407,8 @@ class Monitor:
             originality=pooled,
         )
         self._updates += 1
-        self._last = (step, stacked)
+        copies = originality if self._index is not None else np.zeros((len(stacked), 0))
+        self._last = (step, stacked, copies)
         if self._writer is not None:
             self._schedule(evaluation, samples)
         self._seconds += time.perf_counter() - started
@@ -460,7 +465,7 @@ class Monitor:
                 if self._last is not None:
                     self._writer.submit("draw")
                     if self._report and self._out is not None:
-                        self._writer.submit("report", self._last[1])
+                        self._writer.submit("report", self._last[1:])
                 self._writer.close()
         finally:
             if self._lock is not None:
@@ -484,7 +489,8 @@ class Monitor:
         loads it with ``torch.load(weights_only=True)``)."""
         last = None
         if self._last is not None:
-            last = {"step": self._last[0], "values": self._last[1].tolist()}
+            step, values, copies = self._last
+            last = {"step": step, "values": values.tolist(), "copied": copies.tolist()}
         return {
             "metrics": list(self._metrics),
             "updates": self._updates,
@@ -504,7 +510,7 @@ class Monitor:
             self._writer.submit("restore", self._history.state_dict())
         self._updates = check_int("updates", state["updates"], minimum=0)
         last = state.get("last")
-        self._last = None if last is None else (int(last["step"]), np.array(last["values"]))
+        self._last = None if last is None else _last_update(last)
 
     def __repr__(self) -> str:
         return (
@@ -514,6 +520,14 @@ class Monitor:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+def _last_update(last: Mapping[str, Any]) -> tuple[int, np.ndarray, np.ndarray]:
+    """The last update's step, values and copied-bar counts from :meth:`Monitor.state_dict`
+    (a state without counts, from before they were kept, has none)."""
+    values = np.array(last["values"])
+    copies = np.array(last.get("copied", []), dtype=np.float64).reshape(len(values), -1)
+    return int(last["step"]), values, copies
 
 
 def _reference_profile(
