@@ -215,6 +215,24 @@ def test_the_writer_keeps_the_series_in_originality_csv_and_png(chorales, tmp_pa
     ]  # fmt: skip
 
 
+def test_the_final_report_says_how_much_of_the_last_samples_is_copied(chorales, tmp_path):
+    plain = me.profile(chorales, METRICS)  # no index in the profile: the argument's is used
+    index = BarIndex.build(chorales, steps_per_bar=16)
+    with me.Monitor(plain, bar_index=index, out_dir=tmp_path) as monitor:
+        monitor.update(0, random_rolls(1, 3))
+        state = monitor.state_dict()
+        monitor.update(1, chorales[:3])
+    assert state["last"]["copied"] == [[0.0, 0.0, 4.0, 0.0]] * 3  # 4 bars, none copied
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    found = {row["statistic"]: row["estimate"] for row in report["originality"]}
+    assert found == {"bar_match_rate": 1.0, "bar_match_rate_transposed": 1.0,
+                     "longest_copied_run": 4.0}  # fmt: skip
+    assert (
+        "of the generated non-empty bars occur in the training set"
+        in (tmp_path / "report" / "report.md").read_text()
+    )
+
+
 def test_a_resumed_monitor_continues_the_same_originality(chorales, tmp_path):
     reference = me.profile(chorales, METRICS, bar_index=True)
     batches = [chorales[:2], random_rolls(3, 2), chorales[4:6], random_rolls(4, 2)]
