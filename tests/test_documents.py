@@ -105,6 +105,10 @@ def test_a_0_1_0_report_has_today_s_format_and_numbers(rolls):
     # z, circular keys, mass comparison); the old ones keep their order and values
     assert today.pop("set_distances")["rows"][0]["statistic"] == "frechet_distance"
     assert today.pop("originality") == []  # the 0.1.0 profile holds no bar index
+    intervals = today.pop("intervals")  # and the intervals of every overlap and KL
+    assert [row["overlap_area"] for row in intervals] == [
+        row["overlap_area"] for row in old["rows"]
+    ]
     # and the conventions drums and force (issue 15), unknown drums by default
     conventions = today["reference"]["conventions"]
     assert (conventions.pop("drums"), conventions.pop("force")) == (None, [])

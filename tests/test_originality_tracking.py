@@ -342,6 +342,10 @@ with me.Monitor(reference, out_dir=sys.argv[3]) as monitor:
     results = [monitor.update(step, mine[:, :, :, :, step]).originality for step in (0, 1)]
 with open(f"{sys.argv[4]}/rank{rank}.json", "w") as file:
     json.dump(results, file)
+# as a DDP script ends (tests/ddp_script.py): rank 0 is still writing the final report when
+# rank 1 is done, and a process that exits with its process group open aborts in gloo
+dist.barrier()
+dist.destroy_process_group()
 """
 
 

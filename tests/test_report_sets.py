@@ -156,3 +156,22 @@ def test_a_report_says_how_much_is_copied_when_the_profile_indexes_its_bars(chor
     plain = me.compare(chorales[:4], me.profile(chorales), n_boot=None)
     assert plain.originality().empty
     assert "Originality: not measured" in plain.to_markdown()
+
+
+def test_every_overlap_and_kl_has_an_interval_around_the_report_s_value(chorales):
+    import musiceval as me
+
+    profile = me.profile(chorales)
+    report = me.compare(np.roll(chorales, 1, axis=2), profile, n_boot=30)
+    frame = report.to_frame()
+    intervals = report.comparison_intervals()
+    assert intervals[["metric", "track"]].equals(frame[["metric", "track"]])
+    for name in ("overlap_area", "kl_divergence"):
+        np.testing.assert_array_equal(intervals[name], frame[name])
+        defined = intervals.dropna(subset=[f"{name}_low"])
+        assert len(defined) > 40
+        assert (defined[f"{name}_low"] <= defined[f"{name}_high"]).all()
+    assert intervals["overlap_area_low"].min() >= 0 and intervals["overlap_area_high"].max() <= 1
+    assert len(report.to_json_dict()["intervals"]) == len(frame)
+    plain = me.compare(chorales, profile, n_boot=None).comparison_intervals()
+    assert plain[["overlap_area_low", "kl_divergence_high"]].isna().all().all()

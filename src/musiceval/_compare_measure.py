@@ -30,7 +30,9 @@ def measure(
     names = list(profile.metrics)
     parts: list[np.ndarray] = []
     copies: list[np.ndarray] = []
-    reading = {"layout": layout, "threshold": threshold, "lowest_pitch": profile.lowest_pitch}
+    reading: dict[str, Any] = {
+        "layout": layout, "threshold": threshold, "lowest_pitch": profile.lowest_pitch
+    }  # fmt: skip
     for batch in iter_batches(x, layout, CHUNK_SIZE, name="generated"):
         roll = read_roll(batch, **reading, name="generated")
         check_roll(roll.n_steps, roll.n_pitches, roll.n_tracks, profile, conventions["per"])

@@ -47,6 +47,7 @@ __all__ = [
     "ReferenceSide",
     "circular_summary",
     "compare_track",
+    "direct_comparison",
     "frame_rows",
     "is_circular",
     "is_discrete",
@@ -170,17 +171,23 @@ def reference_sides(profile: DatasetProfile, metric: str) -> list[ReferenceSide]
     return cached[metric]
 
 
+def direct_comparison(side: ReferenceSide, finite: np.ndarray) -> tuple[float, float]:
+    """``(overlap_area, kl_divergence)`` of the reference side and the finite generated
+    values: ``kde_comparison``'s for a continuous track, ``mass_comparison``'s for a discrete
+    one; NaN when either has fewer than 2 values."""
+    if side.n < 2 or finite.size < 2:
+        return math.nan, math.nan
+    if side.smooth is None:  # discrete
+        return counted_mass_comparison(side.values, side.counts, *_counted(finite))
+    return smoothed_comparison(side.smooth, SmoothedSample(finite), _GRID_SIZE)
+
+
 def compare_track(side: ReferenceSide, generated: np.ndarray) -> tuple[float, float, float, float]:
     """``(overlap_area, kl_divergence, relative_overlap_area, relative_kl_divergence)`` of one
     track: as ``kde_comparison`` and ``relative_comparison`` with their defaults for a
     continuous track, as ``mass_comparison`` for a discrete one."""
     finite = generated[np.isfinite(generated)]
-    if side.n < 2 or finite.size < 2:
-        direct = (math.nan, math.nan)
-    elif side.smooth is None:  # discrete
-        direct = counted_mass_comparison(side.values, side.counts, *_counted(finite))
-    else:
-        direct = smoothed_comparison(side.smooth, SmoothedSample(finite), _GRID_SIZE)
+    direct = direct_comparison(side, finite)
     relative = (math.nan, math.nan)
     if side.intra[1].sum() >= 2 and finite.size:
         rng = np.random.default_rng(_SEED)

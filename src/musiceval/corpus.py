@@ -251,18 +251,11 @@ def profile_corpus(
     progress = check_bool("progress", progress)
     if scheduler is not None:
         check_instance("scheduler", scheduler, str, "a Dask scheduler address (str)")
-    given = {
-        "n_bars": n_bars,
-        "steps_per_bar": steps_per_bar,
-        "steps_per_beat": steps_per_beat,
-        "max_cells": max_cells,
-        "chunk_size": chunk_size,
-        "reservoir_size": reservoir_size,
-        "seed": seed,
-        "track_names": track_names,
-        "metre": metre,
-        "bar_index": check_bool("bar_index", bar_index),
-    }
+    given = dict(
+        n_bars=n_bars, steps_per_bar=steps_per_bar, steps_per_beat=steps_per_beat,
+        max_cells=max_cells, chunk_size=chunk_size, reservoir_size=reservoir_size, seed=seed,
+        track_names=track_names, metre=metre, bar_index=check_bool("bar_index", bar_index),
+    )  # fmt: skip
     files = corpus_files(sources)
     options = _options(metrics, tracks, files, given, conventions)
     shards = [files[start : start + shard_size] for start in range(0, len(files), shard_size)]

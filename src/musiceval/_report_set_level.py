@@ -1,0 +1,89 @@
+"""What a report says beyond its per-metric table, each computed once, on first use: the
+set-level distances with intervals (:mod:`musiceval._report_sets`), the originality of the
+generated set (:mod:`musiceval._report_originality`) and the intervals of the per-metric
+overlap and KL (:mod:`musiceval._report_intervals`)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from musiceval import distances
+from musiceval._report_intervals import comparison_intervals
+from musiceval._report_originality import originality_frame, originality_lines
+from musiceval._report_sets import SetOptions, set_frame, set_lines
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from musiceval.profiles import DatasetProfile
+
+__all__ = ["SetLevel"]
+
+
+class SetLevel:
+    """The set-level numbers of one report (its profile, per-sample values and copied-bar
+    counts), cached: every accessor returns a copy."""
+
+    def __init__(
+        self, profile: DatasetProfile, values: np.ndarray, copied: np.ndarray, options: SetOptions
+    ) -> None:
+        self._profile, self._values, self._copied, self.options = profile, values, copied, options
+        self._frames: dict[str, pd.DataFrame] = {}
+
+    def _frame(self, name: str) -> pd.DataFrame:
+        if name not in self._frames:
+            if name == "distances":
+                self._frames[name] = set_frame(*self._features(), self.options)
+            elif name == "originality":
+                self._frames[name] = originality_frame(self._copied, self.options)
+            else:
+                self._frames[name] = comparison_intervals(
+                    self._profile, self._values, self.options
+                )
+        return self._frames[name].copy()
+
+    def distances(self) -> pd.DataFrame:
+        """:func:`musiceval._report_sets.set_frame` of the report."""
+        return self._frame("distances")
+
+    def originality(self) -> pd.DataFrame:
+        """:func:`musiceval._report_originality.originality_frame` of the report."""
+        return self._frame("originality")
+
+    def intervals(self) -> pd.DataFrame:
+        """:func:`musiceval._report_intervals.comparison_intervals` of the report."""
+        return self._frame("intervals")
+
+    def _features(self) -> tuple[np.ndarray, np.ndarray]:
+        """The reservoir's and the generated set's per-sample vectors, NaN rows included."""
+        reference, generated = self._profile.samples(), self._values
+        return reference.reshape(len(reference), -1), generated.reshape(len(generated), -1)
+
+    def lines(self) -> list[str]:
+        """The set-level numbers and the originality in words, for the report's summary."""
+        reference, generated = self._features()
+        dropped = (distances.n_dropped_rows(reference), distances.n_dropped_rows(generated))
+        intervals = (
+            "Intervals of every overlap_area and kl_divergence (the generated set's sampling "
+            "noise): report.json, Report.comparison_intervals()."
+        )
+        return [
+            *set_lines(self.distances(), self.options, dropped),
+            *originality_lines(self.originality(), self._profile),
+            *([intervals] if self.options.n_boot is not None else []),
+        ]
+
+    def json(self) -> dict[str, Any]:
+        """The set-level part of ``report.json``."""
+        return {
+            "set_distances": {
+                "n_boot": self.options.n_boot,
+                "confidence": self.options.confidence,
+                "seed": self.options.seed,
+                "rows": self.distances().to_dict(orient="records"),
+            },
+            "originality": self.originality().to_dict(orient="records"),
+            "intervals": self.intervals().to_dict(orient="records"),
+        }
