@@ -34,7 +34,12 @@ from musiceval._profile_codec import (
     document_from_fields,
     fields_from_document,
 )
-from musiceval._profile_parts import check_bar_index, check_mergeable, merge_bar_indexes
+from musiceval._profile_parts import (
+    check_bar_index,
+    check_mergeable,
+    check_profile_metrics,
+    merge_bar_indexes,
+)
 from musiceval._profile_stats import (
     MAX_SAMPLES,
     MAX_STEPS,
@@ -48,7 +53,6 @@ from musiceval._profile_stats import (
     same_array,
 )
 from musiceval.exceptions import DocumentError
-from musiceval.registry import METRICS, PER_TRACK
 from musiceval.rolls import Conventions, make_conventions
 
 if TYPE_CHECKING:
@@ -576,19 +580,6 @@ class DatasetProfile:
 
 
 # ---- helpers ---------------------------------------------------------------------------------
-
-
-def check_profile_metrics(metrics: Any) -> tuple[str, ...]:
-    if isinstance(metrics, Sequence) and not isinstance(metrics, str):
-        pairwise = [name for name in metrics if name in METRICS and METRICS[name].pairwise]
-        if pairwise:
-            raise invalid(
-                "metrics",
-                f"per-track metrics (profiles do not hold track-pair metrics yet) from "
-                f"{list(PER_TRACK)}",
-                received=f"the pairwise {pairwise}",
-            )
-    return check_metric_names("metrics", metrics, PER_TRACK, default=PER_TRACK)
 
 
 def conventions_dict(conventions: Conventions) -> dict[str, Any]:

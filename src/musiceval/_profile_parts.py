@@ -13,19 +13,21 @@ import base64
 import binascii
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from musiceval import _bar_index_file as index_file
-from musiceval._checks import describe, invalid
+from musiceval._checks import check_metric_names, describe, invalid
 from musiceval._profile_stats import common_edges, describe_edges
 from musiceval.originality import BarIndex
+from musiceval.registry import METRICS, PER_TRACK
 
 __all__ = [
     "ENCODING",
     "check_bar_index",
     "check_mergeable",
+    "check_profile_metrics",
     "decode_bar_index",
     "encode_bar_index",
     "merge_bar_indexes",
@@ -33,6 +35,26 @@ __all__ = [
 
 ENCODING = "base64"
 """How the ``.npz`` bytes of an embedded bar index are written in the JSON document."""
+
+
+def check_profile_metrics(metrics: Any) -> tuple[str, ...]:
+    """The metrics a profile holds: distinct per-track scalar metrics of musiceval 0.1
+    (``PER_TRACK``, also the default); track-pair and vector-valued metrics are refused by
+    name, saying why."""
+    if isinstance(metrics, Sequence) and not isinstance(metrics, str):
+        known = [METRICS[m] for m in metrics if isinstance(m, str) and m in METRICS]
+        for kind, label, refused in (
+            ("track-pair", "pairwise", [spec.name for spec in known if spec.pairwise]),
+            ("vector-valued", "vector-valued", [spec.name for spec in known if spec.shape]),
+        ):
+            if refused:
+                raise invalid(
+                    "metrics",
+                    f"per-track metrics (profiles do not hold {kind} metrics yet) from "
+                    f"{list(PER_TRACK)}",
+                    received=f"the {label} {refused}",
+                )
+    return check_metric_names("metrics", metrics, PER_TRACK, default=PER_TRACK)
 
 
 def check_mergeable(mine: Any, theirs: Any) -> None:

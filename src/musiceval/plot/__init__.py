@@ -110,9 +110,10 @@ def plot_history(
     One panel per metric (rows) and track (columns): the recorded values against the step,
     the reference mean (:meth:`MetricHistory.set_reference`) as a horizontal line with a ±1
     std band when known. The step axis is logarithmic when the positive steps span more than
-    two decades (symmetric-log when step 0 is present, so that it stays visible). The y-axis
-    covers the metric's bounds from :data:`musiceval.METRICS` when they are finite (only the
-    lower one when the upper is infinite). One legend: above the grid in a figure of its own,
+    two decades (symmetric-log when step 0 is present, so that it stays visible). Each
+    panel's y-axis spans its finite values and the reference mean ± 2 std, clipped to the
+    metric's bounds from :data:`musiceval.METRICS`, plus 5 % on each side
+    (``musiceval.plot._history.y_limits``). One legend: above the grid in a figure of its own,
     in the first panel on the caller's Axes.
 
     Parameters

@@ -46,7 +46,6 @@ __all__ = [
     "panels",
     "require_matplotlib",
     "samples",
-    "set_y_bounds",
     "track_label",
     "unit",
 ]
@@ -224,20 +223,6 @@ def unit(metric: str) -> str:
     """The registry unit of ``metric``, or ``"value"`` for a metric it does not know."""
     spec = METRICS.get(metric)
     return spec.unit if spec is not None else "value"
-
-
-def set_y_bounds(ax: Axes, metric: str) -> None:
-    """Limit the y-axis to the registry bounds of ``metric`` where finite, with a 5% margin.
-
-    With an infinite upper bound the top stays where matplotlib put it (at least lower + 1).
-    """
-    spec = METRICS.get(metric)
-    if spec is None or not math.isfinite(spec.lower):
-        return
-    finite_upper = math.isfinite(spec.upper)
-    upper = spec.upper if finite_upper else max(ax.get_ylim()[1], spec.lower + 1)
-    margin = 0.05 * (upper - spec.lower)
-    ax.set_ylim(spec.lower - margin, upper + (margin if finite_upper else 0.0))
 
 
 def note(ax: Axes, text: str) -> None:
