@@ -137,3 +137,15 @@ def test_conventions_default_to_unknown_drums():
     conventions = make_conventions()
     assert conventions.drums is None and conventions.force == ()
     assert make_conventions(drums=np.array([True, False])).drums == (True, False)
+
+
+def test_a_profile_of_midi_takes_the_track_names_and_drum_flags_of_the_files(midi_file):
+    path = midi_file(_song())
+    profile = me.profile(path)
+    assert profile.tracks == ("Melody", "Drums")
+    assert profile.conventions["drums"] == (False, True)
+    assert math.isnan(profile.mean("in_scale_ratio")[1])
+    named = me.profile(path, track_names=["a", "b"], drums=[False, False])
+    assert named.tracks == ("a", "b") and named.conventions["drums"] == (False, False)
+    report = me.compare(path, profile).to_frame().set_index(["metric", "track"])
+    assert report.loc[("drum_in_pattern_rate", "Melody"), "n_generated_nan"] == 1

@@ -300,6 +300,7 @@ def test_io_keeps_every_public_name_of_0_1_0() -> None:
     names += ["read_midi", "write_midi", "write_wav"]
     later = ["Synth", "synthesizer", "PRESETS", "TrackMap", "track_map"]  # FluidSynth, track maps
     later += ["Metre", "MetreSkip", "MidiFileInfo", "MidiRolls", "TimeSignature", "load_midi"]
+    later += ["is_midi_source"]
     assert sorted(io.__all__) == sorted([*names, *later])
     assert io.MIDI_SUFFIXES == (".mid", ".midi") and io.NPZ_KEY == "pianoroll"
     assert all(callable(getattr(io, name)) for name in names[2:])
@@ -332,9 +333,11 @@ def test_profile_and_compare_read_midi_and_multitracks(
     for index in range(2):
         io.write_midi(tmp_path / f"{index}.mid", chorales[4 * index : 4 * index + 4])
     from_folder = musiceval.profile(tmp_path, metrics)
-    assert from_folder == musiceval.profile(chorales, metrics)
+    # MIDI files say which tracks are drums (none here): the profile keeps it
+    pitched = {"drums": [False] * 4}
+    assert from_folder == musiceval.profile(chorales, metrics, **pitched)
     assert musiceval.profile(tmp_path / "0.mid", metrics) == musiceval.profile(
-        chorales[:4], metrics
+        chorales[:4], metrics, **pitched
     )
     song = chorales[:4].reshape(-1, 128, 4)
     tracks = [pypianoroll.BinaryTrack(pianoroll=song[:, :, k]) for k in range(4)]

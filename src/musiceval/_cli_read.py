@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from musiceval.io import is_midi_source
+
 if TYPE_CHECKING:
     from musiceval.profiles import DatasetProfile
 
@@ -74,7 +76,7 @@ def profile_of(args: argparse.Namespace, source: str, *, bar_index: bool) -> Dat
 
     names = default_track_names(args.track_names, args.tracks)
     drums = None
-    if _is_midi(Path(source)):
+    if is_midi_source(source):
         read = _load_midi(args, source)
         rolls, drums = read.rolls, read.is_drum
         names = names if names is not None else read.track_names
@@ -91,12 +93,6 @@ def profile_of(args: argparse.Namespace, source: str, *, bar_index: bool) -> Dat
         bar_index=bar_index,
         **conventions(args),
     )
-
-
-def _is_midi(path: Path) -> bool:
-    from musiceval import io
-
-    return path.is_dir() or path.suffix.lower() in io.MIDI_SUFFIXES
 
 
 def _load_midi(args: argparse.Namespace, source: str) -> Any:
@@ -121,7 +117,7 @@ def read_counted(args: argparse.Namespace, source: str) -> tuple[Any, Any, str]:
     tracks (Piano, Bass, 2, 3) of 64 steps``, or ``read train.npz -> ...`` for an array file."""
 
     path = Path(source)
-    if not _is_midi(path):
+    if not is_midi_source(source):
         rolls = read_rolls(args, source, n_bars=args.n_bars, steps_per_bar=args.steps_per_bar)
         return rolls, None, f"read {path.name} -> {_shape_words(rolls.shape, args.layout)}"
     read = _load_midi(args, source)

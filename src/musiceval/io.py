@@ -79,6 +79,7 @@ __all__ = [
     "TimeSignature",
     "TrackMap",
     "from_multitrack",
+    "is_midi_source",
     "load_midi",
     "load_midi_folder",
     "load_rolls",
@@ -166,7 +167,7 @@ def load_rolls(
     path = Path(source) if isinstance(source, str | os.PathLike) else None
     if npz_key is not None and (path is None or path.suffix.lower() != ".npz"):
         raise InvalidParameterError(f"npz_key applies to .npz files only; got npz_key={npz_key!r}")
-    is_midi = path is not None and (path.is_dir() or path.suffix.lower() in MIDI_SUFFIXES)
+    is_midi = is_midi_source(source)
     is_multitrack = hasattr(source, "tracks") and hasattr(source, "resolution")
     if tracks is not None:
         tracks = track_map(tracks)
@@ -200,6 +201,14 @@ def load_rolls(
             metre=metre,
         ).rolls
     return _load_file(path, npz_key)
+
+
+def is_midi_source(source: Any) -> bool:
+    """Whether ``source`` names a MIDI file (by its suffix) or a folder (of MIDI files)."""
+    if not isinstance(source, str | os.PathLike):
+        return False
+    path = Path(source)
+    return path.is_dir() or path.suffix.lower() in MIDI_SUFFIXES
 
 
 def _load_file(path: Path, npz_key: str | None) -> np.ndarray:

@@ -43,7 +43,7 @@ from musiceval._dataset_profile import (
 from musiceval._profile_stats import N_RATE_BINS, block_statistics, histogram_edges
 from musiceval._version import __version__
 from musiceval.evaluate import compute
-from musiceval.io import load_rolls
+from musiceval.io import is_midi_source, load_midi, load_rolls
 from musiceval.originality import BarIndex
 from musiceval.rolls import LAYOUTS, Conventions, Layout, RawRoll, Roll, make_conventions, read_roll
 from musiceval.track_maps import TrackMapSpec, default_track_names
@@ -143,22 +143,19 @@ def profile(
     """
     names = check_profile_metrics(metrics)
     check_bool("bar_index", bar_index)
+    options = make_conventions(**conventions)
+    check_choice("layout", layout, LAYOUTS)
+    x, found_names, drums = _read(reference, layout, tracks, npz_key, options)
+    if drums is not None and options.drums is None:
+        options = dataclasses.replace(options, drums=drums)
+    given_names = default_track_names(track_names, tracks)
     builder = _Builder(
         names,
-        make_conventions(**conventions),
+        options,
         chunk_size=check_int("chunk_size", chunk_size),
         reservoir_size=check_int("reservoir_size", reservoir_size),
         seed=check_int("seed", seed, minimum=0),
-        track_names=default_track_names(track_names, tracks),
-    )
-    check_choice("layout", layout, LAYOUTS)
-    x = load_rolls(
-        reference,
-        layout=layout,
-        tracks=tracks,
-        npz_key=npz_key,
-        steps_per_bar=builder.options.steps_per_bar or 16,
-        steps_per_beat=builder.options.steps_per_beat,
+        track_names=found_names if given_names is None else given_names,
     )
     index: BarIndex | None = None
     for batch in iter_batches(x, layout, chunk_size, name="reference"):
@@ -176,6 +173,22 @@ def profile(
         del batch, roll  # one batch in memory at a time
     result = builder.result()
     return result if index is None else result.with_bar_index(index)
+
+
+def _read(
+    reference: Any, layout: Layout, tracks: Any, npz_key: str | None, options: Conventions
+) -> tuple[Any, tuple[str, ...] | None, tuple[bool, ...] | None]:
+    """The rolls of ``reference`` (``load_rolls``), and for MIDI input the track names and
+    drum flags the files give (``load_midi``); None for other inputs."""
+    bar, beat = options.steps_per_bar or 16, options.steps_per_beat
+    if is_midi_source(reference) and layout == "NTPK" and npz_key is None:
+        read = load_midi(reference, tracks=tracks, steps_per_bar=bar, steps_per_beat=beat)
+        return read.rolls, read.track_names, tuple(bool(flag) for flag in read.is_drum)
+    rolls = load_rolls(
+        reference, layout=layout, tracks=tracks, npz_key=npz_key, steps_per_bar=bar,
+        steps_per_beat=beat,
+    )  # fmt: skip
+    return rolls, None, None
 
 
 class _Builder:
