@@ -28,7 +28,10 @@ import numpy as np
 
 from musiceval._background import WriterSpec, read_message, write_message
 
-__all__ = ["main"]
+__all__ = ["FINAL_REPORT_N_BOOT", "main"]
+
+FINAL_REPORT_N_BOOT = 50
+"""Replicates of the intervals of the report a Monitor writes at close."""
 
 
 class _Writer:
@@ -103,7 +106,8 @@ class _Writer:
         if self.spec.metrics != reference.metrics:
             reference = reference.select(self.spec.metrics)
         if self.spec.out_dir is not None:
-            report = Report(reference, values, copied_bars=copies)
+            # half the replicates of compare's default: a training run waits for this report
+            report = Report(reference, values, n_boot=FINAL_REPORT_N_BOOT, copied_bars=copies)
             # one process: the writer should not fork one per CPU beside a training run
             folder = report.save(self.spec.out_dir / "report", workers=1)
             self.outputs["comparison report (folder)"] = folder
