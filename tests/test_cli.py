@@ -486,8 +486,8 @@ def test_help_says_what_the_profile_fixes(
     assert (
         "--profile PROFILE a profile written by 'musiceval profile'; it fixes the metrics, "
         "track names, sample length and conventions, so --metrics, --track-names, --n-bars, "
-        "--steps-per-bar, --steps-per-beat, --scale-key, --mode, --weight, --per may only "
-        "repeat its values (a different value is an error, not ignored)"
+        "--steps-per-bar, --steps-per-beat, --scale-key, --mode, --weight, --per, --force may "
+        "only repeat its values (a different value is an error, not ignored)"
     ) in text
     assert "metric conventions: with --profile these are the profile's: a different" in text
 

@@ -149,3 +149,20 @@ def test_a_profile_of_midi_takes_the_track_names_and_drum_flags_of_the_files(mid
     assert named.tracks == ("a", "b") and named.conventions["drums"] == (False, False)
     report = me.compare(path, profile).to_frame().set_index(["metric", "track"])
     assert report.loc[("drum_in_pattern_rate", "Melody"), "n_generated_nan"] == 1
+
+
+def test_the_command_line_forces_drum_metrics_on_pitched_tracks_when_asked(midi_file, capsys):
+    path = midi_file(_song())
+    metrics = ["--metrics", "drum_in_pattern_rate"]
+    assert cli.main(["evaluate", str(path), *metrics, "--force", "drums"]) == 0
+    rows = [line.split() for line in capsys.readouterr().out.splitlines()[-2:]]
+    assert rows == [["drum_in_pattern_rate", "0", "1.0", "0.0", "0"],
+                    ["drum_in_pattern_rate", "1", "1.0", "0.0", "0"]]  # fmt: skip
+    out = path.with_name("p.json")
+    assert cli.main(["profile", str(path), "-o", str(out)]) == 0
+    report = path.with_name("report")
+    status = cli.main(
+        ["compare", str(path), "--profile", str(out), "-o", str(report), "--force", "drums"]
+    )
+    assert status == 2  # the profile fixes force (none): a different value is refused
+    assert "--force drums differs from what the profile" in capsys.readouterr().err

@@ -32,6 +32,7 @@ FIXED_BY_PROFILE = (
     "--mode",
     "--weight",
     "--per",
+    "--force",
 )
 
 
@@ -100,6 +101,8 @@ def check_fixed(args: argparse.Namespace, profile: DatasetProfile) -> None:
             conventions[name],
             str(conventions[name]),
         )
+    forced = tuple(conventions["force"])
+    fixed["--force"] = (tuple, forced, ",".join(forced) or "none")
     ours, theirs = [], []
     for flag in FIXED_BY_PROFILE:
         given = getattr(args, dest(flag))

@@ -63,6 +63,7 @@ def conventions(args: argparse.Namespace) -> dict[str, Any]:
         "mode": args.mode,
         "weight": args.weight,
         "per": args.per,
+        "force": args.force,
     }
     return {name: value for name, value in options.items() if value is not None}
 

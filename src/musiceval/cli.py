@@ -444,3 +444,12 @@ def _add_convention_options(
         choices=GRANULARITIES,
         help="average the per-bar metrics over non-empty bars (bar) or not (sample, default)",
     )
+    group.add_argument(
+        "--force",
+        choices=["pitched", "drums"],
+        action="append",
+        help="compute the metrics of this domain on every track anyway: MIDI input says which "
+        "tracks are drums, and pitched metrics are then NaN on them, drum metrics "
+        "(drum_in_pattern_rate, groove_consistency) on the others (docs/conventions.md); "
+        "repeat for both",
+    )
