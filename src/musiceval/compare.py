@@ -391,7 +391,9 @@ class Report:
             f"({profile.n_kept} in the reservoir).",
             f"Tracks: {', '.join(self.tracks)}; conventions: {options}.",
             f"Fréchet distance (squared, in reference standard deviations): "
-            f"{report_text.format_cell(self.frechet_distance)}",
+            f"{report_text.format_cell(self.frechet_distance)} (robust, each std floored at "
+            f"the metric's resolution, keys left out: "
+            f"{report_text.format_cell(self.frechet_distance_robust)})",
             *self._set_level.lines(),
         ]
 
