@@ -39,9 +39,7 @@ class SetLevel:
             elif name == "originality":
                 self._frames[name] = originality_frame(self._copied, self.options)
             else:
-                self._frames[name] = comparison_intervals(
-                    self._profile, self._values, self.options
-                )
+                self._frames[name] = comparison_intervals(self._profile, self._values, self.options)
         return self._frames[name].copy()
 
     def distances(self) -> pd.DataFrame:
