@@ -357,6 +357,8 @@ def _options(
     names = check_profile_metrics(metrics)
     metre = cast(Metre, check_choice("metre", given["metre"], METRES))
     mapping = None if tracks is None else track_map(tracks)
+    if mapping is not None and "drums" not in conventions:  # the map says which are drums
+        conventions = {**conventions, "drums": mapping.drum_tracks}
     n_tracks = None if mapping is not None else _first_track_count(files, checked, metre)
     return ShardOptions(
         metrics=names,

@@ -131,6 +131,12 @@ class TrackMap:
         """The output track names, in order."""
         return tuple(name for name, _ in self.rules)
 
+    @property
+    def drum_tracks(self) -> tuple[bool, ...]:
+        """Per output track, whether it is the ``"drums"`` rule's (the ``drums`` convention of
+        a profile of mapped files: its pitched metrics are NaN)."""
+        return tuple(rule == "drums" for _, rule in self.rules)
+
     def assign(self, tracks: Sequence[TrackLike]) -> list[list[int]]:
         """Return, for each output track in order, the indices of the input tracks it takes.
 
