@@ -75,6 +75,18 @@ def median_bandwidth(x: np.ndarray, y: np.ndarray, rng: np.random.Generator) -> 
     return median if median > 0 else 1.0
 
 
+def _scaled_sets(
+    reference: Any, generated: Any, standardize: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Both sets without their non-finite rows, standardised and centred on the reference
+    (``standardize``), or None when either has fewer than 2 rows (the statistic is NaN)."""
+    reference_rows = feature_rows("reference", reference)
+    generated_rows = feature_rows("generated", generated, reference_rows.shape[1])
+    if len(reference_rows) < 2 or len(generated_rows) < 2:
+        return None
+    return standard_rows(reference_rows, generated_rows, standardize, centre=standardize)
+
+
 def mmd(
     reference: Any,
     generated: Any,
@@ -150,11 +162,10 @@ def mmd(
         check_real("bandwidth", bandwidth, minimum=0.0, strict=True)
     check_instance("standardize", standardize, (bool, np.bool_), "a bool")
     check_int("seed", seed, minimum=0)
-    reference_rows = feature_rows("reference", reference)
-    generated_rows = feature_rows("generated", generated, reference_rows.shape[1])
-    if len(reference_rows) < 2 or len(generated_rows) < 2:
+    sets = _scaled_sets(reference, generated, standardize)
+    if sets is None:
         return math.nan
-    x, y = standard_rows(reference_rows, generated_rows, standardize, centre=standardize)
+    x, y = sets
     if kernel_name == "polynomial":
         return unbiased_mmd(x, y, _polynomial(x.shape[1]))
     if bandwidth is None:
@@ -223,11 +234,10 @@ def kid(
     check_int("n_subsets", n_subsets, minimum=1)
     check_instance("standardize", standardize, (bool, np.bool_), "a bool")
     check_int("seed", seed, minimum=0)
-    reference_rows = feature_rows("reference", reference)
-    generated_rows = feature_rows("generated", generated, reference_rows.shape[1])
-    if len(reference_rows) < 2 or len(generated_rows) < 2:
+    sets = _scaled_sets(reference, generated, standardize)
+    if sets is None:
         return math.nan
-    x, y = standard_rows(reference_rows, generated_rows, standardize, centre=standardize)
+    x, y = sets
     kernel = _polynomial(x.shape[1])
     size_x, size_y = min(subset_size, len(x)), min(subset_size, len(y))
     if size_x == len(x) and size_y == len(y):
