@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musiceval import distances
-from musiceval._report_sets import SetOptions
+from musiceval._report_sets import SetOptions, half_interval
 from musiceval._report_stats import ReferenceSide, direct_comparison, reference_sides
 
 if TYPE_CHECKING:
@@ -43,18 +42,13 @@ def _track_interval(side: ReferenceSide, column: np.ndarray, options: SetOptions
     """Overlap and KL of one track with their bounds (NaN where undefined or not computed)."""
     finite = column[np.isfinite(column)]
     overlap, divergence = direct_comparison(side, finite)
-    bounds = [math.nan] * 4
-    if options.n_boot is not None and finite.size >= 4 and not math.isnan(overlap):
-        interval = distances.bootstrap_interval(
+    bounds = [(math.nan, math.nan)] * 2
+    if finite.size >= 4 and not math.isnan(overlap):
+        bounds = half_interval(
             lambda _, half: direct_comparison(side, half), finite, finite,
-            n_boot=options.n_boot, confidence=options.confidence, seed=options.seed,
-            interval="half",
+            ("overlap_area", "kl_divergence"), options,
         )  # fmt: skip
-        bounds = [
-            max(interval.low[0], 0.0), min(interval.high[0], 1.0),
-            max(interval.low[1], 0.0), interval.high[1],
-        ]  # fmt: skip
-    return [overlap, bounds[0], bounds[1], divergence, bounds[2], bounds[3]]
+    return [overlap, *bounds[0], divergence, *bounds[1]]
 
 
 def comparison_intervals(

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from musiceval import distances
 from musiceval._copied_bars import COUNTS, NAMES, counts, pool
-from musiceval._report_sets import SET_COLUMNS, SetOptions
+from musiceval._report_sets import SET_COLUMNS, SetOptions, half_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,18 +54,13 @@ def originality_frame(per_sample: np.ndarray, options: SetOptions) -> pd.DataFra
     if per_sample.shape[1] != len(COUNTS) or len(per_sample) == 0:
         return pd.DataFrame(columns=list(SET_COLUMNS))
     found = pool(per_sample)
-    low = high = (np.nan, np.nan)
-    if options.n_boot is not None and len(per_sample) >= 2:
-        interval = distances.bootstrap_interval(
-            _rates, per_sample, per_sample, n_boot=options.n_boot,
-            confidence=options.confidence, seed=options.seed, interval="half",
-        )  # fmt: skip
-        low = tuple(max(bound, 0.0) for bound in interval.low)
-        high = tuple(min(bound, 1.0) for bound in interval.high)
+    rates = [(np.nan, np.nan)] * 2
+    if len(per_sample) >= 2:
+        rates = half_interval(_rates, per_sample, per_sample, NAMES[:2], options)
+    bounds = [*rates, (np.nan, np.nan)]  # a maximum (the longest run) is not smooth: none
     rows = [
-        [NAMES[0], found[NAMES[0]], low[0], high[0], "lower (more original)"],
-        [NAMES[1], found[NAMES[1]], low[1], high[1], "lower (more original)"],
-        [NAMES[2], found[NAMES[2]], np.nan, np.nan, "lower (more original)"],
+        [name, found[name], low, high, "lower (more original)"]
+        for name, (low, high) in zip(NAMES, bounds, strict=True)
     ]
     return pd.DataFrame(rows, columns=list(SET_COLUMNS))
 

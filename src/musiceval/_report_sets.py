@@ -11,7 +11,7 @@ missed the estimate on the chorales (``docs/distances.md``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,15 @@ from musiceval._checks import check_int
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SET_COLUMNS", "SET_LEGEND", "SetOptions", "set_frame", "set_lines", "set_options"]
+__all__ = [
+    "SET_COLUMNS",
+    "SET_LEGEND",
+    "SetOptions",
+    "half_interval",
+    "set_frame",
+    "set_lines",
+    "set_options",
+]
 
 SET_COLUMNS = ("statistic", "estimate", "low", "high", "closer")
 """The columns of :func:`set_frame`, in order."""
@@ -50,12 +58,17 @@ SET_LEGEND = {
 }
 """A one-line meaning of each set-level statistic."""
 
-# where an interval's bound is clipped: the statistic's own range
+# where an interval's bound is clipped: the statistic's own range (the set-level numbers, the
+# originality rates, the per-metric overlap and KL)
 _RANGES = {
-    **dict.fromkeys(("precision", "recall", "coverage"), (0.0, 1.0)),
+    **dict.fromkeys(
+        ("precision", "recall", "coverage", "bar_match_rate", "bar_match_rate_transposed",
+         "overlap_area"),
+        (0.0, 1.0),
+    ),
     **dict.fromkeys(
         ("frechet_distance", "frechet_distance_ledoit_wolf", "frechet_distance_oas", "density",
-         "median_piece_distance", "nearest_neighbour_ratio"),
+         "median_piece_distance", "nearest_neighbour_ratio", "kl_divergence"),
         (0.0, math.inf),
     ),
 }  # fmt: skip
@@ -147,44 +160,53 @@ def set_frame(reference: np.ndarray, generated: np.ndarray, options: SetOptions)
     rows = []
     for names, statistic, closer, bootstrapped in _statistics():
         estimate = _defined(statistic, reference, generated)
-        low = high = None
-        if estimate is not None and bootstrapped and options.n_boot is not None:
-            low, high = _interval(statistic, reference, generated, options)
+        bounds = [(math.nan, math.nan)] * len(names)
+        if estimate is not None and bootstrapped:
+            bounds = half_interval(statistic, reference, generated, names, options)
         for i, name in enumerate(names):
-            lowest, highest = _RANGES.get(name, (-math.inf, math.inf))
             rows.append({
                 "statistic": name,
-                "estimate": _part(estimate, i),
-                "low": max(_part(low, i), lowest),
-                "high": min(_part(high, i), highest),
+                "estimate": math.nan if estimate is None else _part(estimate, i),
+                "low": bounds[i][0],
+                "high": bounds[i][1],
                 "closer": closer,
             })  # fmt: skip
     return pd.DataFrame(rows, columns=list(SET_COLUMNS))
 
 
-def _interval(
+def half_interval(
     statistic: Callable[..., Any],
     reference: np.ndarray,
     generated: np.ndarray,
+    names: Sequence[str],
     options: SetOptions,
-) -> tuple[Any, Any]:
-    """The half-sampling interval's bounds, or (None, None) where a half-set is too small."""
-    assert options.n_boot is not None
+) -> list[tuple[float, float]]:
+    """The half-sampling interval (:func:`musiceval.distances.bootstrap_interval`,
+    ``interval="half"``) of ``statistic``, one ``(low, high)`` per output in ``names``, each
+    clipped to that statistic's range; NaN without ``n_boot`` or where a half-set is too small
+    for the statistic (its ValueError)."""
+    nan = [(math.nan, math.nan)] * len(names)
+    if options.n_boot is None:
+        return nan
     try:
         interval = distances.bootstrap_interval(
             statistic, reference, generated, n_boot=options.n_boot,
             confidence=options.confidence, seed=options.seed, interval="half",
         )  # fmt: skip
     except ValueError:
-        return None, None
-    return interval.low, interval.high
+        return nan
+    bounds = []
+    for i, name in enumerate(names):
+        lowest, highest = _RANGES.get(name, (-math.inf, math.inf))
+        low, high = _part(interval.low, i), _part(interval.high, i)
+        bounds.append((max(low, lowest), min(high, highest)))
+    return bounds
 
 
 def _part(value: Any, i: int) -> float:
-    """Field ``i`` of a tuple result (PRDC), the number itself, or NaN for None."""
-    if value is None:
-        return math.nan
-    return float(value[i]) if isinstance(value, tuple) else float(value)
+    """Output ``i`` of a statistic's result: a field of a tuple (PRDC), an item of an array
+    (several rates), or the number itself."""
+    return float(np.ravel(np.asarray(value, dtype=np.float64))[i])
 
 
 def set_lines(frame: pd.DataFrame, options: SetOptions, dropped: tuple[int, int]) -> list[str]:
