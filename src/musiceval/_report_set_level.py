@@ -5,6 +5,7 @@ overlap and KL (:mod:`musiceval._report_intervals`)."""
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,38 +31,40 @@ class SetLevel:
         self, profile: DatasetProfile, values: np.ndarray, copied: np.ndarray, options: SetOptions
     ) -> None:
         self._profile, self._values, self._copied, self.options = profile, values, copied, options
-        self._frames: dict[str, pd.DataFrame] = {}
 
-    def _frame(self, name: str) -> pd.DataFrame:
-        if name not in self._frames:
-            if name == "distances":
-                self._frames[name] = set_frame(*self._features(), self.options)
-            elif name == "originality":
-                self._frames[name] = originality_frame(self._copied, self.options)
-            else:
-                self._frames[name] = comparison_intervals(self._profile, self._values, self.options)
-        return self._frames[name].copy()
-
-    def distances(self) -> pd.DataFrame:
-        """:func:`musiceval._report_sets.set_frame` of the report."""
-        return self._frame("distances")
-
-    def originality(self) -> pd.DataFrame:
-        """:func:`musiceval._report_originality.originality_frame` of the report."""
-        return self._frame("originality")
-
-    def intervals(self) -> pd.DataFrame:
-        """:func:`musiceval._report_intervals.comparison_intervals` of the report."""
-        return self._frame("intervals")
-
-    def _features(self) -> tuple[np.ndarray, np.ndarray]:
-        """The reservoir's and the generated set's per-sample vectors, NaN rows included."""
+    def features(self) -> tuple[np.ndarray, np.ndarray]:
+        """The reservoir's and the generated set's per-sample vectors of every (metric, track)
+        value, NaN rows included: the rows of every set-level number."""
         reference, generated = self._profile.samples(), self._values
         return reference.reshape(len(reference), -1), generated.reshape(len(generated), -1)
 
+    @cached_property
+    def _distances(self) -> pd.DataFrame:
+        return set_frame(*self.features(), self.options)
+
+    @cached_property
+    def _originality(self) -> pd.DataFrame:
+        return originality_frame(self._copied, self.options)
+
+    @cached_property
+    def _intervals(self) -> pd.DataFrame:
+        return comparison_intervals(self._profile, self._values, self.options)
+
+    def distances(self) -> pd.DataFrame:
+        """:func:`musiceval._report_sets.set_frame` of the report."""
+        return self._distances.copy()
+
+    def originality(self) -> pd.DataFrame:
+        """:func:`musiceval._report_originality.originality_frame` of the report."""
+        return self._originality.copy()
+
+    def intervals(self) -> pd.DataFrame:
+        """:func:`musiceval._report_intervals.comparison_intervals` of the report."""
+        return self._intervals.copy()
+
     def lines(self) -> list[str]:
         """The set-level numbers and the originality in words, for the report's summary."""
-        reference, generated = self._features()
+        reference, generated = self.features()
         dropped = (distances.n_dropped_rows(reference), distances.n_dropped_rows(generated))
         intervals = (
             "Intervals of every overlap_area and kl_divergence (the generated set's sampling "

@@ -284,13 +284,7 @@ class Report:
         either set remain.
         """
         if self._frechet is None:
-            reference = self._profile.samples()
-            generated = self._values
-            self._frechet = float(
-                distances.frechet_distance(
-                    reference.reshape(len(reference), -1), generated.reshape(len(generated), -1)
-                )
-            )
+            self._frechet = float(distances.frechet_distance(*self._set_level.features()))
         return self._frechet
 
     @property
