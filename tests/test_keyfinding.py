@@ -242,3 +242,97 @@ def test_chorales_agree_with_music21(tmp_path: Path):
                 )
                 compared += 1
     assert len(x) >= 10 and compared >= 3 * len(x) - 3
+
+
+# ---- in_scale_ratio(key="auto") ------------------------------------------------------------
+
+
+def test_auto_key_ratio_by_hand():
+    import musiceval
+
+    x = np.zeros((2, 32, 128, 2), dtype=bool)
+    x[0, :, [57, 60, 64], 0] = True  # A minor triad: A natural minor holds all three
+    x[0, :, [60, 61, 62], 1] = True  # C, C#, D: no major or minor scale holds all three
+    x[1, :16, [60, 64, 67], 0] = True  # C major triad, then a D-F#-A (F# out of C major)
+    x[1, 16:, [62, 66, 69], 0] = True
+    ratio = musiceval.in_scale_ratio(x, key="auto")
+    key = find_key(x, "albrecht")
+    assert (key.tonic[0, 0], key.mode[0, 0]) == (9, "minor") and ratio[0, 0] == 1.0
+    assert ratio[0, 1] == pytest.approx(2 / 3)  # whichever key wins, two are in it
+    assert (key.tonic[1, 0], key.mode[1, 0]) == (7, "major")  # G major holds all six
+    assert ratio[1, 0] == 1.0
+    assert np.isnan(ratio[1, 1])  # a silent track: no key, no ratio
+
+
+def test_auto_key_is_the_key_find_key_finds_with_albrecht(chorales: np.ndarray):
+    import musiceval
+    from musiceval._engine.reducers import AUTO_KEY_PROFILE
+
+    assert AUTO_KEY_PROFILE == "albrecht"
+    for weight in ("cells", "notes"):
+        key = find_key(chorales, "albrecht", weight=weight)
+        auto = musiceval.in_scale_ratio(chorales, key="auto", weight=weight)
+        expected = np.full(auto.shape, np.nan)
+        for i, k in np.ndindex(auto.shape):
+            if key.tonic[i, k] >= 0:
+                expected[i, k] = musiceval.in_scale_ratio(
+                    chorales[i : i + 1, ..., k : k + 1], key=int(key.tonic[i, k]),
+                    mode=str(key.mode[i, k]), weight=weight,
+                )[0, 0]  # fmt: skip
+        np.testing.assert_array_equal(auto, expected)
+
+
+def test_auto_key_ratio_per_bar_uses_the_key_of_the_whole_sample():
+    import musiceval
+
+    x = np.zeros((1, 32, 128, 1), dtype=bool)
+    x[0, :16, [60, 64, 67], 0] = True  # bar 1: C major triad
+    x[0, 16:24, [62, 65, 69], 0] = True  # bar 2: D minor triad, then a lone C#
+    x[0, 24:, 61, 0] = True
+    # the sample's key is C major (albrecht): bar 1 all in, bar 2 has 24 of 32 cells in
+    assert int(find_key(x, "albrecht").tonic[0, 0]) == 0
+    per_bar = musiceval.in_scale_ratio(x, key="auto", per="bar")
+    assert per_bar[0, 0] == pytest.approx((1.0 + 24 / 32) / 2)
+
+
+def test_auto_key_ratio_does_not_change_under_transposition(chorales: np.ndarray):
+    import musiceval
+
+    low = musiceval.in_scale_ratio(chorales, key="auto")
+    high = musiceval.in_scale_ratio(np.roll(chorales, 5, axis=2), key="auto")
+    np.testing.assert_array_equal(low, high)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"key": "auto", "mode": "dorian"}, "mode must be left out with key='auto'"),
+        (
+            {"key": "aut"},
+            "key must be a note name: a letter A-G .* or 'auto'; got 'aut'",
+        ),
+    ],
+)
+def test_auto_key_bad_options(options, message):
+    import musiceval
+
+    with pytest.raises(InvalidParameterError, match=message):
+        musiceval.in_scale_ratio(np.ones((4, 128), dtype=bool), layout="TP", **options)
+
+
+def test_albrecht_finds_most_chorale_keys():
+    """Why key="auto" uses the Albrecht-Shanahan profile: on the first 60 chorales that end on
+    the tonic of their signature's key it finds the most keys (examples/chorale_keys.py runs
+    all 279: krumhansl 0.792, temperley 0.878, albrecht 0.932)."""
+    import importlib.util
+
+    path = Path(__file__).parents[1] / "examples" / "chorale_keys.py"
+    spec = importlib.util.spec_from_file_location("chorale_keys", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    histograms, truth = module.chorale_keys(limit=60)
+    right = {
+        p: int((keyfinding.best_key_indices(histograms, p) == truth).sum()) for p in KEY_PROFILES
+    }
+    assert right["albrecht"] > max(right["krumhansl"], right["temperley"])

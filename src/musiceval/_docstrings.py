@@ -38,7 +38,9 @@ PARAMETERS: dict[str, str] = {
     "weight": """weight : {"cells", "notes"}, default="cells"
         Count active cells (duration-weighted) or notes (onsets).""",
     "key": """key : int or str, default="C"
-        Tonic as a pitch class (C = 0) or a name ("F#", "Bb").""",
+        Tonic as a pitch class (C = 0) or a name ("F#", "Bb"); ``"auto"``: each sample's and
+        track's own key, found with ``find_key(x, "albrecht")`` (its mode too: leave ``mode``
+        out), see ``docs/keys.md``.""",
     "mode": """mode : str, default="major"
         One of ``musiceval.scales.MODES``: major/ionian, dorian, phrygian, lydian, mixolydian,
         minor/natural_minor/aeolian, locrian, harmonic_minor, melodic_minor.""",

@@ -123,7 +123,7 @@ def _profile(args: argparse.Namespace) -> int:
     result.save(args.output)
     print(
         f"profiled {result.n_samples} samples x {len(result.tracks)} tracks "
-        f"({', '.join(result.tracks)}) for {len(result.metrics)} metrics"
+        f"({', '.join(result.tracks)}) for {len(result.metrics + result.vector_metrics)} metrics"
     )
     print(f"profile: {args.output}")
     return 0
@@ -425,7 +425,8 @@ def _add_convention_options(
         help="steps per quarter note (default 4); also the grid MIDI files are read on",
     )
     group.add_argument(
-        "--scale-key", help="tonic of the in-scale metrics, e.g. C, F#, Bb (default C)"
+        "--scale-key",
+        help="tonic of the in-scale metrics: C, F#, Bb, ... or auto (each sample's key; default C)",
     )
     group.add_argument(
         "--mode",

@@ -29,7 +29,7 @@ import numpy as np
 from musiceval._checks import check_choice
 from musiceval.rolls import WEIGHTS, Layout, Weight, as_roll
 
-__all__ = ["KEY_PROFILES", "PROFILES", "KeyEstimate", "KeyProfile", "find_key"]
+__all__ = ["KEY_PROFILES", "PROFILES", "KeyEstimate", "KeyProfile", "best_key_indices", "find_key"]
 
 KeyProfile = Literal["krumhansl", "temperley", "albrecht"]
 """The key profiles :func:`find_key` offers (see :data:`PROFILES`)."""
@@ -120,6 +120,25 @@ def _correlations(histogram: np.ndarray, profile: str) -> np.ndarray:
     return np.clip(correlations, -1.0, 1.0)
 
 
+def _best(correlations: np.ndarray) -> np.ndarray:
+    """Index of the largest of the 24 ``correlations`` (last axis, lowest index on ties); -1
+    where they are NaN (no key)."""
+    defined = ~np.isnan(correlations[..., 0])
+    return np.where(defined, np.nan_to_num(correlations, nan=-np.inf).argmax(axis=-1), -1)
+
+
+def best_key_indices(histogram: np.ndarray, profile: KeyProfile = "krumhansl") -> np.ndarray:
+    """The key :func:`find_key` chooses for each 12-bin pitch-class ``histogram`` (last axis).
+
+    Returns int64 indices of shape ``histogram.shape[:-1]``: ``t`` for ``t`` major, ``12 + t``
+    for ``t`` minor, -1 where no key is defined (a histogram without variance). This is the
+    entry point for callers that already hold pitch-class counts (``in_scale_ratio`` with
+    ``key="auto"``).
+    """
+    check_choice("profile", profile, KEY_PROFILES)
+    return _best(_correlations(np.asarray(histogram, dtype=np.float64), profile)).astype(np.int64)
+
+
 def find_key(
     x: Any,
     profile: KeyProfile = "krumhansl",
@@ -190,8 +209,8 @@ def find_key(
     roll = as_roll(x, layout=layout, threshold=threshold, lowest_pitch=lowest_pitch)
     histogram = _pitch_class_histogram(roll.cells, roll.lowest_pitch, weight)
     correlations = _correlations(histogram, profile)
-    defined = ~np.isnan(correlations[..., 0])
-    best = np.where(defined, np.nan_to_num(correlations, nan=-np.inf).argmax(axis=-1), -1)
+    best = _best(correlations)
+    defined = best >= 0
     tonic = np.where(defined, best % 12, -1).astype(np.int64)
     mode = np.where(defined, np.where(best < 12, "major", "minor"), "")
     correlation = np.take_along_axis(correlations, np.maximum(best, 0)[..., None], axis=-1)

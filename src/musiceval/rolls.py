@@ -25,6 +25,7 @@ Conventions
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from numbers import Real
 from typing import Any, Literal, get_args
@@ -433,12 +434,13 @@ GRANULARITIES: tuple[str, ...] = get_args(Per)
 class Conventions:
     """The validated options every metric reads (see ``docs/conventions.md``).
 
-    ``steps_per_bar=None`` means 16, or the bar length of an ``NBSPK`` input.
+    ``steps_per_bar=None`` means 16, or the bar length of an ``NBSPK`` input; ``key`` is a
+    pitch class (0-11) or ``"auto"`` (found per sample and track, see ``in_scale_ratio``).
     """
 
     steps_per_bar: int | None = None
     steps_per_beat: int = 4
-    key: int = 0
+    key: int | str = 0
     mode: str = "major"
     weight: str = "cells"
     min_steps: int = 2
@@ -496,10 +498,15 @@ def make_conventions(**options: Any) -> Conventions:
             raise invalid(name, f"an int >= 1 and <= {_MAX_COUNT}", values[name])
         if name in values:
             values[name] = int(values[name])
-    if "key" in values:
-        values["key"] = parse_key(values["key"])
+    if "key" in values and not _is_auto(values["key"]):
+        values["key"] = _parse_key_or_auto(values["key"], parse_key)
     if "mode" in values:
         check_choice("mode", values["mode"], MODES)
+        if _is_auto(values.get("key")) and values["mode"] != "major":
+            raise invalid(
+                "mode", "left out with key='auto', which finds the mode with the tonic (the "
+                "best of the 24 major and minor keys)", values["mode"],
+            )  # fmt: skip
     if "weight" in values:
         check_choice("weight", values["weight"], WEIGHTS)
     if "per" in values:
@@ -514,6 +521,25 @@ def make_conventions(**options: Any) -> Conventions:
     if "force" in values:
         values["force"] = _forced_domains(values["force"])
     return Conventions(**values)
+
+
+def _is_auto(key: Any) -> bool:
+    return isinstance(key, str) and key == "auto"
+
+
+def _parse_key_or_auto(key: Any, parse_key: Callable[[Any], int]) -> int:
+    """``parse_key(key)``; for a name, its error says that ``"auto"`` is accepted too."""
+    try:
+        return parse_key(key)
+    except InvalidParameterError:
+        if not isinstance(key, str):
+            raise
+        raise invalid(
+            "key",
+            "a note name: a letter A-G with optional '#'/'b' (e.g. 'C', 'F#', 'Bb'), "
+            "a pitch class 0-11, or 'auto'",
+            key,
+        ) from None
 
 
 def _drum_flags(drums: Any) -> tuple[bool, ...]:

@@ -81,8 +81,11 @@ def _reduce(
     conventions: Conventions,
     pairs: Sequence[tuple[int, int]],
     normalize: str | None,
+    rows_per_sample: int = 1,
 ) -> np.ndarray:
     spec = METRICS[spec_name]
+    if spec_name == "in_scale_ratio":  # its key="auto" looks at every bar of a sample
+        return REDUCERS[spec_name](stats, conventions, rows_per_sample)
     if spec.pairwise:
         return REDUCERS[spec_name](stats, conventions, pairs)
     if spec.shape:
@@ -130,6 +133,6 @@ def compute_roll(
         shape = (roll.n_samples, n_bars, roll.n_tracks)
         empty = stats.needed("bar_active")[:, 0, :].reshape(shape) == 0
         for name in per_bar:
-            values = _reduce(name, stats, conventions, pairs, normalize)
+            values = _reduce(name, stats, conventions, pairs, normalize, n_bars)
             results[name] = _nanmean_bars(values.reshape(shape + METRICS[name].shape), empty)
     return {name: results[name] for name in names}

@@ -10,16 +10,19 @@ NaN without a warning: that is what "undefined" means here. The formulas are doc
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 
 import numpy as np
 
 from musiceval._engine.histograms import VECTOR_REDUCERS
 from musiceval._engine.stats import RollStats, one_task_one_thread
+from musiceval.keyfinding import KeyProfile, best_key_indices
 from musiceval.registry import METRICS
 from musiceval.rolls import Conventions
 from musiceval.scales import MODES, scale_mask, tonal_matrix
 
-__all__ = ["REDUCERS", "tonal_centroids"]  # each reducer is reached by name, in REDUCERS
+# each reducer is reached by name, in REDUCERS
+__all__ = ["AUTO_KEY_PROFILE", "REDUCERS", "tonal_centroids"]
 
 
 def _ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
@@ -85,10 +88,33 @@ def _scale_ratios(stats: RollStats, conventions: Conventions) -> np.ndarray:
     return _ratio(in_scale, histogram.sum(axis=1)[:, None, :])
 
 
-def in_scale_ratio(stats: RollStats, conventions: Conventions) -> np.ndarray:
+AUTO_KEY_PROFILE: KeyProfile = "albrecht"
+"""The key profile of ``in_scale_ratio(key="auto")`` (see ``docs/keys.md`` for why)."""
+
+
+@cache
+def _key_scales() -> np.ndarray:
+    """``(25, 12)`` in-scale masks: row ``t`` is ``t`` major, ``12 + t`` natural ``t`` minor
+    (the keys of ``keyfinding.best_key_indices``), row 24 (index -1: no key) all 0."""
+    rows = [scale_mask(t, mode) for mode in ("major", "minor") for t in range(12)]
+    return np.array([*rows, np.zeros(12, bool)], dtype=np.float64)
+
+
+def in_scale_ratio(
+    stats: RollStats, conventions: Conventions, rows_per_sample: int = 1
+) -> np.ndarray:
+    """With ``key="auto"`` the key of each sample and track is found from the histogram of
+    its ``rows_per_sample`` consecutive rows (its bars, with ``per="bar"``) together."""
     histogram = _histogram(stats, conventions, classes=True)
-    in_scale = np.flatnonzero(scale_mask(conventions.key, conventions.mode))
-    return _ratio(_sum_over_axis1(histogram, in_scale), _sum_over_axis1(histogram))
+    if conventions.key != "auto":
+        in_scale = np.flatnonzero(scale_mask(conventions.key, conventions.mode))
+        return _ratio(_sum_over_axis1(histogram, in_scale), _sum_over_axis1(histogram))
+    n, _, n_tracks = histogram.shape
+    grouped = histogram.reshape(n // rows_per_sample, rows_per_sample, 12, n_tracks)
+    counts = np.moveaxis(grouped.sum(axis=1, dtype=np.float64), 1, -1)  # (samples, tracks, 12)
+    keys = np.repeat(best_key_indices(counts, AUTO_KEY_PROFILE), rows_per_sample, axis=0)
+    in_scale = np.einsum("nkc,nck->nk", _key_scales()[keys], histogram)
+    return np.where(keys >= 0, _ratio(in_scale, _sum_over_axis1(histogram)), np.nan)
 
 
 def scale_consistency(stats: RollStats, conventions: Conventions) -> np.ndarray:
