@@ -106,7 +106,7 @@ def profile_corpus_command(args: argparse.Namespace, conventions: dict[str, Any]
     print(
         f"profiled {profile.n_samples} samples x {len(profile.tracks)} tracks "
         f"({', '.join(profile.tracks)}) from {result.n_files - len(result.quarantine)} of "
-        f"{result.n_files} files for {len(profile.metrics)} metrics"
+        f"{result.n_files} files for {len(profile.metrics + profile.vector_metrics)} metrics"
     )
     print(f"profile: {profile_path}")
     print(f"quarantine: {quarantine_path} ({len(result.quarantine)} files)")

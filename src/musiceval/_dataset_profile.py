@@ -8,8 +8,6 @@ statistics' mathematics lives in ``musiceval._profile_stats`` and the file forma
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import os
 import warnings
 from collections.abc import Mapping, Sequence
@@ -33,11 +31,14 @@ from musiceval._profile_codec import (
     SCHEMA_VERSION,
     document_from_fields,
     fields_from_document,
+    read_json,
 )
 from musiceval._profile_parts import (
     check_bar_index,
+    check_lowest_pitch,
     check_mergeable,
     check_profile_metrics,
+    conventions_dict,
     merge_bar_indexes,
 )
 from musiceval._profile_stats import (
@@ -52,8 +53,9 @@ from musiceval._profile_stats import (
     rebin,
     same_array,
 )
+from musiceval._profile_vectors import ProfileVectors, profile_frame, scalar_only
 from musiceval.exceptions import DocumentError
-from musiceval.rolls import Conventions, make_conventions
+from musiceval.rolls import make_conventions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -83,24 +85,20 @@ class DatasetProfile:
     random sample (the reservoir) of up to ``reservoir_size`` samples, each kept whole as its
     ``(n_metrics, n_tracks)`` metric values (NaN included), so that multivariate comparisons
     remain possible. Where a track has no defined value (``count`` 0), its mean, std, min, max
-    and quantiles are NaN, without a warning.
+    and quantiles are NaN, without a warning. A vector-valued metric (:attr:`vector_metrics`)
+    has the same statistics per track and component, shape ``(n_tracks, *shape)``, but no
+    histogram, and its vectors of the reservoir's samples (``musiceval._profile_vectors``).
 
-    Histogram edges depend only on the registry bounds and the sample shape, so profiles of
-    the same shape merge exactly: :data:`N_RATE_BINS` equal bins over the bounds for rates and
-    entropies; for the ``"count"`` and ``"pitch"`` kinds, from the lower bound ``L`` to the
-    upper ``U`` (for ``n_notes``, whose bound is infinite, ``n_pitches * ceil(n_steps / 2)``,
-    the most notes a track of the data can hold), one integer-centred bin per integer
-    (``k - 0.5`` to ``k + 0.5``) when ``U - L <= 4096`` (as in musiceval 0.1.0), otherwise one
-    per integer up to ``L + 4095`` and then 256 bins of equal integer width per doubling of
-    ``k - L``, the last one ending at ``U + 0.5``: at most 12,800 bins whatever the length of
-    the samples (``musiceval._profile_stats.histogram_edges``). Bins are closed on the left,
-    the last one on both sides (as ``numpy.histogram``); a value rounded a hair past a bound is
-    counted in the outer bin.
+    Histogram edges depend only on the registry bounds and the sample shape (at most 12,800
+    bins whatever the length of the samples: ``musiceval._profile_stats.histogram_edges``,
+    ``docs/distances.md``), so profiles of the same shape merge exactly. Bins are closed on
+    the left, the last one on both sides (as ``numpy.histogram``); a value rounded a hair past
+    a bound is counted in the outer bin.
 
     Parameters
     ----------
     metrics : sequence of str
-        The per-track metrics, in order.
+        The per-track scalar metrics, in order (may be empty when ``vectors`` is not).
     tracks : sequence of str
         Distinct track names, in the data's order.
     conventions : mapping
@@ -122,6 +120,10 @@ class DatasetProfile:
     bar_index : BarIndex, optional
         The index of the profiled rolls' bars (:class:`musiceval.originality.BarIndex`: one
         piece per sample, the profile's pitches, tracks and ``steps_per_bar``), or None.
+    vectors : mapping, optional
+        Per vector-valued metric, in order, a mapping with the arrays ``count``, ``n_nan``,
+        ``mean``, ``m2``, ``min``, ``max`` (``(n_tracks, *shape)``) and ``samples``
+        (``(n_kept, n_tracks, *shape)``, the rows of ``samples``' samples).
 
     Raises
     ------
@@ -152,8 +154,9 @@ class DatasetProfile:
         seed: int,
         version: str,
         bar_index: BarIndex | None = None,
+        vectors: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
-        self._metrics = check_profile_metrics(list(metrics))
+        self._metrics = check_profile_metrics(list(metrics), vectors=False)
         self._tracks = check_names("tracks", tracks)
         if not self._tracks:
             raise invalid("tracks", "a non-empty sequence of names", tracks)
@@ -161,15 +164,7 @@ class DatasetProfile:
         self._n_samples = check_int("n_samples", n_samples, maximum=MAX_SAMPLES)
         self._n_steps = check_int("n_steps", n_steps, minimum=0, maximum=MAX_STEPS)
         self._n_pitches = check_int("n_pitches", n_pitches, maximum=128)
-        self._lowest_pitch = check_int("lowest_pitch", lowest_pitch, minimum=0)
-        if self._lowest_pitch + self._n_pitches > 128:
-            raise invalid(
-                "lowest_pitch",
-                f"at most {128 - self._n_pitches} with n_pitches={self._n_pitches} (the highest "
-                f"pitch is at most MIDI 127)",
-                received=f"{self._lowest_pitch}, which reaches MIDI "
-                f"{self._lowest_pitch + self._n_pitches - 1}",
-            )
+        self._lowest_pitch = check_lowest_pitch(lowest_pitch, self._n_pitches)
         self._reservoir_size = check_int("reservoir_size", reservoir_size)
         self._seed = check_int("seed", seed, minimum=0)
         self._version = check_instance("version", version, str, "a str")
@@ -187,6 +182,10 @@ class DatasetProfile:
         self._samples = frozen(np.asarray(samples, dtype=np.float64), "samples", shape)
         for m, name in enumerate(self._metrics):
             check_reservoir(name, self._stats[name], self._samples[:, m], self._n_samples)
+        self._vectors = ProfileVectors.check(
+            vectors, metrics=self._metrics, n_tracks=len(self._tracks), n_samples=self._n_samples,
+            n_kept=n_kept,
+        )  # fmt: skip
         self._bar_index = check_bar_index(
             bar_index, n_samples=self._n_samples, n_pitches=self._n_pitches,
             n_tracks=len(self._tracks), lowest_pitch=self._lowest_pitch,
@@ -197,8 +196,13 @@ class DatasetProfile:
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        """The profiled metrics, in order."""
+        """The profiled scalar metrics, in order."""
         return self._metrics
+
+    @property
+    def vector_metrics(self) -> tuple[str, ...]:
+        """The profiled vector-valued metrics, in order (empty when none)."""
+        return self._vectors.names
 
     @property
     def tracks(self) -> tuple[str, ...]:
@@ -279,11 +283,21 @@ class DatasetProfile:
     # ---- statistics ----------------------------------------------------------------------
 
     def _get(self, metric: str, field: str) -> np.ndarray:
-        check_choice("metric", metric, self._metrics)
-        return self._stats[metric][field].copy()
+        return self._statistics(metric)[field].copy()
+
+    def _statistics(self, metric: str, method: str | None = None) -> Mapping[str, np.ndarray]:
+        """The statistics of ``metric``; ``method`` names one that takes scalar metrics only."""
+        check_choice("metric", metric, self._metrics + self._vectors.names)
+        if metric in self._stats:
+            return self._stats[metric]
+        if method is not None:
+            raise scalar_only(metric, method)
+        return self._vectors.statistics[metric]
 
     def count(self, metric: str) -> np.ndarray:
-        """Defined (non-NaN) values of ``metric`` per track, int64 of shape ``(n_tracks,)``."""
+        """Defined (non-NaN) values of ``metric`` per track, int64 of shape ``(n_tracks,)``
+        (``(n_tracks, *shape)`` for a vector-valued metric: per component, as every
+        statistic)."""
         return self._get(metric, "count")
 
     def n_nan(self, metric: str) -> np.ndarray:
@@ -299,11 +313,10 @@ class DatasetProfile:
 
         Returns
         -------
-        ndarray of float64, shape (n_tracks,)
+        ndarray of float64, shape (n_tracks,) or (n_tracks, *shape)
             ``sqrt(m2 / count)``; NaN where ``count`` is 0 (no warning).
         """
-        check_choice("metric", metric, self._metrics)
-        stats = self._stats[metric]
+        stats = self._statistics(metric)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.sqrt(stats["m2"] / stats["count"])
 
@@ -324,8 +337,14 @@ class DatasetProfile:
             Values per bin and track (each row sums to ``count(metric)``).
         edges : ndarray of float64, shape (n_bins + 1,)
             Bin edges, as ``numpy.histogram`` returns them.
+
+        Raises
+        ------
+        musiceval.InvalidParameterError
+            For a vector-valued metric (no histogram is kept: see :meth:`samples`).
         """
-        return self._get(metric, "histogram"), self._get(metric, "edges")
+        stats = self._statistics(metric, "histogram")
+        return stats["histogram"].copy(), stats["edges"].copy()
 
     def samples(self, metric: str | None = None) -> np.ndarray:
         """The reservoir: per-sample values of a uniform random sample of the reference set.
@@ -333,17 +352,20 @@ class DatasetProfile:
         Parameters
         ----------
         metric : str, optional
-            One metric; default: all of them.
+            One metric; default: every scalar one.
 
         Returns
         -------
         ndarray of float64
-            ``(n_kept, n_tracks)`` for one metric, ``(n_kept, n_metrics, n_tracks)`` for all;
-            row ``i`` is the same sample for every metric. NaN where a value is undefined.
-            Every sample, in data order, when ``n_samples <= reservoir_size``.
+            ``(n_kept, n_tracks)`` for one metric (``(n_kept, n_tracks, *shape)`` for a
+            vector-valued one), ``(n_kept, n_metrics, n_tracks)`` for all; row ``i`` is the
+            same sample for every metric. NaN where a value is undefined. Every sample, in data
+            order, when ``n_samples <= reservoir_size``.
         """
         if metric is None:
             return self._samples.copy()
+        if metric in self._vectors.samples:
+            return self._vectors.samples[metric].copy()
         check_choice("metric", metric, self._metrics)
         return self._samples[:, self._metrics.index(metric)].copy()
 
@@ -365,7 +387,13 @@ class DatasetProfile:
         ndarray of float64
             Shape ``(n_tracks,)`` for a scalar ``q``, ``(len(q), n_tracks)`` otherwise; NaN for
             a track with no defined value in the reservoir (no warning).
+
+        Raises
+        ------
+        musiceval.InvalidParameterError
+            For a vector-valued metric (see :meth:`samples`).
         """
+        self._statistics(metric, "quantile")
         try:
             probabilities = np.asarray(q, dtype=np.float64)
         except (TypeError, ValueError):
@@ -378,7 +406,8 @@ class DatasetProfile:
             return np.nanquantile(values, probabilities, axis=0)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per metric and track (metric order, then track order).
+        """One row per metric and track (metric order, then track order; vector-valued metrics
+        after the scalar ones, one row per track and component).
 
         Returns
         -------
@@ -386,27 +415,11 @@ class DatasetProfile:
             Columns ``metric``, ``track`` (the track name), ``count``, ``n_nan``, ``mean``,
             ``std`` (``ddof=0``), ``min``, ``max`` and the quantiles ``q05``, ``q50``, ``q95``
             (from the reservoir, see :meth:`quantile`). Statistics ignore NaN values; they are
-            NaN where a track has no defined value.
+            NaN where a track has no defined value. With vector-valued metrics, a ``bin`` column
+            (nullable int, after ``track``, empty for scalar metrics) numbers the components in
+            C order, as in :func:`musiceval.evaluate`.
         """
-        import pandas as pd
-
-        n_tracks = len(self._tracks)
-        columns: dict[str, list[Any]] = {
-            "metric": [name for name in self._metrics for _ in range(n_tracks)],
-            "track": list(self._tracks) * len(self._metrics),
-        }
-        parts: dict[str, list[np.ndarray]] = {
-            key: [] for key in ("count", "n_nan", "mean", "std", "min", "max", "q05", "q50", "q95")
-        }
-        for name in self._metrics:
-            for key in ("count", "n_nan", "mean", "min", "max"):
-                parts[key].append(self._stats[name][key])
-            parts["std"].append(self.std(name))
-            quantiles = self.quantile(name, [0.05, 0.5, 0.95])
-            for key, row in zip(("q05", "q50", "q95"), quantiles, strict=True):
-                parts[key].append(row)
-        frame = {**columns, **{key: np.concatenate(arrays) for key, arrays in parts.items()}}
-        return pd.DataFrame(frame)
+        return profile_frame(self)
 
     # ---- merge ---------------------------------------------------------------------------
 
@@ -445,9 +458,12 @@ class DatasetProfile:
             stats[name] = merge_statistics(rebin(mine, edges), rebin(theirs, edges))
         capacity = min(self._reservoir_size, other._reservoir_size)
         rng = np.random.default_rng([self._seed, other._seed, self._n_samples, other._n_samples])
-        samples = merge_reservoirs(
-            self._samples, self._n_samples, other._samples, other._n_samples, capacity, rng
-        )
+        kept = np.arange(self.n_kept + other.n_kept)  # rows of both reservoirs, concatenated
+        rows = merge_reservoirs(
+            kept[: self.n_kept], self._n_samples, kept[self.n_kept :], other._n_samples,
+            capacity, rng,
+        )  # fmt: skip
+        samples = np.concatenate([self._samples, other._samples])[rows]
         return DatasetProfile(**{
             **self._fields(),
             "n_samples": self._n_samples + other._n_samples,
@@ -455,6 +471,7 @@ class DatasetProfile:
             "samples": samples,
             "reservoir_size": capacity,
             "bar_index": merge_bar_indexes(self._bar_index, other._bar_index),
+            "vectors": self._vectors.merge(other._vectors, rows),
         })  # fmt: skip
 
     # ---- save / load ---------------------------------------------------------------------
@@ -482,18 +499,20 @@ class DatasetProfile:
             "seed": self._seed,
             "version": self._version,
             "bar_index": self._bar_index,
+            "vectors": self._vectors.fields(),
         }
 
     def select(self, metrics: Sequence[str]) -> DatasetProfile:
-        """The profile of ``metrics`` only (a subset of :attr:`metrics`, in any order); it
-        keeps the bar index (that of the same rolls)."""
-        names = check_metric_names("metrics", metrics, self._metrics)
-        columns = [self._metrics.index(name) for name in names]
+        """The profile of ``metrics`` only (some of :attr:`metrics` and :attr:`vector_metrics`,
+        in any order; each kind keeps that order); it keeps the bar index (of the same rolls)."""
+        names = check_metric_names("metrics", metrics, self._metrics + self._vectors.names)
+        scalars = [name for name in names if name in self._stats]
         return DatasetProfile(**{
             **self._fields(),
-            "metrics": names,
-            "statistics": {name: self._stats[name] for name in names},
-            "samples": self._samples[:, columns],
+            "metrics": scalars,
+            "statistics": {name: self._stats[name] for name in scalars},
+            "samples": self._samples[:, [self._metrics.index(name) for name in scalars]],
+            "vectors": self._vectors.select(names),
         })  # fmt: skip
 
     @classmethod
@@ -540,13 +559,7 @@ class DatasetProfile:
             gives; the message names the file and the field.
         """
         path = check_path("path", path)
-        try:
-            content = json.loads(path.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise DocumentError(f"{path} is not a JSON {_WHAT}: {exc}") from exc
-        except RecursionError:
-            raise DocumentError(f"{path} is not a JSON {_WHAT}: nested too deeply") from None
-        return cls.from_json_dict(content, source=str(path))
+        return cls.from_json_dict(read_json(path, _WHAT), source=str(path))
 
     # ---- dunder --------------------------------------------------------------------------
 
@@ -564,6 +577,7 @@ class DatasetProfile:
             == (other._reservoir_size, other._seed, other._version)
             and same_array(self._samples, other._samples)
             and self._bar_index == other._bar_index
+            and self._vectors == other._vectors
         )
         return same and all(
             same_array(self._stats[name][field], other._stats[name][field])
@@ -572,17 +586,10 @@ class DatasetProfile:
         )
 
     def __repr__(self) -> str:
+        n_vectors = len(self._vectors.names)
+        kinds = f"scalar and {n_vectors} vector-valued " if n_vectors else ""
         return (
             f"DatasetProfile({self._n_samples} samples of {self._n_steps} steps, "
-            f"{len(self._metrics)} metrics, tracks {list(self._tracks)}, "
+            f"{len(self._metrics)} {kinds}metrics, tracks {list(self._tracks)}, "
             f"{self.n_kept} kept)"
         )
-
-
-# ---- helpers ---------------------------------------------------------------------------------
-
-
-def conventions_dict(conventions: Conventions) -> dict[str, Any]:
-    values = dataclasses.asdict(conventions)
-    values["radii"] = [float(r) for r in conventions.radii]
-    return values

@@ -3,12 +3,18 @@ the arguments of :class:`~musiceval._dataset_profile.DatasetProfile`.
 
 A profile with a bar index has one more field, ``"bar_index"``, a versioned sub-document
 (``musiceval._profile_parts.encode_bar_index``); a document without it (musiceval 0.1.0's, or a
-profile without an index) gives ``bar_index=None``. Older readers ignore the field.
+profile without an index) gives ``bar_index=None``. A profile of vector-valued metrics has the
+field ``"vectors"``: ``{"metrics": [...], "statistics": {name: {"count", "n_nan", "mean",
+"m2", "min", "max"}}, "samples": {name: ...}}``, each array ``(n_tracks, *shape)`` (samples
+``(n_kept, n_tracks, *shape)``); a document without it holds none. Older readers ignore both
+fields.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -18,8 +24,9 @@ from musiceval._checks import describe
 from musiceval._documents import decode_floats
 from musiceval._profile_parts import decode_bar_index, encode_bar_index
 from musiceval._profile_stats import FLOAT_FIELDS, INT_FIELDS
+from musiceval.exceptions import DocumentError
 
-__all__ = ["SCHEMA", "SCHEMA_VERSION", "document_from_fields", "fields_from_document"]
+__all__ = ["SCHEMA", "SCHEMA_VERSION", "document_from_fields", "fields_from_document", "read_json"]
 
 SCHEMA = "musiceval.profile"
 """The ``"schema"`` field of a saved profile."""
@@ -51,6 +58,16 @@ def document_from_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
     }
     if fields.get("bar_index") is not None:
         body["bar_index"] = encode_bar_index(fields["bar_index"])
+    vectors = fields.get("vectors") or {}
+    if vectors:
+        body["vectors"] = {
+            "metrics": list(vectors),
+            "statistics": {
+                name: {field: vectors[name][field] for field in (*INT_FIELDS, *FLOAT_FIELDS)}
+                for name in vectors
+            },
+            "samples": {name: vectors[name]["samples"] for name in vectors},
+        }
     return _documents.document(SCHEMA, SCHEMA_VERSION, body)
 
 
@@ -84,16 +101,61 @@ def fields_from_document(document: Mapping[str, Any], source: str = "document") 
     columns = [_floats(_field(samples, m, None, "samples"), "samples", m) for m in metrics]
     if len({column.shape for column in columns}) > 1:
         raise ValueError("field samples must hold one (n_kept, n_tracks) list per metric")
+    vectors = _vectors(document["vectors"]) if "vectors" in document else {}
+    if columns:
+        kept = np.stack(columns, axis=1)
+    else:  # only vector-valued metrics: no scalar column, as many rows as their reservoir
+        first = [entry["samples"] for entry in vectors.values()][:1]
+        rows = np.shape(first[0])[0] if first and np.ndim(first[0]) else 0
+        kept = np.zeros((rows, 0, len(_field(document, "tracks", list))))
     return {
         "metrics": metrics,
         "statistics": statistics,
-        "samples": np.stack(columns, axis=1) if columns else np.zeros((0, 0, 0)),
+        "samples": kept,
         "version": _field(document, "musiceval_version", str),
         **{key: _field(document, key, _KINDS.get(key)) for key in _DESCRIPTION},
         "bar_index": (
             decode_bar_index(document["bar_index"], source) if "bar_index" in document else None
         ),
+        "vectors": vectors,
     }
+
+
+def _vectors(entry: Any) -> dict[str, dict[str, np.ndarray]]:
+    """The ``vectors`` argument of the constructor from the document's ``"vectors"`` field, or
+    ValueError naming the field (``vectors.statistics.pitch_class_histogram.mean``)."""
+    if not isinstance(entry, dict):
+        raise ValueError(f"field vectors must be an object; got {describe(entry)}")
+    names = _field(entry, "metrics", list, "vectors")
+    if not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
+        raise ValueError(
+            f"field vectors.metrics must be a list of distinct metric names; got {names!r:.200}"
+        )
+    statistics = _field(entry, "statistics", dict, "vectors")
+    samples = _field(entry, "samples", dict, "vectors")
+    vectors = {}
+    for name in names:
+        path = f"vectors.statistics.{name}"
+        stats = _field(statistics, name, dict, "vectors.statistics")
+        fields = {f: _ints(_field(stats, f, None, path), path, f) for f in INT_FIELDS}
+        for field in FLOAT_FIELDS:
+            fields[field] = _floats(_field(stats, field, None, path), path, field)
+        fields["samples"] = _floats(
+            _field(samples, name, None, "vectors.samples"), "vectors.samples", name
+        )
+        vectors[name] = fields
+    return vectors
+
+
+def read_json(path: Path, what: str) -> Any:
+    """The JSON content of the file ``path``, or DocumentError saying it is not a JSON
+    ``what`` (not JSON, not UTF-8, or nested too deeply to read)."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DocumentError(f"{path} is not a JSON {what}: {exc}") from exc
+    except RecursionError:
+        raise DocumentError(f"{path} is not a JSON {what}: nested too deeply") from None
 
 
 _JSON_TYPES: dict[type, str] = {dict: "an object", list: "a list", str: "a string"}

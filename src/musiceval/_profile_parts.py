@@ -1,6 +1,7 @@
 """Parts of a :class:`~musiceval.DatasetProfile` kept apart from ``musiceval._dataset_profile``:
-what a merge checks, and the profile's bar index (:class:`musiceval.originality.BarIndex`),
-checked against the profile, merged, and embedded in the profile's JSON document.
+the checks of its metrics and pitch axis, its conventions as plain values, what a merge
+checks, and the profile's bar index (:class:`musiceval.originality.BarIndex`), checked against
+the profile, merged, and embedded in the profile's JSON document.
 
 The index is embedded as a sub-document ``{"schema": "musiceval.bar_index", "version": 1,
 "encoding": "base64", "npz": ...}``: the bytes of the very ``.npz`` file that
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import tempfile
 import warnings
 from collections.abc import Mapping, Sequence
@@ -18,16 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from musiceval import _bar_index_file as index_file
-from musiceval._checks import check_metric_names, describe, invalid
+from musiceval._checks import check_int, check_metric_names, describe, invalid
 from musiceval._profile_stats import common_edges, describe_edges
 from musiceval.originality import BarIndex
-from musiceval.registry import METRICS, PER_TRACK
+from musiceval.registry import METRICS, PER_TRACK, SCALAR, VECTOR
+from musiceval.rolls import Conventions
 
 __all__ = [
     "ENCODING",
     "check_bar_index",
+    "check_lowest_pitch",
     "check_mergeable",
     "check_profile_metrics",
+    "conventions_dict",
     "decode_bar_index",
     "encode_bar_index",
     "merge_bar_indexes",
@@ -37,24 +42,52 @@ ENCODING = "base64"
 """How the ``.npz`` bytes of an embedded bar index are written in the JSON document."""
 
 
-def check_profile_metrics(metrics: Any) -> tuple[str, ...]:
-    """The metrics a profile holds: distinct per-track scalar metrics of musiceval 0.1
-    (``PER_TRACK``, also the default); track-pair and vector-valued metrics are refused by
-    name, saying why."""
+def check_profile_metrics(metrics: Any, *, vectors: bool = True) -> tuple[str, ...]:
+    """The metrics a profile holds: distinct per-track metrics, scalar (``SCALAR``; the
+    default is ``PER_TRACK``, those of musiceval 0.1) and vector-valued (``VECTOR``);
+    track-pair metrics are refused by name, saying why. With ``vectors=False`` (a profile's
+    scalar ``metrics``), vector-valued metrics are refused too and an empty sequence is
+    allowed."""
+    allowed = SCALAR + VECTOR if vectors else SCALAR
     if isinstance(metrics, Sequence) and not isinstance(metrics, str):
         known = [METRICS[m] for m in metrics if isinstance(m, str) and m in METRICS]
-        for kind, label, refused in (
-            ("track-pair", "pairwise", [spec.name for spec in known if spec.pairwise]),
-            ("vector-valued", "vector-valued", [spec.name for spec in known if spec.shape]),
-        ):
-            if refused:
-                raise invalid(
-                    "metrics",
-                    f"per-track metrics (profiles do not hold {kind} metrics yet) from "
-                    f"{list(PER_TRACK)}",
-                    received=f"the {label} {refused}",
-                )
-    return check_metric_names("metrics", metrics, PER_TRACK, default=PER_TRACK)
+        pairwise = [spec.name for spec in known if spec.pairwise]
+        if pairwise:
+            raise invalid(
+                "metrics",
+                f"per-track metrics (profiles do not hold track-pair metrics yet) from "
+                f"{list(allowed)}",
+                received=f"the pairwise {pairwise}",
+            )
+        vector = [spec.name for spec in known if spec.shape]
+        if not vectors and vector:
+            raise invalid(
+                "metrics", f"scalar per-track metrics from {list(SCALAR)} (vector-valued "
+                "metrics go in vectors)", received=f"the vector-valued {vector}",
+            )  # fmt: skip
+        if not vectors and len(metrics) == 0:
+            return ()
+    return check_metric_names("metrics", metrics, allowed, default=PER_TRACK)
+
+
+def check_lowest_pitch(lowest_pitch: Any, n_pitches: int) -> int:
+    """``lowest_pitch`` of a profile of ``n_pitches`` pitches: the highest is at most 127."""
+    lowest = check_int("lowest_pitch", lowest_pitch, minimum=0)
+    if lowest + n_pitches > 128:
+        raise invalid(
+            "lowest_pitch",
+            f"at most {128 - n_pitches} with n_pitches={n_pitches} (the highest pitch is at "
+            f"most MIDI 127)",
+            received=f"{lowest}, which reaches MIDI {lowest + n_pitches - 1}",
+        )
+    return lowest
+
+
+def conventions_dict(conventions: Conventions) -> dict[str, Any]:
+    """The fields of ``conventions`` as plain JSON-ready values (``radii`` a list of floats)."""
+    values = dataclasses.asdict(conventions)
+    values["radii"] = [float(r) for r in conventions.radii]
+    return values
 
 
 def check_mergeable(mine: Any, theirs: Any) -> None:
@@ -66,8 +99,12 @@ def check_mergeable(mine: Any, theirs: Any) -> None:
             f"{what}: {a} != {b})", theirs,
         )  # fmt: skip
 
-    if mine.metrics != theirs.metrics:
-        raise differ("metrics", list(mine.metrics), list(theirs.metrics))
+    if (mine.metrics, mine.vector_metrics) != (theirs.metrics, theirs.vector_metrics):
+        raise differ(
+            "metrics",
+            list(mine.metrics + mine.vector_metrics),
+            list(theirs.metrics + theirs.vector_metrics),
+        )
     if len(mine.tracks) != len(theirs.tracks):
         raise differ(
             "numbers of tracks",

@@ -24,7 +24,10 @@ __all__ = [
     "N_RATE_BINS",
     "UNIT_BINS",
     "bin_index",
+    "block_moments",
     "block_statistics",
+    "check_moment_values",
+    "check_moments",
     "check_reservoir",
     "check_statistics",
     "check_values",
@@ -34,8 +37,10 @@ __all__ = [
     "frozen",
     "histogram_edges",
     "int_array",
+    "merge_moments",
     "merge_reservoirs",
     "merge_statistics",
+    "position",
     "rebin",
     "same_array",
 ]
@@ -62,10 +67,11 @@ FLOAT_FIELDS = ("mean", "m2", "min", "max")
 def histogram_edges(name: str, n_steps: int, n_pitches: int) -> np.ndarray:
     """Histogram edges of metric ``name`` for samples of ``n_steps`` x ``n_pitches``.
 
-    Rates and entropies: :data:`N_RATE_BINS` equal bins over the registry bounds. Counts and
-    pitches: integer-centred bins (``k - 0.5`` to ``k + 0.5``) from the lower bound ``L`` to the
-    upper one ``U`` (for ``n_notes``, ``n_pitches * ceil(n_steps / 2)``) when ``U - L <=``
-    :data:`UNIT_BINS`, as musiceval 0.1.0 made them; otherwise integer bins up to
+    Rates, entropies and averages: :data:`N_RATE_BINS` equal bins over the registry bounds
+    (for an average without an upper bound, ``ioi_mean`` and ``ioi_std``, up to ``n_steps``).
+    Counts and pitches: integer-centred bins (``k - 0.5`` to ``k + 0.5``) from the lower bound
+    ``L`` to the upper one ``U`` (for ``n_notes``, ``n_pitches * ceil(n_steps / 2)``) when
+    ``U - L <=`` :data:`UNIT_BINS`, as musiceval 0.1.0 made them; otherwise integer bins up to
     ``L + UNIT_BINS - 1``, then each doubling of the offset from ``L`` (4096 to 8192, 8192 to
     16384, ...) split into :data:`BINS_PER_DOUBLING` bins of equal integer width, the last bin
     ending at ``U + 0.5``. Integer arithmetic only, so the same shape gives the same edges on
@@ -75,7 +81,9 @@ def histogram_edges(name: str, n_steps: int, n_pitches: int) -> np.ndarray:
     """
     spec = METRICS[name]
     if spec.kind not in ("count", "pitch"):
-        return np.linspace(spec.lower, spec.upper, N_RATE_BINS + 1)
+        # an average of steps (ioi_mean, ioi_std) is at most the sample's n_steps
+        upper = spec.upper if math.isfinite(spec.upper) else float(max(n_steps, 1))
+        return np.linspace(spec.lower, upper, N_RATE_BINS + 1)
     lower = int(spec.lower)
     upper = int(spec.upper) if math.isfinite(spec.upper) else n_pitches * ((n_steps + 1) // 2)
     span = upper - lower  # offsets 0 .. span
@@ -91,8 +99,20 @@ def histogram_edges(name: str, n_steps: int, n_pitches: int) -> np.ndarray:
 
 def block_statistics(values: np.ndarray, edges: np.ndarray) -> dict[str, np.ndarray]:
     """Sufficient statistics of ``(n_samples, n_tracks)`` values, per track."""
-    v = np.ascontiguousarray(values.T, dtype=np.float64)  # reduce along contiguous rows
+    stats = block_moments(values)
+    v = np.ascontiguousarray(values.T, dtype=np.float64)
     nan = np.isnan(v)
+    n_bins = len(edges) - 1
+    flat = (bin_index(v, edges) + n_bins * np.arange(len(v))[:, None])[~nan]
+    histogram = np.bincount(flat, minlength=len(v) * n_bins).reshape(len(v), n_bins)
+    return {**stats, "edges": edges, "histogram": histogram.astype(np.int64)}
+
+
+def block_moments(values: np.ndarray) -> dict[str, np.ndarray]:
+    """``count``, ``n_nan``, ``mean``, ``m2``, ``min`` and ``max`` of ``(n_samples, ...)``
+    values over the first axis, ignoring NaN, each of shape ``values.shape[1:]``."""
+    v = np.ascontiguousarray(values.reshape(len(values), -1).T, dtype=np.float64)
+    nan = np.isnan(v)  # reduce along contiguous rows
     count = v.shape[1] - nan.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = np.where(nan, 0.0, v).sum(axis=1) / count  # NaN where count is 0
@@ -101,19 +121,15 @@ def block_statistics(values: np.ndarray, edges: np.ndarray) -> dict[str, np.ndar
     defined = count > 0
     low = np.where(defined, np.where(nan, np.inf, v).min(axis=1, initial=np.inf), np.nan)
     high = np.where(defined, np.where(nan, -np.inf, v).max(axis=1, initial=-np.inf), np.nan)
-    n_bins = len(edges) - 1
-    flat = (bin_index(v, edges) + n_bins * np.arange(len(v))[:, None])[~nan]
-    histogram = np.bincount(flat, minlength=len(v) * n_bins).reshape(len(v), n_bins)
-    return {
+    stats = {
         "count": count.astype(np.int64),
         "n_nan": nan.sum(axis=1).astype(np.int64),
         "mean": mean,
         "m2": m2,
         "min": low,
         "max": high,
-        "edges": edges,
-        "histogram": histogram.astype(np.int64),
     }
+    return {field: array.reshape(values.shape[1:]) for field, array in stats.items()}
 
 
 def bin_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -125,7 +141,17 @@ def bin_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
 
 
 def merge_statistics(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> dict[str, Any]:
-    """Chan et al.'s parallel update of (count, mean, m2), and the exact sums and extrema."""
+    """:func:`merge_moments`, and the histograms' sum (on the same edges)."""
+    return {
+        **merge_moments(a, b),
+        "edges": a["edges"],
+        "histogram": a["histogram"] + b["histogram"],
+    }
+
+
+def merge_moments(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """Chan et al.'s parallel update of (count, mean, m2), and the exact sums and extrema,
+    elementwise (arrays of any one shape)."""
     na, nb = a["count"], b["count"]
     n = na + nb
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -145,8 +171,6 @@ def merge_statistics(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) -
         "m2": m2,
         "min": np.fmin(a["min"], b["min"]),
         "max": np.fmax(a["max"], b["max"]),
-        "edges": a["edges"],
-        "histogram": a["histogram"] + b["histogram"],
     }
 
 
@@ -200,11 +224,7 @@ def check_statistics(
     missing = sorted({*INT_FIELDS, *FLOAT_FIELDS, "edges", "histogram"} - set(stats))
     if missing:
         raise ValueError(f"statistics of {name} lack {missing}")
-    out = {f: frozen(int_array(stats[f], f), f"{name} {f}", (n_tracks,)) for f in INT_FIELDS}
-    for field in FLOAT_FIELDS:
-        out[field] = frozen(
-            float_array(stats[field], f"{name} {field}"), f"{name} {field}", (n_tracks,)
-        )
+    out = check_moments(name, stats, (n_tracks,), n_samples)
     edges = float_array(stats["edges"], f"{name} edges")
     finite = np.all(np.isfinite(edges))
     if edges.ndim != 1 or len(edges) < 2 or not (finite and np.all(np.diff(edges) > 0)):
@@ -214,13 +234,8 @@ def check_statistics(
     out["edges"] = frozen(edges, f"{name} edges", edges.shape)
     hist = int_array(stats["histogram"], f"{name} histogram")
     out["histogram"] = frozen(hist, f"{name} histogram", (n_tracks, len(edges) - 1))
-    if np.any(out["count"] < 0) or np.any(out["n_nan"] < 0) or np.any(hist < 0):
+    if np.any(hist < 0):
         raise ValueError(f"counts of {name} must be >= 0")
-    if not np.all(out["count"] + out["n_nan"] == n_samples):
-        raise ValueError(
-            f"count + n_nan of {name} must equal n_samples={n_samples} for every "
-            f"track; got {(out['count'] + out['n_nan']).tolist()}"
-        )
     if not np.array_equal(hist.sum(axis=1), out["count"]):
         raise ValueError(
             f"the histogram of {name} must hold count values per track: "
@@ -230,13 +245,56 @@ def check_statistics(
     return out
 
 
+def check_moments(
+    name: str, stats: Mapping[str, Any], shape: tuple[int, ...], n_samples: int
+) -> dict[str, np.ndarray]:
+    """The :data:`INT_FIELDS` and :data:`FLOAT_FIELDS` of metric ``name`` as read-only arrays
+    of ``shape``, or ValueError naming the field of the wrong shape or type, a negative count,
+    or counts that do not add up to ``n_samples``."""
+    missing = sorted({*INT_FIELDS, *FLOAT_FIELDS} - set(stats))
+    if missing:
+        raise ValueError(f"statistics of {name} lack {missing}")
+    out = {f: frozen(int_array(stats[f], f), f"{name} {f}", shape) for f in INT_FIELDS}
+    for field in FLOAT_FIELDS:
+        out[field] = frozen(float_array(stats[field], f"{name} {field}"), f"{name} {field}", shape)
+    if np.any(out["count"] < 0) or np.any(out["n_nan"] < 0):
+        raise ValueError(f"counts of {name} must be >= 0")
+    if not np.all(out["count"] + out["n_nan"] == n_samples):
+        raise ValueError(
+            f"count + n_nan of {name} must equal n_samples={n_samples} for every "
+            f"track; got {(out['count'] + out['n_nan']).tolist()}"
+        )
+    return out
+
+
 def check_values(name: str, stats: Mapping[str, np.ndarray]) -> None:
     """ValueError unless the statistics of metric ``name`` could come from data, per track:
-    with ``count`` 0, ``mean``, ``min`` and ``max`` NaN and ``m2`` 0; otherwise all finite,
-    ``min <= mean <= max`` (to a relative 1e-9, for rounding), ``0 <= m2 <= count * ((max -
-    min) / 2) ** 2`` (the largest spread values in [min, max] can have), ``min`` and ``max``
-    within the registry bounds and the histogram's outer edges, and the histogram's lowest and
-    highest non-empty bins those of ``min`` and ``max``."""
+    :func:`check_moment_values` within the registry bounds and the histogram's outer edges,
+    and the histogram's lowest and highest non-empty bins those of ``min`` and ``max``."""
+    histogram, edges = stats["histogram"], stats["edges"]
+    lower = max(float(METRICS[name].lower), float(edges[0]))
+    upper = min(float(METRICS[name].upper), float(edges[-1]))
+    check_moment_values(name, stats, lower, upper, "the registry bounds and the histogram")
+    low, high = stats["min"], stats["max"]
+    for track in np.flatnonzero(stats["count"] > 0):
+        used = np.flatnonzero(histogram[track])
+        extrema = bin_index(np.array([low[track], high[track]]), edges)
+        if used[0] != extrema[0] or used[-1] != extrema[1]:
+            raise ValueError(
+                f"the histogram of {name} must span the bins of min and max: track {track} "
+                f"holds values in bins {used[0]} to {used[-1]}, min and max fall in bins "
+                f"{extrema[0]} and {extrema[1]}"
+            )
+
+
+def check_moment_values(
+    name: str, stats: Mapping[str, np.ndarray], lower: float, upper: float, bounds: str
+) -> None:
+    """ValueError unless the statistics of metric ``name`` could come from data, per track (and
+    component): with ``count`` 0, ``mean``, ``min`` and ``max`` NaN and ``m2`` 0; otherwise all
+    finite, ``min <= mean <= max`` (to a relative 1e-9, for rounding), ``0 <= m2 <= count *
+    ((max - min) / 2) ** 2`` (the largest spread values in [min, max] can have), and ``min``
+    and ``max`` within ``[lower, upper]`` (described as ``bounds``)."""
     count, mean, m2, low, high = (stats[f] for f in ("count", "mean", "m2", "min", "max"))
     empty = count == 0
     nan = np.isnan(mean) & np.isnan(low) & np.isnan(high) & (m2 == 0)
@@ -255,66 +313,61 @@ def check_values(name: str, stats: Mapping[str, np.ndarray]) -> None:
             stats,
             "0 <= m2 <= count * ((max - min) / 2)**2",
         )
-        histogram, edges = stats["histogram"], stats["edges"]
-        lower = max(float(METRICS[name].lower), float(edges[0]))
-        upper = min(float(METRICS[name].upper), float(edges[-1]))
-        bounds = (low >= lower - _TOLERANCE * max(1.0, abs(lower))) & (
+        within = (low >= lower - _TOLERANCE * max(1.0, abs(lower))) & (
             high <= upper + _TOLERANCE * max(1.0, abs(upper))
         )
         _refuse(
             name,
-            defined & ~bounds,
+            defined & ~within,
             stats,
-            f"min and max within [{lower!r}, {upper!r}] (the registry bounds and the histogram)",
+            f"min and max within [{lower!r}, {upper!r}] ({bounds})",
         )
-    for track in np.flatnonzero(defined):
-        used = np.flatnonzero(histogram[track])
-        extrema = bin_index(np.array([low[track], high[track]]), edges)
-        if used[0] != extrema[0] or used[-1] != extrema[1]:
-            raise ValueError(
-                f"the histogram of {name} must span the bins of min and max: track {track} "
-                f"holds values in bins {used[0]} to {used[-1]}, min and max fall in bins "
-                f"{extrema[0]} and {extrema[1]}"
-            )
 
 
 def check_reservoir(
     name: str, stats: Mapping[str, np.ndarray], kept: np.ndarray, n_samples: int
 ) -> None:
-    """ValueError unless the reservoir values ``kept`` (``(n_kept, n_tracks)``) of metric
-    ``name`` could be a sample of the data the statistics describe: defined values within
-    [min, max], no more defined (NaN) values than ``count`` (``n_nan``), and exactly ``count``
-    of them when every sample is kept."""
+    """ValueError unless the reservoir values ``kept`` (``(n_kept, n_tracks, ...)``, the
+    statistics' shape after the first axis) of metric ``name`` could be a sample of the data
+    the statistics describe: defined values within [min, max], no more defined (NaN) values
+    than ``count`` (``n_nan``), and exactly ``count`` of them when every sample is kept."""
     defined = ~np.isnan(kept)
     n_defined = defined.sum(axis=0)
     with np.errstate(invalid="ignore"):
         outside = defined & ~((kept >= stats["min"]) & (kept <= stats["max"]))
-    tracks = np.flatnonzero(
+    bad = (
         outside.any(axis=0)
         | (n_defined > stats["count"])
         | (len(kept) - n_defined > stats["n_nan"])
         | ((n_defined != stats["count"]) if len(kept) == n_samples else False)
     )
-    if tracks.size:
-        track = int(tracks[0])
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
         raise ValueError(
-            f"the reservoir of {name} must hold values of the data: track {track} keeps "
-            f"{int(n_defined[track])} defined values of {len(kept)}, "
-            f"{int(outside[:, track].sum())} of them outside [min, max] = "
-            f"[{stats['min'][track].item()!r}, {stats['max'][track].item()!r}], while the data "
-            f"has count {int(stats['count'][track])} and n_nan {int(stats['n_nan'][track])}"
+            f"the reservoir of {name} must hold values of the data: {position(where)} keeps "
+            f"{int(n_defined[where])} defined values of {len(kept)}, "
+            f"{int(outside[(slice(None), *where)].sum())} of them outside [min, max] = "
+            f"[{stats['min'][where].item()!r}, {stats['max'][where].item()!r}], while the data "
+            f"has count {int(stats['count'][where])} and n_nan {int(stats['n_nan'][where])}"
         )
 
 
 def _refuse(name: str, bad: np.ndarray, stats: Mapping[str, np.ndarray], rule: str) -> None:
-    """ValueError naming the first track of ``bad`` and its statistics, if any."""
+    """ValueError naming the first track (and component) of ``bad`` and its statistics."""
     if bad.any():
-        track = int(np.flatnonzero(bad)[0])
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
         values = ", ".join(
-            f"{field}={stats[field][track].item()!r}"
+            f"{field}={stats[field][where].item()!r}"
             for field in ("count", "mean", "m2", "min", "max")
         )
-        raise ValueError(f"statistics of {name} must satisfy {rule}; track {track} has {values}")
+        raise ValueError(
+            f"statistics of {name} must satisfy {rule}; {position(where)} has {values}"
+        )
+
+
+def position(where: tuple[int, ...]) -> str:
+    """``"track 2"``, or ``"track 2, component (3,)"`` for a vector-valued metric."""
+    return f"track {where[0]}" + (f", component {where[1:]}" if len(where) > 1 else "")
 
 
 def describe_edges(edges: np.ndarray) -> str:

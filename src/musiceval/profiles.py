@@ -12,7 +12,9 @@ defined values (``count``) and of NaN values (``n_nan``), the mean and the sum o
 deviations ``m2`` (merged with Chan et al.'s parallel update), the minimum and maximum, a
 histogram with fixed edges taken from the registry bounds and the sample shape (at most 12,800
 bins, however long the samples), and a uniform random sample (a reservoir) of whole per-sample
-metric vectors. Hence ``a.merge(b)`` equals the profile of the
+metric vectors. Vector-valued metrics (histograms, transition matrices) get the same statistics
+per component, without histograms, and their per-sample vectors in the reservoir, for the same
+samples as the scalar values. Hence ``a.merge(b)`` equals the profile of the
 concatenated data: exactly for counts, minima, maxima and histograms, up to float rounding for
 means and standard deviations, so a big corpus can be profiled in pieces or in parallel.
 
@@ -41,10 +43,12 @@ from musiceval._dataset_profile import (
     conventions_dict,
 )
 from musiceval._profile_stats import N_RATE_BINS, block_statistics, histogram_edges
+from musiceval._profile_vectors import block_vectors
 from musiceval._version import __version__
 from musiceval.evaluate import compute
 from musiceval.io import is_midi_source, load_midi, load_rolls
 from musiceval.originality import BarIndex
+from musiceval.registry import METRICS
 from musiceval.rolls import LAYOUTS, Conventions, Layout, RawRoll, Roll, make_conventions, read_roll
 from musiceval.track_maps import TrackMapSpec, default_track_names
 
@@ -81,8 +85,12 @@ def profile(
         steps per quarter note, and an unreadable MIDI file fails the call; call
         :func:`musiceval.io.load_midi_folder` yourself for other choices.
     metrics : sequence of str, optional
-        Names of per-track metrics (see ``musiceval.METRICS``); default: every per-track metric
-        (all but ``tonal_distance``, which compares pairs of tracks and is not profiled yet).
+        Names of per-track metrics (see ``musiceval.METRICS``), scalar
+        (``musiceval.registry.SCALAR``) or vector-valued
+        (``musiceval.registry.VECTOR``, profiled with the default ``normalize="total"``);
+        default: every scalar per-track metric of musiceval 0.1 (all but ``tonal_distance``,
+        which compares pairs of tracks and is not profiled yet). The profile's ``metrics`` are
+        the scalar ones, its ``vector_metrics`` the others, each in the order given.
     chunk_size : int, default=4096
         Samples per kernel pass. Each chunk becomes a partial profile, merged into the result,
         so memory is bounded by the chunk, not by the set.
@@ -208,11 +216,13 @@ class _Builder:
         track_names: Sequence[str] | None,
     ) -> None:
         self.names, self.options = names, options
+        self._scalars = tuple(name for name in names if not METRICS[name].shape)
+        self._vectors = tuple(name for name in names if METRICS[name].shape)
         self._chunk_size, self._reservoir_size, self._seed = chunk_size, reservoir_size, seed
         self._track_names = track_names
         # (n_steps, n_pitches, n_tracks) and lowest_pitch of the first batch
         self._first: tuple[tuple[int, ...], int] | None = None
-        self._pending: list[np.ndarray] = []  # (n, n_metrics, n_tracks) values not yet folded
+        self._pending: list[dict[str, np.ndarray]] = []  # values not yet folded, per batch
         self._n_pending = self._n_folded = 0
         self._result: DatasetProfile | None = None
 
@@ -222,11 +232,12 @@ class _Builder:
             bar = self.options.bar_length(roll)  # raises if it contradicts an NBSPK input
             self.options = dataclasses.replace(self.options, steps_per_bar=bar)
             self._tracks = _check_track_names(self._track_names, roll.n_tracks)
-            self._edges = {n: histogram_edges(n, roll.n_steps, roll.n_pitches) for n in self.names}
+            self._edges = {
+                name: histogram_edges(name, roll.n_steps, roll.n_pitches) for name in self._scalars
+            }
             self._first = (tuple(roll.shape[1:]), roll.lowest_pitch)
         _check_same_shape(roll, *self._first, self._n_folded + self._n_pending)
-        values = compute(roll, list(self.names), **conventions_dict(self.options))
-        self._pending.append(np.stack([values[name] for name in self.names], axis=1))
+        self._pending.append(compute(roll, list(self.names), **conventions_dict(self.options)))
         self._n_pending += roll.n_samples
         while self._n_pending >= self._chunk_size:
             self._fold(self._chunk_size)
@@ -239,37 +250,48 @@ class _Builder:
         return self._result
 
     def _fold(self, n: int) -> None:
-        pending = np.concatenate(self._pending) if len(self._pending) > 1 else self._pending[0]
-        block, rest = pending[:n], pending[n:]
-        self._pending, self._n_pending = ([rest] if len(rest) else []), len(rest)
+        pending = {
+            name: np.concatenate([values[name] for values in self._pending])
+            if len(self._pending) > 1
+            else self._pending[0][name]
+            for name in self.names
+        }
+        block = {name: array[:n] for name, array in pending.items()}
+        rest = {name: array[n:] for name, array in pending.items()}
+        self._n_pending = self._n_pending - n
+        self._pending = [rest] if self._n_pending else []
         part = self._partial(block, np.random.default_rng([self._seed, self._n_folded]))
         self._result = part if self._result is None else self._result.merge(part)
         self._n_folded += n
 
-    def _partial(self, values: np.ndarray, rng: np.random.Generator) -> DatasetProfile:
-        """The profile of one block of ``(n, n_metrics, n_tracks)`` values."""
+    def _partial(self, values: dict[str, np.ndarray], rng: np.random.Generator) -> DatasetProfile:
+        """The profile of one block of values (per metric, ``(n, n_tracks, *shape)``); the
+        scalar and vector reservoirs keep the same rows."""
         assert self._first is not None
-        (n_steps, n_pitches, _), lowest_pitch = self._first
-        samples = values
-        if len(samples) > self._reservoir_size:
-            keep = rng.choice(len(samples), self._reservoir_size, replace=False)
-            samples = samples[np.sort(keep)]
+        (n_steps, n_pitches, n_tracks), lowest_pitch = self._first
+        n = len(next(iter(values.values())))
+        scalars = [values[name] for name in self._scalars]
+        samples = np.stack(scalars, axis=1) if scalars else np.zeros((n, 0, n_tracks))
+        keep = None
+        if n > self._reservoir_size:
+            keep = np.sort(rng.choice(n, self._reservoir_size, replace=False))
+            samples = samples[keep]
         return DatasetProfile(
-            metrics=self.names,
+            metrics=self._scalars,
             tracks=self._tracks,
             conventions=conventions_dict(self.options),
-            n_samples=len(values),
+            n_samples=n,
             n_steps=n_steps,
             n_pitches=n_pitches,
             lowest_pitch=lowest_pitch,
             statistics={
-                name: block_statistics(values[:, m], self._edges[name])
-                for m, name in enumerate(self.names)
+                name: block_statistics(values[name], self._edges[name]) for name in self._scalars
             },
             samples=samples,
             reservoir_size=self._reservoir_size,
             seed=self._seed,
             version=__version__,
+            vectors=block_vectors({name: values[name] for name in self._vectors}, keep),
         )
 
 

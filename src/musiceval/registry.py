@@ -11,9 +11,10 @@ Most metrics give one number per sample and track (``shape == ()``); the vector-
 (:data:`VECTOR`: histograms, transition matrices) give an array of ``shape`` per sample and
 track. :data:`PER_TRACK` is the default set of :func:`musiceval.compute`,
 :func:`musiceval.evaluate` and :func:`musiceval.profile`: the per-track scalar metrics of
-musiceval 0.1 (profiles and reports do not hold vectors yet, and the scalar metrics added since,
-such as ``polyphony``, are asked for by name, so that default tables and profiles keep their
-content). :data:`SCALAR` lists every per-track scalar metric.
+musiceval 0.1 (vectors, and the scalar metrics added since, such as ``polyphony``, are asked for
+by name, so that default tables and profiles keep their content; a profile holds a vector
+metric's statistics per component and its per-sample vectors, ``musiceval.profile(x,
+["pitch_class_histogram"])``). :data:`SCALAR` lists every per-track scalar metric.
 """
 
 from __future__ import annotations
@@ -170,4 +171,5 @@ SCALAR: tuple[str, ...] = tuple(
 """Every per-track metric whose value is one number."""
 
 VECTOR: tuple[str, ...] = tuple(name for name, spec in METRICS.items() if spec.shape)
-"""Every vector-valued metric (not yet held by profiles and reports)."""
+"""Every vector-valued metric; :func:`musiceval.profile` holds them (statistics per component,
+the per-sample vectors in its reservoir) when asked for by name."""
