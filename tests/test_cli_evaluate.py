@@ -85,3 +85,24 @@ def test_one_midi_file_and_a_failure_say_nothing_of_reading(
     status, out, err = _run(args, capsys)
     assert (status, out) == (1, "") and err.startswith("musiceval evaluate: error: ")
     assert err.count("\n") == 1
+
+
+def test_the_summary_of_a_vector_metric_has_a_row_per_component(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rolls = np.zeros((2, 16, 128, 1), bool)
+    rolls[0, :, 60] = True  # sample 0: C held; sample 1: C for 4 steps, then G for 12
+    rolls[1, :4, 60] = True
+    rolls[1, 4:, 67] = True
+    np.save(tmp_path / "set.npy", rolls)
+    status, out, _ = _run(
+        ["evaluate", str(tmp_path / "set.npy"), "--metrics", "ioi_mean,pitch_class_histogram"],
+        capsys,
+    )
+    rows = [line.split() for line in out.splitlines()]
+    assert status == 0 and rows[0] == ["metric", "track", "bin", "mean", "std", "n_nan"]
+    assert rows[1][:3] == ["ioi_mean", "0", "<NA>"] and len(rows) == 1 + 1 + 12
+    by_bin = {int(row[2]): (float(row[3]), float(row[4])) for row in rows[2:]}
+    assert by_bin[0] == pytest.approx((0.625, 0.375))  # C: 1 and 4/16
+    assert by_bin[7] == pytest.approx((0.375, 0.375))  # G: 0 and 12/16
+    assert sum(mean for mean, _ in by_bin.values()) == pytest.approx(1.0)

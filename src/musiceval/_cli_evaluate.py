@@ -47,8 +47,9 @@ def evaluate_command(args: argparse.Namespace) -> int:
 
 
 def _summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Mean, std and NaN count per metric and track (pairs of tracks for tonal distance)."""
-    keys = ["metric", "track"] + (["track_b"] if "track_b" in table.columns else [])
+    """Mean, std and NaN count per metric and track (pairs of tracks for tonal distance), and
+    per component (``bin``) of a vector-valued metric."""
+    keys = ["metric", "track"] + [key for key in ("track_b", "bin") if key in table.columns]
     grouped = table.groupby(keys, observed=True, sort=False, dropna=False)["value"]
     summary = grouped.agg(mean="mean", std=lambda v: v.std(ddof=0), n_nan=lambda v: v.isna().sum())
     return summary.reset_index()
