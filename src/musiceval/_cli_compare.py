@@ -1,9 +1,10 @@
 """``musiceval compare``: a generated set against a profile (given, or made on the fly).
 
-It prints the report's summary and a compact table that fits 100 columns
-(:meth:`musiceval.compare.Report.to_text`; ``--full``: every column and the legend) and saves
-the report directory. With ``--profile``, the options the profile fixes may only repeat its
-values (:func:`check_fixed`).
+It prints the report's summary and a compact table that fits 100 columns, then the vector-valued
+metrics' distances when the profile holds any (:meth:`musiceval.compare.Report.to_text`;
+``--full``: every column and the legend) and saves the report directory. With ``--profile``,
+the options the profile fixes may only repeat its values (:func:`check_fixed`; ``--metrics``:
+its scalar and vector-valued metrics, in any order).
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ def check_fixed(args: argparse.Namespace, profile: DatasetProfile) -> None:
     from musiceval.scales import key_name, parse_key
 
     conventions = profile.conventions
+    metrics = (*profile.metrics, *profile.vector_metrics)  # scalar and vector-valued
     steps_per_bar = args.steps_per_bar or conventions["steps_per_bar"] or profile.n_steps
     fixed: dict[str, tuple[Callable[[Any], Any], Any, str]] = {
         # flag: (the given value as the profile holds it, the profile's value, shown)
-        "--metrics": (sorted, sorted(profile.metrics), ",".join(profile.metrics)),
+        "--metrics": (sorted, sorted(metrics), ",".join(metrics)),
         "--track-names": (tuple, profile.tracks, ",".join(profile.tracks)),
         "--n-bars": (
             lambda bars: bars * steps_per_bar,

@@ -1,5 +1,5 @@
-"""A generated set measured as a profile's reference was: its metrics and its copied bars,
-one batch in memory at a time."""
+"""A generated set measured as a profile's reference was: its metrics (scalar and
+vector-valued) and its copied bars, one batch in memory at a time."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from musiceval._batches import iter_batches
 from musiceval._compare_checks import check_roll
 from musiceval._report_originality import copied_counts
 from musiceval.evaluate import compute
+from musiceval.exceptions import InvalidParameterError
 from musiceval.profiles import DatasetProfile
 from musiceval.rolls import read_roll
 
@@ -22,13 +23,24 @@ CHUNK_SIZE = 4096
 
 def measure(
     x: Any, profile: DatasetProfile, layout: str, threshold: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """The profile's metrics of every sample of ``x`` with the profile's conventions,
-    ``(n, n_metrics, n_tracks)``, and its copied-bar counts against the profile's bar index,
-    ``(n, 4)`` (``(n, 0)`` without an index)."""
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """The profile's scalar metrics of every sample of ``x`` with the profile's conventions,
+    ``(n, n_metrics, n_tracks)``; its vector-valued metrics (``profile.vector_metrics``, with
+    the same conventions and the default ``normalize="total"``, as the profile holds them),
+    name -> ``(n, n_tracks, *shape)``; and its copied-bar counts against the profile's bar
+    index, ``(n, 4)`` (``(n, 0)`` without an index). A profile without a scalar metric is
+    refused."""
     conventions = profile.conventions
     names = list(profile.metrics)
+    vector_names = list(profile.vector_metrics)
+    if not names:
+        raise InvalidParameterError(
+            f"profile holds vector-valued metrics only ({', '.join(vector_names)}); compare needs "
+            f"a scalar metric too (its table and set-level distances are over the scalar "
+            f"metrics): profile the reference with one more, e.g. 'n_notes'"
+        )
     parts: list[np.ndarray] = []
+    vectors: dict[str, list[np.ndarray]] = {name: [] for name in vector_names}
     copies: list[np.ndarray] = []
     reading: dict[str, Any] = {
         "layout": layout, "threshold": threshold, "lowest_pitch": profile.lowest_pitch
@@ -36,8 +48,14 @@ def measure(
     for batch in iter_batches(x, layout, CHUNK_SIZE, name="generated"):
         roll = read_roll(batch, **reading, name="generated")
         check_roll(roll.n_steps, roll.n_pitches, roll.n_tracks, profile, conventions["per"])
-        values = compute(roll, names, **conventions)  # an NBSPK input must agree on bars
+        values = compute(roll, names + vector_names, **conventions)  # NBSPK: bars agree
         parts.append(np.stack([values[name] for name in names], axis=1))
+        for name in vector_names:
+            vectors[name].append(values[name])
         copies.append(copied_counts(batch, profile, reading))
         del batch, roll  # one batch in memory at a time
-    return np.concatenate(parts, axis=0), np.concatenate(copies, axis=0)
+    return (
+        np.concatenate(parts, axis=0),
+        {name: np.concatenate(chunks, axis=0) for name, chunks in vectors.items()},
+        np.concatenate(copies, axis=0),
+    )

@@ -1,11 +1,13 @@
-"""The columns of a report's per-metric table and what each means (its legend).
+"""The columns of a report's tables and what each means (their legends): the per-metric
+table, and the table of the vector-valued metrics.
 
-Public through :mod:`musiceval.compare` (``COLUMNS``, ``LEGEND``).
+Public through :mod:`musiceval.compare` (``COLUMNS``, ``LEGEND``, ``VECTOR_COLUMNS``,
+``VECTOR_LEGEND``).
 """
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS", "LEGEND"]
+__all__ = ["COLUMNS", "LEGEND", "VECTOR_COLUMNS", "VECTOR_LEGEND"]
 
 COLUMNS = (
     "metric",
@@ -67,3 +69,29 @@ LEGEND: dict[str, str] = {
     "n_generated_nan": "generated samples where it is undefined (NaN: a silent track, ...)",
 }
 """One line per column of :data:`COLUMNS`: what it means, in words (the report's legend)."""
+
+VECTOR_COLUMNS = (
+    "metric",
+    "track",
+    "n_generated",
+    "n_reference",
+    "tv_distance",
+    "overlap_area",
+    "kl_divergence",
+)
+"""The columns of :meth:`Report.vector_distances`, in order."""
+
+VECTOR_LEGEND: dict[str, str] = {
+    "metric": "the vector-valued metric's name (a distribution per sample: a histogram or a "
+    "transition matrix; docs/metrics.md)",
+    "track": "the track's name",
+    "n_generated": "generated samples where the vector is defined (not a silent track)",
+    "n_reference": "reference samples where it is defined (the profile's count)",
+    "tv_distance": "total variation distance between the reference's and the generated mean "
+    "distributions, 1/2 * sum over components of |difference|: 0 same, 1 disjoint",
+    "overlap_area": "mgeval's method on the vectors: overlap of the Euclidean distances between "
+    "reference samples with the distances from generated to reference samples (1: generated "
+    "samples lie among the reference as its own samples do)",
+    "kl_divergence": "the same two distance distributions compared by KL divergence (0 is closest)",
+}
+"""One line per column of :data:`VECTOR_COLUMNS`: what it means, in words."""

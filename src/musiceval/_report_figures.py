@@ -1,5 +1,8 @@
 """Draw the figures of :meth:`musiceval.compare.Report.save`, several processes at once.
 
+:func:`scalar_jobs` lists the figures of the per-metric table (the vector metrics' are listed by
+:mod:`musiceval._report_vectors`); :func:`draw` draws a list of jobs.
+
 matplotlib is not thread-safe, and one figure costs about half a second, mostly in layout and
 PNG encoding; a report of 14 metrics has 15. On Linux the figures are drawn by a pool of
 forked worker processes (each inherits the loaded modules, so nothing is imported again);
@@ -15,14 +18,47 @@ import os
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["Job", "default_workers", "draw"]
+import numpy as np
+
+from musiceval._report_stats import is_circular
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from musiceval.profiles import DatasetProfile
+
+__all__ = ["Job", "default_workers", "draw", "scalar_jobs"]
 
 Job = tuple[str, tuple[Any, ...], dict[str, Any]]
 """``(name of a musiceval.plot function, positional arguments, keyword arguments)``."""
 
 _MAX_WORKERS = 8
+
+
+def scalar_jobs(
+    frame: pd.DataFrame, profile: DatasetProfile, values: np.ndarray, directory: Path
+) -> list[Job]:
+    """The figures of a report's per-metric table ``frame``: ``z_scores.png`` (circular
+    metrics left out; no file when every metric is circular) and ``distribution_<metric>.png``
+    per scalar metric of ``profile``, from the reservoir and the generated ``values``
+    (``(n_generated, n_metrics, n_tracks)``)."""
+    linear = frame[~frame["metric"].map(is_circular)]
+    jobs: list[Job] = []
+    if len(linear):  # a key alone has no z-score to draw
+        jobs.append(("plot_z_scores", (linear, directory / "z_scores.png"), {}))
+    for i, metric in enumerate(profile.metrics):
+        arguments = (
+            profile.samples(metric),
+            values[:, i].copy(),
+            directory / f"distribution_{metric}.png",
+        )
+        options: dict[str, Any] = {"metric": metric, "track_names": list(profile.tracks)}
+        if not is_circular(metric):  # no mean on a circle
+            options["reference_mean"] = profile.mean(metric)
+        jobs.append(("plot_distributions", arguments, options))
+    return jobs
 
 
 def default_workers(n_jobs: int) -> int:

@@ -5,8 +5,9 @@ Plain functions of a :class:`Page` (the report's summary lines, its table as a p
 :mod:`musiceval.compare`) and their presentation change apart.
 
 Every page opens with the rows furthest from the reference, in words, ranked by
-:func:`rank_rows`, and the summary lines; then the table; then a legend of every column and of
-every convention the report shows (:data:`CONVENTIONS_LEGEND`).
+:func:`rank_rows`, and the summary lines; then the table; then any further tables
+(:class:`Section`: the vector-valued metrics); then a legend of every column and of every
+convention the report shows (:data:`CONVENTIONS_LEGEND`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ __all__ = [
     "CONVENTIONS_LEGEND",
     "RANKING_RULE",
     "Page",
+    "Section",
     "format_cell",
     "html_page",
     "markdown",
@@ -81,18 +83,21 @@ _GAP = "  "
 
 
 @dataclass(frozen=True)
-class Page:
-    """What every form of a report shows.
+class Section:
+    """A further table of a page, shown after the main one.
 
-    ``summary``: the report's lines (counts, conventions, Fréchet distance); ``frame``: the
-    table (a pandas DataFrame of the report's columns); ``legend``: column -> meaning;
-    ``conventions``: convention name -> value, as the profile holds them.
+    ``title``: its heading; ``text``: a sentence saying what it holds; ``frame``: the table (a
+    pandas DataFrame whose first two columns are names, metric and track); ``legend``: column ->
+    meaning; ``compact``: the columns of its table in a terminal (the names first);
+    ``figures``: the file names of its figures, shown with it in the HTML page.
     """
 
-    summary: Sequence[str]
+    title: str
+    text: str
     frame: Any
     legend: Mapping[str, str]
-    conventions: Mapping[str, Any]
+    compact: tuple[str, ...]
+    figures: tuple[str, ...] = ()
 
     @property
     def header(self) -> list[str]:
@@ -102,7 +107,38 @@ class Page:
     @property
     def cells(self) -> list[list[str]]:
         """The table's cells, formatted by :func:`format_cell`."""
-        return [[format_cell(value) for value in row] for row in self.frame.itertuples(index=False)]
+        return _cells(self.frame)
+
+
+@dataclass(frozen=True)
+class Page:
+    """What every form of a report shows.
+
+    ``summary``: the report's lines (counts, conventions, Fréchet distance); ``frame``: the
+    table (a pandas DataFrame of the report's columns); ``legend``: column -> meaning;
+    ``conventions``: convention name -> value, as the profile holds them; ``sections``: further
+    tables, after the main one.
+    """
+
+    summary: Sequence[str]
+    frame: Any
+    legend: Mapping[str, str]
+    conventions: Mapping[str, Any]
+    sections: Sequence[Section] = ()
+
+    @property
+    def header(self) -> list[str]:
+        """The table's column names."""
+        return [str(column) for column in self.frame.columns]
+
+    @property
+    def cells(self) -> list[list[str]]:
+        """The table's cells, formatted by :func:`format_cell`."""
+        return _cells(self.frame)
+
+
+def _cells(frame: Any) -> list[list[str]]:
+    return [[format_cell(value) for value in row] for row in frame.itertuples(index=False)]
 
 
 def format_cell(value: Any) -> str:
@@ -221,16 +257,18 @@ def _item(item: Any) -> str:
     return str(item) if isinstance(item, bool | str) else f"{item:g}"
 
 
+def _columns(table: Page | Section) -> list[tuple[str, str]]:
+    """``(column, meaning)`` of every column of a table."""
+    return [(column, table.legend.get(column, "")) for column in table.header]
+
+
 def _legend_entries(page: Page) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    columns = [(column, page.legend.get(column, "")) for column in page.header]
-    return columns, _convention_entries(page.conventions)
+    return _columns(page), _convention_entries(page.conventions)
 
 
-def markdown(page: Page) -> str:
-    """The Markdown page: a title, the furthest rows in words, the summary lines, the table
-    (numbers right-aligned), then the legend of the columns and conventions."""
-    header = page.header
-    cells = [[cell.translate(_MARKDOWN) for cell in row] for row in page.cells]
+def _markdown_table(header: list[str], cells: list[list[str]]) -> list[str]:
+    """A Markdown table: the first two columns (names) left-aligned, numbers right-aligned."""
+    cells = [[cell.translate(_MARKDOWN) for cell in row] for row in cells]
     widths = [max(len(h), *(len(row[j]) for row in cells)) for j, h in enumerate(header)]
     numeric = [j >= 2 for j in range(len(header))]
 
@@ -245,15 +283,28 @@ def markdown(page: Page) -> str:
         "-" * (w + 1) + ":" if right else ":" + "-" * (w + 1)
         for w, right in zip(widths, numeric, strict=True)
     ]
+    return [line(header), "|" + "|".join(dashes) + "|", *(line(row) for row in cells)]
+
+
+def markdown(page: Page) -> str:
+    """The Markdown page: a title, the furthest rows in words, the summary lines, the table
+    (numbers right-aligned), any further tables, then the legend of the columns and
+    conventions."""
     columns, conventions = _legend_entries(page)
     lines = ["# musiceval report", "", "## Furthest from the reference", ""]
     lines += [RANKING_RULE.translate(_MARKDOWN), ""]
     lines += [f"{i}. {text.translate(_MARKDOWN)}" for i, text in enumerate(furthest(page.frame), 1)]
     lines += ["", *(text.translate(_MARKDOWN) for text in page.summary), ""]
     lines += ["## Every metric and track", ""]
-    lines += [line(header), "|" + "|".join(dashes) + "|", *(line(row) for row in cells), ""]
+    lines += [*_markdown_table(page.header, page.cells), ""]
+    for section in page.sections:
+        lines += [f"## {section.title}".translate(_MARKDOWN), "", section.text.translate(_MARKDOWN)]
+        lines += ["", *_markdown_table(section.header, section.cells), ""]
     lines += ["## Legend", "", "Columns:", ""]
     lines += [f"- {name}: {text}".translate(_MARKDOWN) for name, text in columns]
+    for section in page.sections:
+        lines += ["", f"{section.title} columns:".translate(_MARKDOWN), ""]
+        lines += [f"- {name}: {text}".translate(_MARKDOWN) for name, text in _columns(section)]
     lines += ["", "Conventions (docs/conventions.md):", ""]
     lines += [f"- {name}: {text}".translate(_MARKDOWN) for name, text in conventions]
     return "\n".join([*lines, ""])
@@ -265,26 +316,52 @@ def _html_list(tag: str, items: list[str]) -> str:
     )
 
 
-def html_page(page: Page, figures: list[Path]) -> str:
-    """The self-contained HTML page: the furthest rows, the summary, the table, the legend and
-    every figure as a base64 data URI."""
-    head = "".join(f"<th>{html.escape(h)}</th>" for h in page.header)
+def _html_table(table: Page | Section) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in table.header)
     body = "\n".join(
-        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in page.cells
+        "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>" for row in table.cells
     )
+    return f"<table>\n<tr>{head}</tr>\n{body}\n</table>\n"
+
+
+def _html_images(figures: list[Path]) -> str:
+    return "\n".join(
+        f'<h2>{html.escape(path.stem)}</h2>\n<img alt="{html.escape(path.stem)}" '
+        f'src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode("ascii")}">'
+        for path in figures
+    )
+
+
+def _html_sections(page: Page, figures: list[Path]) -> str:
+    """Each further table with its text and its figures (those of ``figures`` it names)."""
+    parts = []
+    for section in page.sections:
+        images = _html_images([path for path in figures if path.name in section.figures])
+        parts.append(
+            f"<h2>{html.escape(section.title)}</h2>\n<p>{html.escape(section.text)}</p>\n"
+            f"{_html_table(section)}{images + chr(10) if images else ''}"
+        )
+    return "".join(parts)
+
+
+def html_page(page: Page, figures: list[Path]) -> str:
+    """The self-contained HTML page: the furthest rows, the summary, the table, any further
+    tables with their figures, the legend and every other figure as a base64 data URI."""
     paragraphs = "".join(f"<p>{html.escape(line)}</p>\n" for line in page.summary)
     columns, conventions = _legend_entries(page)
     legend = (
         "<h2>Legend</h2>\n<p>Columns:</p>\n"
         + _html_list("ul", [f"{name}: {text}" for name, text in columns])
+        + "".join(
+            f"<p>{html.escape(section.title)} columns:</p>\n"
+            + _html_list("ul", [f"{name}: {text}" for name, text in _columns(section)])
+            for section in page.sections
+        )
         + "<p>Conventions (docs/conventions.md):</p>\n"
         + _html_list("ul", [f"{name}: {text}" for name, text in conventions])
     )
-    images = "\n".join(
-        f'<h2>{html.escape(path.stem)}</h2>\n<img alt="{html.escape(path.stem)}" '
-        f'src="data:image/png;base64,{base64.b64encode(path.read_bytes()).decode("ascii")}">'
-        for path in figures
-    )
+    shown = {name for section in page.sections for name in section.figures}
+    images = _html_images([path for path in figures if path.name not in shown])
     style = (
         "body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "td,th{border:1px solid #ccc;padding:2px 6px}td{text-align:right}"
@@ -295,8 +372,8 @@ def html_page(page: Page, figures: list[Path]) -> str:
         f"<title>musiceval report</title><style>{style}</style></head>\n<body>\n"
         f"<h1>musiceval report</h1>\n<h2>Furthest from the reference</h2>\n"
         f"<p>{html.escape(RANKING_RULE)}</p>\n{_html_list('ol', furthest(page.frame))}"
-        f"{paragraphs}<h2>Every metric and track</h2>\n<table>\n<tr>{head}</tr>\n{body}\n"
-        f"</table>\n{legend}{images}\n</body>\n</html>\n"
+        f"{paragraphs}<h2>Every metric and track</h2>\n{_html_table(page)}"
+        f"{_html_sections(page, figures)}{legend}{images}\n</body>\n</html>\n"
     )
 
 
@@ -352,13 +429,27 @@ def _fit(header: Sequence[str], rows: list[list[str]], width: int) -> list[int]:
     return widths
 
 
+def _terminal_section(section: Section, wrap: textwrap.TextWrapper, width: int | None) -> list[str]:
+    """A further table for a terminal, after a blank line and its text: the ``compact``
+    columns fitted to ``width``, or every column with names whole (``width`` None)."""
+    header = list(section.compact) if width is not None else section.header
+    rows = [[_printable(cell) for cell in row] for row in _cells(section.frame[header])]
+    if width is None:
+        widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(header)]
+    else:
+        widths = _fit(header, rows, width)
+    text = wrap.wrap(_printable(f"{section.title}: {section.text}"))
+    return ["", *text, *_aligned(header, rows, widths)]
+
+
 def terminal(page: Page, *, width: int = 100, full: bool = False) -> str:
     """The report for a terminal: the furthest rows, the summary, a table and, with ``full``,
     every column and the legend.
 
     Without ``full`` every line fits ``width`` characters: the table shows metric, track,
     reference mean ± std, generated mean, z and overlap area, names shortened with "…"; text
-    is wrapped. With ``full`` the table has every column and names are shown whole.
+    is wrapped; each further table follows with its compact columns. With ``full`` the tables
+    have every column and names are shown whole.
     """
     wrap = textwrap.TextWrapper(width=width, subsequent_indent="    ", break_on_hyphens=False)
     if full:
@@ -373,12 +464,20 @@ def terminal(page: Page, *, width: int = 100, full: bool = False) -> str:
     lines.append("")
     if not full:
         rows = _compact_rows(page.frame)
-        return "\n".join(lines + _aligned(list(_COMPACT), rows, _fit(_COMPACT, rows, width)))
+        lines += _aligned(list(_COMPACT), rows, _fit(_COMPACT, rows, width))
+        for section in page.sections:
+            lines += _terminal_section(section, wrap, width)
+        return "\n".join(lines)
     rows = [[_printable(cell) for cell in row] for row in page.cells]
     widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(page.header)]
     lines += _aligned(page.header, rows, widths)
+    for section in page.sections:
+        lines += _terminal_section(section, wrap, None)
     columns, conventions = _legend_entries(page)
     lines += ["", "Columns:", *(f"  {name}: {text}" for name, text in columns)]
+    for section in page.sections:
+        lines += [f"{section.title} columns:"]
+        lines += [f"  {name}: {text}" for name, text in _columns(section)]
     lines += ["Conventions (docs/conventions.md):"]
     lines += [f"  {_printable(name)}: {text}" for name, text in conventions]
     return "\n".join(lines)

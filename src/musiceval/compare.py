@@ -6,6 +6,8 @@ means and standard deviations, their difference, the z-score of the generated me
 fraction of generated samples inside the reference's 5-95% range, the overlapping area and KL
 divergence of KDE-smoothed distributions, mgeval's intra-set/inter-set comparison, and one
 overall number, the Fréchet distance between Gaussian fits of the per-sample metric vectors.
+Vector-valued metrics of the profile (histograms, transition matrices) are compared per track by
+a distribution distance (:meth:`Report.vector_distances`).
 
 A report is read as a table (:meth:`Report.to_frame`, :meth:`Report.to_markdown`) or saved as
 ``report.md``, ``report.csv``, ``report.json``, a self-contained ``report.html`` and PNG figures
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -37,9 +40,10 @@ from musiceval._checks import (
 )
 from musiceval._compare_checks import check_report_directory, check_shape
 from musiceval._compare_measure import measure
-from musiceval._report_columns import COLUMNS, LEGEND
+from musiceval._report_columns import COLUMNS, LEGEND, VECTOR_COLUMNS, VECTOR_LEGEND
 from musiceval._report_set_level import SetLevel
 from musiceval._report_sets import set_options
+from musiceval._report_vectors import VectorComparison
 from musiceval.exceptions import InvalidParameterError
 from musiceval.io import Metre, load_rolls
 from musiceval.profiles import DatasetProfile
@@ -48,7 +52,10 @@ from musiceval.rolls import LAYOUTS, Layout
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMNS", "LEGEND", "SCHEMA", "SCHEMA_VERSION", "Report", "compare"]
+__all__ = [
+    "COLUMNS", "LEGEND", "SCHEMA", "SCHEMA_VERSION", "VECTOR_COLUMNS", "VECTOR_LEGEND", "Report",
+    "compare",
+]  # fmt: skip
 
 SCHEMA = "musiceval.report"
 """The ``schema`` field of ``report.json``."""
@@ -121,7 +128,8 @@ def compare(
         The generated set has a different number of tracks or pitches than the profile, a
         different ``lowest_pitch``, or a different number of steps while a profiled metric
         depends on bars (``empty_bar_rate``, ``groove_consistency``, or any metric averaged per
-        bar under ``per="bar"``); each message names both values. Also any error of
+        bar under ``per="bar"``); each message names both values. A profile of vector-valued
+        metrics only (compare needs a scalar metric). Also any error of
         :func:`musiceval.profile` on bad input (empty set, unknown file type, missing key).
     TypeError
         ``profile`` is not a :class:`DatasetProfile`.
@@ -151,8 +159,8 @@ def compare(
         metre=metre,
     )
     check_shape(x, layout, profile)
-    values, copies = measure(x, profile, layout, threshold)
-    return Report(profile, values, n_boot=n_boot, seed=seed, copied_bars=copies)
+    values, vectors, copies = measure(x, profile, layout, threshold)
+    return Report(profile, values, n_boot=n_boot, seed=seed, copied_bars=copies, vectors=vectors)
 
 
 class Report:
@@ -212,6 +220,9 @@ class Report:
     values : array-like of shape (n_generated, n_metrics, n_tracks)
         Per-sample metric values of the generated set, metrics in the profile's order (NaN
         where undefined).
+    vectors : mapping, optional
+        Each of the profile's ``vector_metrics`` -> its generated values, ``(n_generated,
+        n_tracks, *shape)`` (:meth:`vector_distances`); default: no vector metric compared.
     """
 
     __hash__ = None  # type: ignore[assignment]
@@ -224,6 +235,7 @@ class Report:
         n_boot: int | None = 100,
         seed: int = 0,
         copied_bars: np.ndarray | None = None,
+        vectors: Mapping[str, Any] | None = None,
     ) -> None:
         check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
         self._set_options = set_options(n_boot, seed)
@@ -243,6 +255,7 @@ class Report:
         self._frechet_robust: float | None = None
         copied = np.zeros((len(array), 0)) if copied_bars is None else copied_bars
         self._set_level = SetLevel(profile, array, copied, self._set_options)
+        self._vector_part = VectorComparison(profile, vectors, len(array))
 
     @property
     def profile(self) -> DatasetProfile:
@@ -375,6 +388,16 @@ class Report:
         About 2 s for 14 metrics x 4 tracks with 100 replicates; a new frame on each call."""
         return self._set_level.intervals()
 
+    def vector_distances(self) -> pd.DataFrame:
+        """The vector-valued metrics of the profile (``profile.vector_metrics``), one row per
+        metric and track: columns :data:`VECTOR_COLUMNS` (``n_generated`` and ``n_reference``,
+        the samples whose vector is defined, int64; ``tv_distance``, ``overlap_area`` and
+        ``kl_divergence`` float64), from :func:`musiceval.distances.distribution_comparison`
+        of the reservoir and the generated vectors, with the profile's mean (over every
+        reference sample) as the reference mean (``docs/distances.md``). No row when the
+        profile holds no vector metric. A new frame on each call."""
+        return self._vector_part.frame()
+
     # ---- outputs ---------------------------------------------------------------------------
 
     def _summary_lines(self) -> list[str]:
@@ -393,8 +416,9 @@ class Report:
 
     def _page(self) -> report_text.Page:
         return report_text.Page(
-            self._summary_lines(), self.to_frame(), LEGEND, self._profile.conventions
-        )
+            self._summary_lines(), self.to_frame(), LEGEND, self._profile.conventions,
+            self._vector_part.sections(),
+        )  # fmt: skip
 
     def to_markdown(self) -> str:
         """The report as Markdown: the rows furthest from the reference in words, a summary,
@@ -444,7 +468,9 @@ class Report:
         """The report as a JSON-ready dict (``schema`` "musiceval.report", ``version`` 1).
 
         Non-finite numbers are the strings ``"nan"``, ``"inf"`` and ``"-inf"``, as in profile
-        files. ``rows`` holds the records of :meth:`to_frame`.
+        files. ``rows`` holds the records of :meth:`to_frame`; ``vector_distances`` (only when
+        the profile holds vector metrics) its ``metrics``, ``columns`` and the ``rows`` of
+        :meth:`vector_distances`.
         """
         profile = self._profile
         records = self.to_frame().to_dict(orient="records")  # encoded by document()
@@ -465,6 +491,7 @@ class Report:
             **self._set_level.json(),
             "columns": list(COLUMNS),
             "rows": records,
+            **self._vector_part.json(),
         }
         return _documents.document(SCHEMA, SCHEMA_VERSION, body)
 
@@ -483,7 +510,10 @@ class Report:
         per metric (reference reservoir against generated values, per track, with the
         reference mean; :func:`musiceval.plot.plot_distributions`) and ``z_scores.png``
         (:func:`musiceval.plot.plot_z_scores`; circular metrics, which have no z-score, are
-        left out, and the file too when no other metric is profiled). The figures take most
+        left out, and the file too when no other metric is profiled), and per vector metric
+        ``distribution_<metric>.png`` (the mean distributions per track,
+        :func:`musiceval.plot.plot_vector_means`; ``report.html`` shows them with the vector
+        table, :meth:`vector_distances`). The figures take most
         of the time (about half a second each): they are drawn by several processes at once
         (``workers``), or left out (``figures=False``).
 
@@ -550,20 +580,8 @@ class Report:
 
     def _draw(self, frame: pd.DataFrame, directory: Path, workers: int | None) -> list[Path]:
         """Write the figures of :meth:`save` into ``directory``; their paths."""
-        linear = frame[~frame["metric"].map(report_stats.is_circular)]
-        jobs: list[report_figures.Job] = []
-        if len(linear):  # a key alone has no z-score to draw
-            jobs.append(("plot_z_scores", (linear, directory / "z_scores.png"), {}))
-        for metric in self.metrics:
-            arguments = (
-                self._profile.samples(metric),
-                self.samples(metric),
-                directory / f"distribution_{metric}.png",
-            )
-            options: dict[str, Any] = {"metric": metric, "track_names": list(self.tracks)}
-            if not report_stats.is_circular(metric):  # no mean on a circle
-                options["reference_mean"] = self._profile.mean(metric)
-            jobs.append(("plot_distributions", arguments, options))
+        jobs = report_figures.scalar_jobs(frame, self._profile, self._values, directory)
+        jobs += self._vector_part.jobs(directory)
         if workers is None:
             workers = report_figures.default_workers(len(jobs))
         return report_figures.draw(jobs, workers)

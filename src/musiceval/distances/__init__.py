@@ -25,6 +25,9 @@ track (1-D), or the per-sample vectors of many metrics (2-D, rows = samples).
 - :func:`nearest_neighbour_distances`: each generated row's distance to the nearest reference
   row, with the reference's leave-one-out distances as the baseline.
 - :func:`n_dropped_rows`: how many rows of a set the set-level functions drop.
+- :func:`total_variation_distance` and :func:`distribution_comparison`: two sets of per-sample
+  distributions (vector-valued metrics: histograms, transition matrices), by the total
+  variation between their mean distributions and by the relative method on the vectors.
 - :func:`z_score` and :func:`fraction_inside`: the generated mean in reference standard
   deviations, and the share of generated values inside a reference interval.
 
@@ -65,6 +68,11 @@ from musiceval.distances._marginal import (
 from musiceval.distances._mmd import KERNELS, Kernel, kid, mmd
 from musiceval.distances._neighbours import NeighbourDistances, nearest_neighbour_distances
 from musiceval.distances._prdc import PRDC, prdc
+from musiceval.distances._vectors import (
+    SUM_TOLERANCE,
+    distribution_comparison,
+    total_variation_distance,
+)
 
 __all__ = [
     "COVARIANCES",
@@ -74,12 +82,14 @@ __all__ = [
     "MASS_PRIOR",
     "POINT_MASS_BANDWIDTH",
     "PRDC",
+    "SUM_TOLERANCE",
     "BootstrapInterval",
     "Covariance",
     "FrechetInfinity",
     "Kernel",
     "NeighbourDistances",
     "bootstrap_interval",
+    "distribution_comparison",
     "fraction_inside",
     "frechet_distance",
     "frechet_distance_infinity",
@@ -93,6 +103,7 @@ __all__ = [
     "prdc",
     "relative_comparison",
     "set_distances",
+    "total_variation_distance",
     "z_score",
 ]
 

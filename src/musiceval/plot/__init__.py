@@ -8,6 +8,8 @@
 * :func:`plot_z_scores`: a one-page summary of the z-score of every (metric, track).
 * :func:`plot_roll`: piano rolls themselves, one panel per track, samples side by side.
 * :func:`plot_losses`: training losses per step, raw and smoothed, one panel per loss.
+* :func:`plot_vector_means`: for one vector-valued metric (a histogram or a transition
+  matrix), the reference's and the generated set's mean distribution per track.
 
 Where a figure is drawn and what comes back, the same for every function:
 
@@ -55,6 +57,7 @@ from musiceval.plot._history import draw_history, history_data, history_figure
 from musiceval.plot._losses import draw_loss, loss_curves, loss_figure
 from musiceval.plot._originality import plot_originality
 from musiceval.plot._roll import draw_roll_track, roll_figure, roll_image
+from musiceval.plot._vectors import plot_vector_means
 from musiceval.plot._z_scores import draw_z_scores, z_score_bars, z_score_figure
 
 if TYPE_CHECKING:
@@ -73,6 +76,7 @@ __all__ = [
     "plot_losses",
     "plot_originality",
     "plot_roll",
+    "plot_vector_means",
     "plot_z_scores",
 ]
 
