@@ -4,8 +4,9 @@ It reads commands from its stdin (see :mod:`musiceval._background`), keeps its o
 metric history, and writes the Monitor's files: ``metrics.csv`` and ``metrics.png`` (once per
 batch of waiting commands, so a writer that falls behind draws the newest history once, not
 every stale one), ``originality.csv`` and ``originality.png`` when the history has the
-originality's set-level series, the listening files of each step, the final report; and feeds
-the sinks. It answers with the files written, the time spent, flush markers and failures (with
+originality's set-level series, ``vectors.csv`` and ``vectors.png`` when it has distances of
+vector-valued metrics, the listening files of each step, the final report; and feeds the
+sinks. It answers with the files written, the time spent, flush markers and failures (with
 their traceback), and exits at the end of its input: when the Monitor closes, or its process
 dies.
 """
@@ -60,6 +61,8 @@ class _Writer:
         self.history.record(evaluation.step, evaluation.values)
         if evaluation.originality:
             self.history.record_set_level(evaluation.step, evaluation.originality)
+        if evaluation.vector_distances:
+            self.history.record_vector_distances(evaluation.step, evaluation.vector_distances)
         self.csv_due = True
         for sink in self.spec.sinks:
             sink.add_evaluation(evaluation)
@@ -95,19 +98,23 @@ class _Writer:
             table = replace(table, figure=True)
         self.tables_due[key] = table
 
-    def report(self, last: tuple[np.ndarray, np.ndarray]) -> None:
-        """Save the comparison report of the last update: its values and copied-bar counts."""
+    def report(self, last: tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]) -> None:
+        """Save the comparison report of the last update: its values, copied-bar counts and
+        vectors (of the profile's vector metrics; compared when it has them all)."""
         from musiceval.compare import Report
 
-        values, copies = last
+        values, copies, vectors = last
 
         self.catch_up()
         reference = self.spec.profile
+        if set(vectors) != set(reference.vector_metrics):  # a state from before vectors
+            reference, vectors = reference.select(self.spec.metrics), {}
         if self.spec.metrics != reference.metrics:
             reference = reference.select(self.spec.metrics)
         if self.spec.out_dir is not None:
             # half the replicates of compare's default: a training run waits for this report
-            report = Report(reference, values, n_boot=FINAL_REPORT_N_BOOT, copied_bars=copies)
+            report = Report(reference, values, n_boot=FINAL_REPORT_N_BOOT, copied_bars=copies,
+                            vectors=vectors or None)  # fmt: skip
             # one process: the writer should not fork one per CPU beside a training run
             folder = report.save(self.spec.out_dir / "report", workers=1)
             self.outputs["comparison report (folder)"] = folder
@@ -123,11 +130,15 @@ class _Writer:
         if out is None or self.history is None:
             return
         originality = bool(self.history.set_level_names)
+        vectors = bool(self.history.vector_metrics)
         if self.csv_due:
             self.outputs["metric history (CSV)"] = self.history.save(out / "metrics.csv")
             if originality:
                 path = self.history.save_set_level(out / "originality.csv")
                 self.outputs["originality (CSV)"] = path
+            if vectors:
+                path = self.history.save_vector_distances(out / "vectors.csv")
+                self.outputs["vector distances (CSV)"] = path
         if self.draw_due:
             from musiceval.plot import plot_history, plot_originality
 
@@ -137,6 +148,11 @@ class _Writer:
             if originality:
                 path = plot_originality(self.history, out / "originality.png")
                 self.outputs["originality (PNG)"] = path
+            if vectors:
+                from musiceval._monitor_vectors import plot_vector_distances
+
+                path = plot_vector_distances(self.history, out / "vectors.png")
+                self.outputs["vector distances (PNG)"] = path
         self.csv_due = self.draw_due = False
 
     def close(self) -> None:

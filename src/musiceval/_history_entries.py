@@ -2,12 +2,13 @@
 from a mapping of per-sample or aggregated arrays, or from a tidy table of ``evaluate``.
 
 Each entry is one metric at one step: per-track means and the number of defined samples each
-averages. Nothing here imports pandas at module level.
+averages. :class:`VectorRows` keeps the per-track distances of vector-valued metrics to a
+reference, one row per step and metric. Nothing here imports pandas at module level.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from numbers import Real
 from typing import TYPE_CHECKING, Any
@@ -21,15 +22,22 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
+    "VECTOR_COLUMNS",
     "Entry",
+    "VectorRows",
     "aggregate",
     "check_step",
     "check_table",
+    "csv_columns",
     "entries_from_frame",
     "entries_from_mapping",
+    "metric_names",
     "set_level_records",
     "track_vector",
 ]
+
+VECTOR_COLUMNS: tuple[str, ...] = ("step", "metric", "track", "tv_distance")
+"""Columns of ``MetricHistory.vector_distance_frame`` (the CSV file may add ``track_name``)."""
 
 
 @dataclass(frozen=True)
@@ -180,3 +188,102 @@ def check_table(frame: pd.DataFrame) -> None:
             f"values holds pairwise metrics {pairwise} (rows with a track_b); MetricHistory "
             "records per-track metrics: evaluate them separately"
         )
+
+
+def csv_columns(
+    frame: pd.DataFrame, columns: Sequence[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``value`` (float64), ``count`` (float64, NaN where missing) and ``track`` (int64)
+    columns of a MetricHistory CSV table, or a ValueError saying what is wrong with it."""
+    import pandas as pd
+
+    missing = [column for column in columns if column not in frame.columns]
+    if missing:
+        raise ValueError(
+            f"missing columns {missing}; a MetricHistory CSV has the columns "
+            f"{', '.join(columns)} (and optionally track_name); found {list(frame.columns)}"
+        )
+    for column in ("step", "track"):
+        if len(frame) and not pd.api.types.is_integer_dtype(frame[column]):
+            raise ValueError(f"column {column!r} must hold integers; got {frame[column].dtype}")
+    try:
+        value = frame["value"].astype(np.float64).to_numpy()
+        count = frame["count"].astype(np.float64).to_numpy()
+    except (TypeError, ValueError):
+        raise ValueError("columns 'value' and 'count' must hold numbers") from None
+    defined = ~np.isnan(count)
+    if np.any(count[defined] < 0) or np.any(count[defined] % 1 != 0):
+        raise ValueError("column 'count' must hold non-negative integers or nothing")
+    if frame["metric"].isna().any() or (frame["metric"].astype(str) == "").any():
+        raise ValueError("column 'metric' must hold a name on every row")
+    return value, count, frame["track"].to_numpy(np.int64)
+
+
+def metric_names(metrics: Any, known: list[str]) -> list[str]:
+    """``metrics`` as a list of names among ``known``, or an InvalidParameterError."""
+    names = None
+    if not isinstance(metrics, str | bytes | Mapping) and isinstance(metrics, Iterable):
+        names = list(metrics)
+    if names is None or not all(isinstance(name, str) and name in known for name in names):
+        raise invalid("metrics", f"names among the profile's {known}", metrics)
+    return names
+
+
+class VectorRows:
+    """Per-track distances of vector-valued metrics, one row per (step, metric): steps never
+    decrease, a (step, metric) pair is recorded once, every row has ``n_tracks`` values."""
+
+    def __init__(self) -> None:
+        self.rows: list[tuple[int, str, np.ndarray]] = []  # (step, metric, float64 (n_tracks,))
+
+    @property
+    def metrics(self) -> list[str]:
+        """The metrics recorded, in the order first recorded."""
+        return list(dict.fromkeys(metric for _, metric, _ in self.rows))
+
+    def add(self, step: Any, distances: Any, n_tracks: int | None) -> int:
+        """Append the rows of ``distances`` (``{metric: one value per track}``), all or none;
+        return the number of tracks. Raises InvalidParameterError naming what is wrong."""
+        step = check_step(step, self.rows[-1][0] if self.rows else None)
+        if not isinstance(distances, Mapping) or not distances:
+            raise invalid("distances", "a non-empty mapping {metric: array (n_tracks,)}", distances)
+        recorded = {metric for at, metric, _ in self.rows if at == step}
+        new = []
+        for metric, values in distances.items():
+            if not isinstance(metric, str) or not metric:
+                raise invalid("distances", "keyed by metric names", received=f"the key {metric!r}")
+            if metric in recorded:
+                raise InvalidParameterError(
+                    f"step {step} already holds the vector distances of {metric!r}; record each "
+                    "metric once per step"
+                )
+            array = track_vector(values, f"distances[{metric!r}]", n_tracks)
+            n_tracks = array.size
+            new.append((step, metric, array))
+        self.rows.extend(new)
+        assert n_tracks is not None
+        return n_tracks
+
+    def state(self) -> dict[str, list[Any]]:
+        """The rows as plain lists: ``{"steps", "metrics", "values"}``, one item per row."""
+        return {
+            "steps": [step for step, _, _ in self.rows],
+            "metrics": [metric for _, metric, _ in self.rows],
+            "values": [values.tolist() for _, _, values in self.rows],
+        }
+
+    def frame(self, track_names: Sequence[str] | None) -> pd.DataFrame:
+        """One row per step, metric and track: the columns of :data:`VECTOR_COLUMNS` (``track``
+        int64, ``tv_distance`` float64), plus ``track_name`` when ``track_names`` are given."""
+        import pandas as pd
+
+        n_tracks = self.rows[0][2].size if self.rows else 0
+        columns: dict[str, Any] = {
+            "step": np.repeat(np.array([row[0] for row in self.rows], np.int64), n_tracks),
+            "metric": pd.array(np.repeat([row[1] for row in self.rows], n_tracks), dtype="str"),
+            "track": np.tile(np.arange(n_tracks, dtype=np.int64), len(self.rows)),
+            "tv_distance": np.concatenate([np.zeros(0)] + [row[2] for row in self.rows]),
+        }
+        if track_names is not None:
+            columns["track_name"] = np.array(track_names, dtype=object)[columns["track"]]
+        return pd.DataFrame(columns)

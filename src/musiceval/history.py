@@ -23,7 +23,7 @@ costs no more than importing numpy.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from importlib.metadata import version
 from numbers import Integral
 from pathlib import Path
@@ -41,9 +41,12 @@ from musiceval._checks import (
 )
 from musiceval._history_entries import (
     Entry,
+    VectorRows,
     check_step,
+    csv_columns,
     entries_from_frame,
     entries_from_mapping,
+    metric_names,
     set_level_records,
     track_vector,
 )
@@ -88,6 +91,9 @@ class MetricHistory:
     * Set-level series (:meth:`record_set_level`: one number per step for the whole set of
       samples, such as the Monitor's originality) are kept apart from the per-track records:
       in :meth:`set_level_frame` and :meth:`save_set_level`, not in :meth:`to_frame`.
+    * So are the distances of vector-valued metrics (:meth:`record_vector_distances`: one
+      number per metric, track and step, such as the Monitor's total variation distances):
+      in :meth:`vector_distance_frame` and :meth:`save_vector_distances`.
     """
 
     def __init__(self, *, track_names: Sequence[str] | None = None) -> None:
@@ -96,6 +102,7 @@ class MetricHistory:
         self._track_names: list[str] | None = None
         self._reference: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
         self._set_level: list[tuple[int, str, float]] = []  # (step, name, value)
+        self._vectors = VectorRows()
         if track_names is not None:
             self.track_names = track_names
 
@@ -193,6 +200,26 @@ class MetricHistory:
             )
         self._set_level.extend(new)
 
+    def record_vector_distances(self, step: int, distances: Mapping[str, Any]) -> None:
+        """Add, per vector-valued metric, a distance per track of the samples generated at
+        ``step`` to the reference (e.g. ``Evaluation.vector_distances``).
+
+        Parameters
+        ----------
+        step : int
+            Training step, ``>= 0`` and ``>=`` every step recorded before with this method.
+        distances : mapping of str to array-like of shape (n_tracks,)
+            ``{metric: distances}`` (NaN allowed).
+
+        Raises
+        ------
+        InvalidParameterError
+            ``step`` is not an int, negative or below the last step recorded with this method;
+            ``distances`` is empty, not keyed by names, not one number per track of the
+            history, or repeats a (step, metric) pair. Nothing is recorded then.
+        """
+        self._n_tracks = self._vectors.add(step, distances, self._n_tracks)
+
     def set_reference(self, metric: str, mean: Any, std: Any = None) -> None:
         """Set the training set's mean (and std) of ``metric`` per track, drawn by the plots.
 
@@ -250,7 +277,7 @@ class MetricHistory:
 
         check_instance("profile", profile, DatasetProfile, "a DatasetProfile")
         known = list(profile.metrics)
-        names = known if metrics is None else _metric_names(metrics, known)
+        names = known if metrics is None else metric_names(metrics, known)
         n_tracks = len(profile.tracks)
         if self._n_tracks not in (None, n_tracks):
             raise InvalidParameterError(
@@ -361,6 +388,25 @@ class MetricHistory:
             self.set_level_frame().to_csv(temporary, index=False)
         return path
 
+    @property
+    def vector_metrics(self) -> list[str]:
+        """The metrics of :meth:`record_vector_distances`, in the order first recorded."""
+        return self._vectors.metrics
+
+    def vector_distance_frame(self) -> pd.DataFrame:
+        """The vector distances as a table: ``step``, ``metric``, ``track`` (int64),
+        ``tv_distance`` (float64, NaN where undefined), plus ``track_name`` when the track
+        names are known; one row per step, metric and track, in recording order."""
+        return self._vectors.frame(self._track_names)
+
+    def save_vector_distances(self, path: str | os.PathLike[str]) -> Path:
+        """Write :meth:`vector_distance_frame` as CSV, atomically (NaN as an empty cell);
+        return the path written."""
+        path = check_path("path", path)
+        with atomic_path(path) as temporary:
+            self.vector_distance_frame().to_csv(temporary, index=False)
+        return path
+
     def _check_track(self, track: Any) -> int:
         if isinstance(track, bool) or not isinstance(track, Integral) or track not in self.tracks:
             raise invalid("track", f"one of {self.tracks}", track)
@@ -374,12 +420,14 @@ class MetricHistory:
         twin._track_names = None if self._track_names is None else list(self._track_names)
         twin._reference = dict(self._reference)
         twin._set_level = list(self._set_level)
+        twin._vectors.rows = list(self._vectors.rows)
         return twin
 
     def state_dict(self) -> dict[str, Any]:
         """The records as plain lists (for checkpoints: ``torch.load(weights_only=True)`` reads
         them back); the reference and track names are not included. The set-level records,
-        if any, are under ``"set_level"`` (``{"steps", "names", "values"}``, one item each)."""
+        if any, are under ``"set_level"`` (``{"steps", "names", "values"}``, one item each),
+        the vector distances under ``"vector_distances"`` (``{"steps", "metrics", "values"}``)."""
         entries = self._entries
         counts = [[-1] * e.values.size if e.counts is None else e.counts.tolist() for e in entries]
         state: dict[str, Any] = {
@@ -391,6 +439,8 @@ class MetricHistory:
         if self._set_level:
             steps, names, values = (list(column) for column in zip(*self._set_level, strict=True))
             state["set_level"] = {"steps": steps, "names": names, "values": values}
+        if self._vectors.rows:
+            state["vector_distances"] = self._vectors.state()
         return state
 
     def load_state_dict(self, state: Mapping[str, Any]) -> None:
@@ -409,10 +459,13 @@ class MetricHistory:
                 set_level["steps"], set_level["names"], set_level["values"], strict=True
             ):
                 restored.record_set_level(step, {name: value})
+            vectors = state.get("vector_distances", {"steps": [], "metrics": [], "values": []})
+            for row in zip(vectors["steps"], vectors["metrics"], vectors["values"], strict=True):
+                restored.record_vector_distances(row[0], {row[1]: row[2]})
         except (KeyError, TypeError, ValueError) as exc:
             raise invalid("state", "a MetricHistory.state_dict()", received=str(exc)) from exc
         self._entries, self._n_tracks = restored._entries, restored._n_tracks
-        self._set_level = restored._set_level
+        self._set_level, self._vectors = restored._set_level, restored._vectors
 
     def __len__(self) -> int:
         """Number of (step, metric) records."""
@@ -508,28 +561,7 @@ class MetricHistory:
 
     @classmethod
     def _from_frame(cls, frame: pd.DataFrame) -> MetricHistory:
-        import pandas as pd
-
-        missing = [column for column in COLUMNS if column not in frame.columns]
-        if missing:
-            raise ValueError(
-                f"missing columns {missing}; a MetricHistory CSV has the columns "
-                f"{', '.join(COLUMNS)} (and optionally track_name); found {list(frame.columns)}"
-            )
-        for column in ("step", "track"):
-            if len(frame) and not pd.api.types.is_integer_dtype(frame[column]):
-                raise ValueError(f"column {column!r} must hold integers; got {frame[column].dtype}")
-        try:
-            value = frame["value"].astype(np.float64).to_numpy()
-            count = frame["count"].astype(np.float64).to_numpy()
-        except (TypeError, ValueError):
-            raise ValueError("columns 'value' and 'count' must hold numbers") from None
-        defined = ~np.isnan(count)
-        if np.any(count[defined] < 0) or np.any(count[defined] % 1 != 0):
-            raise ValueError("column 'count' must hold non-negative integers or nothing")
-        if frame["metric"].isna().any() or (frame["metric"].astype(str) == "").any():
-            raise ValueError("column 'metric' must hold a name on every row")
-        track = frame["track"].to_numpy(np.int64)
+        value, count, track = csv_columns(frame, COLUMNS)
         n_tracks = int(track.max()) + 1 if len(track) else 0
         history = cls()
         if "track_name" in frame.columns and len(frame):
@@ -563,16 +595,3 @@ class MetricHistory:
 
     def _last_step(self) -> int | None:
         return self._entries[-1].step if self._entries else None
-
-
-# ---------------------------------------------------------------------- helpers
-
-
-def _metric_names(metrics: Any, known: list[str]) -> list[str]:
-    """``metrics`` as a list of names among ``known``, or an InvalidParameterError."""
-    names = None
-    if not isinstance(metrics, str | bytes | Mapping) and isinstance(metrics, Iterable):
-        names = list(metrics)
-    if names is None or not all(isinstance(name, str) and name in known for name in names):
-        raise invalid("metrics", f"names among the profile's {known}", metrics)
-    return names

@@ -33,7 +33,6 @@ from musiceval._background import BackgroundWriter, WriterSpec
 from musiceval._checks import (
     check_bool,
     check_int,
-    check_metric_names,
     check_path,
     check_real,
     invalid,
@@ -42,6 +41,13 @@ from musiceval._checks import (
 from musiceval._copied_bars import check_index, counts, pool
 from musiceval._listening import SAMPLE_MIDI, SAMPLE_PNG, SAMPLE_WAV
 from musiceval._lock import DirectoryLock, lock_directory
+from musiceval._monitor_vectors import (
+    last_state,
+    last_update,
+    report_profile,
+    split_metrics,
+    vector_distances,
+)
 from musiceval._ranks import check_distributed, launched_with_several_processes, rank
 from musiceval.evaluate import compute
 from musiceval.exceptions import InvalidParameterError
@@ -92,6 +98,12 @@ class Evaluation:
         training set as written and up to transposition (in [0, 1], NaN when no bar sounds;
         lower is more original), and ``"longest_copied_run"``, the longest run of bars copied
         from one training piece, in bars, the maximum over samples. Empty without an index.
+    vector_distances : mapping of str to ndarray of shape (n_tracks,)
+        Per watched vector-valued metric (:attr:`Monitor.vector_metrics`), the total variation
+        distance per track between the samples' mean distribution and the reference's mean, in
+        [0, 1] (NaN where either has no defined vector); empty when none is watched.
+    vector_means : mapping of str to ndarray of shape (n_tracks, ...)
+        Per watched vector-valued metric, the samples' mean distribution per track.
     """
 
     step: int
@@ -100,6 +112,8 @@ class Evaluation:
     distance: float
     tracks: tuple[str, ...] = ()
     originality: Mapping[str, float] = field(default_factory=dict)
+    vector_distances: Mapping[str, np.ndarray] = field(default_factory=dict)
+    vector_means: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def n_samples(self) -> int:
@@ -129,7 +143,8 @@ def distance_to_reference(
     .. math:: d = \\operatorname{mean}_{m, k} \\min\\left(\\frac{|\\bar g_{mk} - \\bar r_{mk}|}
               {\\sqrt{(s_{r,mk}^2 + s_{g,mk}^2) / 2}}, 10\\right)
 
-    over the metrics ``m`` of ``values`` and the ``tracks`` ``k`` (default all), with the
+    over the scalar metrics ``m`` of ``values`` (the vector-valued ones have their own
+    distances, :attr:`Evaluation.vector_distances`) and the ``tracks`` ``k`` (default all), with the
     generated mean and population std over the samples (NaN ignored) and the reference's
     (``reference.mean``, ``reference.std``). A pair with equal means counts 0 (even when both
     stds are 0); a pair with no defined generated value is left out; NaN when none is left.
@@ -167,8 +182,10 @@ class Monitor:
         :func:`musiceval.profile` takes, with ``metrics``, ``layout``, ``threshold``,
         ``lowest_pitch``, ``track_names`` and ``conventions`` below).
     metrics : sequence of str, optional
-        The metrics to watch; default: the profile's (every per-track metric when profiling).
-        With a profile, each must be one it holds.
+        The metrics to watch, with at least one scalar metric; default: the profile's, scalar
+        and vector-valued (every per-track scalar metric when profiling). With a profile, each
+        must be one it holds. Vector-valued ones (``musiceval.registry.VECTOR``) are compared
+        by :attr:`Evaluation.vector_distances` and written to ``vectors.csv``.
     out_dir : str or os.PathLike, optional
         Where to write ``metrics.csv``, ``metrics.png``, ``samples/`` and ``report/``; None
         writes nothing. A lock file (``.musiceval.lock``) keeps a second Monitor out.
@@ -254,8 +271,7 @@ class Monitor:
         if bar_index is None and originality:
             bar_index = self._profile.bar_index
         self._index = None if bar_index is None else check_index(bar_index, self._profile)
-        names = metrics if metrics is not None else self._profile.metrics
-        self._metrics = check_metric_names("metrics", names, self._profile.metrics)
+        self._metrics, self._vectors = split_metrics(metrics, self._profile)
         self._tracks = _check_tracks(tracks, len(self._profile.tracks))
         self._plot_every = check_int("plot_every", plot_every)
         self._sample_every = check_int("sample_every", sample_every, minimum=0)
@@ -269,8 +285,8 @@ class Monitor:
         self._history = MetricHistory(track_names=list(self._profile.tracks))
         self._history.set_reference_from(self._profile, self._metrics)
         self._updates, self._seconds = 0, 0.0
-        # the last update's step, values and copied-bar counts ((n, 0) without an index)
-        self._last: tuple[int, np.ndarray, np.ndarray] | None = None
+        # the last update's step, values, copied-bar counts ((n, 0) without an index), vectors
+        self._last: tuple[int, np.ndarray, np.ndarray, dict[str, np.ndarray]] | None = None
         self._out = None if out_dir is None else check_path("out_dir", out_dir)
         self._lock_out = check_bool("lock", lock)
         self._lock: DirectoryLock | None = None
@@ -302,9 +318,7 @@ class Monitor:
             "tempo": self._tempo,
             "lowest_pitch": self._profile.lowest_pitch,
         }
-        profile = self._profile
-        if self._index is not None and profile.bar_index is None:
-            profile = profile.with_bar_index(self._index)  # the final report's originality
+        profile = report_profile(self._profile, self._metrics, self._vectors, self._index)
         return WriterSpec(self._out, profile, self._metrics, listening, self._sinks)
 
     # ------------------------------------------------------------------ description
@@ -316,8 +330,13 @@ class Monitor:
 
     @property
     def metrics(self) -> tuple[str, ...]:
-        """The watched metrics, in order."""
+        """The watched scalar metrics, in order."""
         return self._metrics
+
+    @property
+    def vector_metrics(self) -> tuple[str, ...]:
+        """The watched vector-valued metrics, in order (empty when none)."""
+        return self._vectors
 
     @property
     def bar_index(self) -> BarIndex | None:
@@ -384,20 +403,25 @@ class Monitor:
         step = check_int("step", step, minimum=0)
         _check_shape(samples, self._reading["layout"], self._profile, step)
         try:
-            values = compute(samples, list(self._metrics), **self._reading,
+            values = compute(samples, [*self._metrics, *self._vectors], **self._reading,
                              **self._profile.conventions)  # fmt: skip
         except InvalidParameterError as error:
             raise InvalidParameterError(f"samples of step {step}: {error}") from error
         stacked = np.stack([values[name] for name in self._metrics], axis=1)
+        copies = np.zeros((len(stacked), 0))
         if self._index is not None:
-            originality = counts(samples, self._index, self._reading)
-            stacked, originality = self._gather(stacked, originality)
-            pooled = pool(originality)
+            copies = counts(samples, self._index, self._reading)
+        stacked, copies, *vectors = self._gather(stacked, copies, *(values[name] for name in
+                                                                    self._vectors))  # fmt: skip
+        pooled = {} if self._index is None else pool(copies)
+        if pooled:
             self._history.record_set_level(step, pooled)
-        else:
-            (stacked,), pooled = self._gather(stacked), {}
         by_name = {name: stacked[:, m] for m, name in enumerate(self._metrics)}
         self._history.record(step, by_name)
+        watched = dict(zip(self._vectors, vectors, strict=True))
+        distances, vector_means = vector_distances(self._profile, watched)
+        if distances:
+            self._history.record_vector_distances(step, distances)
         evaluation = Evaluation(
             step=step,
             values=by_name,
@@ -405,10 +429,11 @@ class Monitor:
             distance=distance_to_reference(by_name, self._profile, self._tracks),
             tracks=self._profile.tracks,
             originality=pooled,
+            vector_distances=distances,
+            vector_means=vector_means,
         )
         self._updates += 1
-        copies = originality if self._index is not None else np.zeros((len(stacked), 0))
-        self._last = (step, stacked, copies)
+        self._last = (step, stacked, copies, watched)
         if self._writer is not None:
             self._schedule(evaluation, samples)
         self._seconds += time.perf_counter() - started
@@ -487,10 +512,7 @@ class Monitor:
     def state_dict(self) -> dict[str, Any]:
         """What a resumed run needs to continue the same history (plain values: a checkpoint
         loads it with ``torch.load(weights_only=True)``)."""
-        last = None
-        if self._last is not None:
-            step, values, copies = self._last
-            last = {"step": step, "values": values.tolist(), "copied": copies.tolist()}
+        last = None if self._last is None else last_state(*self._last)
         return {
             "metrics": list(self._metrics),
             "updates": self._updates,
@@ -510,7 +532,7 @@ class Monitor:
             self._writer.submit("restore", self._history.state_dict())
         self._updates = check_int("updates", state["updates"], minimum=0)
         last = state.get("last")
-        self._last = None if last is None else _last_update(last)
+        self._last = None if last is None else last_update(last, self._vectors)
 
     def __repr__(self) -> str:
         return (
@@ -520,14 +542,6 @@ class Monitor:
 
 
 # ---------------------------------------------------------------------- helpers
-
-
-def _last_update(last: Mapping[str, Any]) -> tuple[int, np.ndarray, np.ndarray]:
-    """The last update's step, values and copied-bar counts from :meth:`Monitor.state_dict`
-    (a state without counts, from before they were kept, has none)."""
-    values = np.array(last["values"])
-    copies = np.array(last.get("copied", []), dtype=np.float64).reshape(len(values), -1)
-    return int(last["step"]), values, copies
 
 
 def _reference_profile(

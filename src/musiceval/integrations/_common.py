@@ -127,10 +127,14 @@ def draw_samples(sample_fn: Callable[[Any], Any], model: Any) -> Any:
 
 
 def scalars(evaluation: Evaluation, track_names: Sequence[str], prefix: str) -> dict[str, float]:
-    """``{prefix}/distance`` and ``{prefix}/<metric>/<track>`` (each metric's mean per track)
-    as plain floats (NaN where a track had no defined value)."""
+    """``{prefix}/distance``, ``{prefix}/<metric>/<track>`` (each metric's mean per track) and
+    ``{prefix}/vectors/<metric>/<track>`` (each watched vector-valued metric's total variation
+    distance per track) as plain floats (NaN where a track had no defined value)."""
     flat = {f"{prefix}/distance": float(evaluation.distance)}
     for name, means in evaluation.means.items():
         for track, value in zip(track_names, means, strict=True):
             flat[f"{prefix}/{name}/{track}"] = float(value)
+    for name, distances in evaluation.vector_distances.items():
+        for track, value in zip(track_names, distances, strict=True):
+            flat[f"{prefix}/vectors/{name}/{track}"] = float(value)
     return flat

@@ -37,10 +37,12 @@ class MonitorCallback(transformers.TrainerCallback):
     after) and passes what it returns to ``monitor.update(state.global_step, samples)``: the
     Monitor computes the metrics, records them and writes its files in the background. The
     distance and each metric's mean per track are logged as ``musiceval/distance`` and
-    ``musiceval/<metric>/<track>``: with ``trainer`` given, through ``trainer.log`` (so into
-    ``trainer.state.log_history`` and every ``report_to`` integration, such as TensorBoard or
-    Weights & Biases); without it, as an entry of ``state.log_history`` only (``{..., "step":
-    state.global_step}``, the form ``trainer.log`` gives). The Monitor is closed (final figure,
+    ``musiceval/<metric>/<track>`` (and each watched vector-valued metric's total variation
+    distance as ``musiceval/vectors/<metric>/<track>``): with ``trainer`` given, through
+    ``trainer.log`` (so into ``trainer.state.log_history`` and every ``report_to``
+    integration, such as TensorBoard or Weights & Biases); without it, as an entry of
+    ``state.log_history`` only (``{..., "step": state.global_step}``, the form
+    ``trainer.log`` gives). The Monitor is closed (final figure,
     report) at the end of training.
 
     Under DDP (``torchrun``, ``accelerate launch``) every rank samples and calls ``update`` at

@@ -32,14 +32,15 @@ class MonitorCallback(pl.Callback):
     returns to ``monitor.update(trainer.global_step, samples)``: the Monitor computes the
     metrics, records them and writes its files in the background. The distance and each metric's
     mean per track are logged with ``pl_module.log`` as ``musiceval/distance`` and
-    ``musiceval/<metric>/<track>`` (``on_step=True``, float64), so loggers, ``EarlyStopping``
-    and ``ModelCheckpoint`` can watch them. Lightning sends ``on_step`` values to the loggers at
-    the steps it writes logs (every ``Trainer(log_every_n_steps=...)``, 50 by default), so make
-    ``every_n_steps`` a multiple of it; they carry Lightning's step index of the batch
-    (``trainer.global_step - 1`` with one optimizer). Lightning refuses ``self.log`` at the end
-    of training, so the final evaluation's values go to ``trainer.loggers`` directly, at step
-    ``trainer.global_step``. The Monitor is closed (final figure, report) when ``fit`` ends, and
-    also when it fails.
+    ``musiceval/<metric>/<track>``, and each watched vector-valued metric's total variation
+    distance as ``musiceval/vectors/<metric>/<track>`` (``on_step=True``, float64), so loggers,
+    ``EarlyStopping`` and ``ModelCheckpoint`` can watch them. Lightning sends ``on_step``
+    values to the loggers at the steps it writes logs (every ``Trainer(log_every_n_steps=...)``,
+    50 by default), so make ``every_n_steps`` a multiple of it; they carry Lightning's step
+    index of the batch (``trainer.global_step - 1`` with one optimizer). Lightning refuses
+    ``self.log`` at the end of training, so the final evaluation's values go to
+    ``trainer.loggers`` directly, at step ``trainer.global_step``. The Monitor is closed
+    (final figure, report) when ``fit`` ends, and also when it fails.
 
     Under DDP every rank samples and calls ``update`` at the same steps; the Monitor gathers
     the values of all ranks and only rank 0 writes. A Monitor decides whether it is

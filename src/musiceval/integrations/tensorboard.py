@@ -29,7 +29,9 @@ class TensorBoardSink:
     For each evaluation, at its step: the scalar ``<prefix>/<metric>/<track>``, each metric's
     mean per track over the samples (NaN where no sample defines it), ``<prefix>/distance``
     and, when the Monitor has a bar index, ``<prefix>/originality/<name>`` for each number of
-    ``Evaluation.originality`` (bar match rates and the longest copied run).
+    ``Evaluation.originality`` (bar match rates and the longest copied run); for each watched
+    vector-valued metric, ``<prefix>/vectors/<metric>/<track>``, the total variation distance
+    of ``Evaluation.vector_distances``.
     For each set of listening files the Monitor wrote (``out_dir`` and ``sample_every`` given;
     without ``out_dir`` it writes none, and the sink records no image or audio): the piano-roll
     PNG as the image ``<prefix>/piano_roll`` and the WAV (16-bit) as the audio
@@ -77,19 +79,28 @@ class TensorBoardSink:
         return self._writer
 
     def add_evaluation(self, evaluation: Evaluation) -> None:
-        """Write the evaluation's means per metric and track, its distance and originality."""
+        """Write the evaluation's means per metric and track, its distance, originality and
+        vector distances."""
         writer = self._summary_writer()
         for name, means in evaluation.means.items():
-            names = self.track_names or [str(k) for k in range(len(means))]
-            if len(names) != len(means):
-                raise invalid("track_names", f"{len(means)} names, one per track",
-                              received=f"{len(names)} names")  # fmt: skip
-            for track, value in zip(names, means, strict=True):
+            for track, value in zip(self._names(len(means)), means, strict=True):
                 writer.add_scalar(f"{self.prefix}/{name}/{track}", float(value), evaluation.step)
         writer.add_scalar(f"{self.prefix}/distance", float(evaluation.distance), evaluation.step)
         for name, value in evaluation.originality.items():
             writer.add_scalar(f"{self.prefix}/originality/{name}", float(value), evaluation.step)
+        for name, distances in evaluation.vector_distances.items():
+            for track, value in zip(self._names(len(distances)), distances, strict=True):
+                tag = f"{self.prefix}/vectors/{name}/{track}"
+                writer.add_scalar(tag, float(value), evaluation.step)
         writer.flush()
+
+    def _names(self, n_tracks: int) -> list[str]:
+        """The track names of the tags: the given ones (``n_tracks`` of them), or numbers."""
+        names = self.track_names or [str(k) for k in range(n_tracks)]
+        if len(names) != n_tracks:
+            raise invalid("track_names", f"{n_tracks} names, one per track",
+                          received=f"{len(names)} names")  # fmt: skip
+        return list(names)
 
     def add_samples(self, step: int, rolls: np.ndarray, files: Mapping[str, Path]) -> None:
         """Write the piano-roll PNG as an image and the WAV as audio, when they were written."""
