@@ -379,14 +379,3 @@ def test_compare_prints_the_vector_block(
     assert block(from_reference) == block(from_profile)
     saved = json.loads((tmp_path / "b" / "report.json").read_text())
     assert saved["vector_distances"]["metrics"] == VECTORS
-
-
-def test_compare_refuses_a_profile_of_vectors_only(chorales: np.ndarray) -> None:
-    profile = musiceval.profile(chorales, VECTORS)
-    assert profile.metrics == () and profile.vector_metrics == tuple(VECTORS)
-    with pytest.raises(
-        InvalidParameterError,
-        match=r"profile holds vector-valued metrics only \(pitch_class_histogram, "
-        r"pitch_class_transition_matrix\); compare needs a scalar metric too",
-    ):
-        musiceval.compare(chorales, profile)

@@ -81,8 +81,6 @@ def compare_command(args: argparse.Namespace) -> int:
 
 def check_fixed(args: argparse.Namespace, profile: DatasetProfile) -> None:
     """Refuse the options given with ``--profile`` whose values differ from the profile's."""
-    from musiceval.scales import key_name, parse_key
-
     conventions = profile.conventions
     metrics = (*profile.metrics, *profile.vector_metrics)  # scalar and vector-valued
     steps_per_bar = args.steps_per_bar or conventions["steps_per_bar"] or profile.n_steps
@@ -95,7 +93,7 @@ def check_fixed(args: argparse.Namespace, profile: DatasetProfile) -> None:
             profile.n_steps,
             f"{profile.n_steps / steps_per_bar:g}",
         ),
-        "--scale-key": (parse_key, conventions["key"], key_name(conventions["key"])),
+        "--scale-key": (_key, conventions["key"], _key_shown(conventions["key"])),
     }
     for name in ("steps_per_bar", "steps_per_beat", "mode", "weight", "per"):
         fixed[f"--{name.replace('_', '-')}"] = (
@@ -120,3 +118,17 @@ def check_fixed(args: argparse.Namespace, profile: DatasetProfile) -> None:
             f"{'these options' if len(ours) > 1 else 'the option'} out, or profile the "
             f"reference with them (musiceval profile, or compare --reference)"
         )
+
+
+def _key(given: str) -> int | str:
+    """A ``--scale-key`` as a profile holds it: ``"auto"``, or the pitch class of a name."""
+    from musiceval.scales import parse_key
+
+    return given if given == "auto" else parse_key(given)
+
+
+def _key_shown(key: int | str) -> str:
+    """A profile's key as ``--scale-key`` takes it: ``auto``, or the name of the pitch class."""
+    from musiceval.scales import key_name
+
+    return key if isinstance(key, str) else key_name(key)

@@ -31,8 +31,8 @@ def check_shape(x: Any, layout: str, profile: DatasetProfile) -> None:
 def check_roll(
     n_steps: int | None, n_pitches: int, n_tracks: int, profile: DatasetProfile, per: str | None
 ) -> None:
-    """Refuse a roll whose tracks, pitches or (when a metric depends on bars) steps differ from
-    the profile's; ``None`` steps are not checked."""
+    """Refuse a roll whose tracks, pitches or (when a metric, scalar or vector-valued, depends
+    on bars) steps differ from the profile's; ``None`` steps are not checked."""
     n_profiled = len(profile.tracks)
     if n_tracks != n_profiled:
         raise InvalidParameterError(
@@ -49,7 +49,7 @@ def check_roll(
         return
     by_bar = [
         name
-        for name in profile.metrics
+        for name in (*profile.metrics, *profile.vector_metrics)
         if "bars" in METRICS[name].needs or (per == "bar" and METRICS[name].per_bar)
     ]
     if by_bar:

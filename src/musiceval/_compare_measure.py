@@ -11,7 +11,6 @@ from musiceval._batches import iter_batches
 from musiceval._compare_checks import check_roll
 from musiceval._report_originality import copied_counts
 from musiceval.evaluate import compute
-from musiceval.exceptions import InvalidParameterError
 from musiceval.profiles import DatasetProfile
 from musiceval.rolls import read_roll
 
@@ -28,17 +27,11 @@ def measure(
     ``(n, n_metrics, n_tracks)``; its vector-valued metrics (``profile.vector_metrics``, with
     the same conventions and the default ``normalize="total"``, as the profile holds them),
     name -> ``(n, n_tracks, *shape)``; and its copied-bar counts against the profile's bar
-    index, ``(n, 4)`` (``(n, 0)`` without an index). A profile without a scalar metric is
-    refused."""
+    index, ``(n, 4)`` (``(n, 0)`` without an index). A profile without a scalar metric gives
+    ``(n, 0, n_tracks)`` values."""
     conventions = profile.conventions
     names = list(profile.metrics)
     vector_names = list(profile.vector_metrics)
-    if not names:
-        raise InvalidParameterError(
-            f"profile holds vector-valued metrics only ({', '.join(vector_names)}); compare needs "
-            f"a scalar metric too (its table and set-level distances are over the scalar "
-            f"metrics): profile the reference with one more, e.g. 'n_notes'"
-        )
     parts: list[np.ndarray] = []
     vectors: dict[str, list[np.ndarray]] = {name: [] for name in vector_names}
     copies: list[np.ndarray] = []
@@ -49,7 +42,7 @@ def measure(
         roll = read_roll(batch, **reading, name="generated")
         check_roll(roll.n_steps, roll.n_pitches, roll.n_tracks, profile, conventions["per"])
         values = compute(roll, names + vector_names, **conventions)  # NBSPK: bars agree
-        parts.append(np.stack([values[name] for name in names], axis=1))
+        parts.append(_stacked(values, names, roll.n_samples, roll.n_tracks))
         for name in vector_names:
             vectors[name].append(values[name])
         copies.append(copied_counts(batch, profile, reading))
@@ -59,3 +52,13 @@ def measure(
         {name: np.concatenate(chunks, axis=0) for name, chunks in vectors.items()},
         np.concatenate(copies, axis=0),
     )
+
+
+def _stacked(
+    values: dict[str, np.ndarray], names: list[str], n_samples: int, n_tracks: int
+) -> np.ndarray:
+    """The scalar metrics ``names`` of ``values`` as ``(n_samples, len(names), n_tracks)``;
+    ``(n_samples, 0, n_tracks)`` for none."""
+    if not names:
+        return np.empty((n_samples, 0, n_tracks))
+    return np.stack([values[name] for name in names], axis=1)

@@ -43,7 +43,9 @@ def scalar_jobs(
     """The figures of a report's per-metric table ``frame``: ``z_scores.png`` (circular
     metrics left out; no file when every metric is circular) and ``distribution_<metric>.png``
     per scalar metric of ``profile``, from the reservoir and the generated ``values``
-    (``(n_generated, n_metrics, n_tracks)``)."""
+    (``(n_generated, n_metrics, n_tracks)``). None when the profile holds no scalar metric."""
+    if frame.empty:
+        return []
     linear = frame[~frame["metric"].map(is_circular)]
     jobs: list[Job] = []
     if len(linear):  # a key alone has no z-score to draw

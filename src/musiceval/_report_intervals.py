@@ -57,7 +57,8 @@ def comparison_intervals(
     """One row per metric and track: ``overlap_area`` and ``kl_divergence`` (the report's
     values) with their half-sampling bounds, clipped to the ranges ([0, 1], >= 0). Bounds are
     NaN without ``n_boot``, where the value is undefined, or with fewer than 4 generated
-    values (a half of fewer than 2 has no distribution)."""
+    values (a half of fewer than 2 has no distribution). No row without a scalar metric (the
+    columns stay, the numbers float64)."""
     import pandas as pd
 
     rows: list[list[Any]] = []
@@ -65,4 +66,5 @@ def comparison_intervals(
         sides = reference_sides(profile, metric)
         for k, track in enumerate(profile.tracks):
             rows.append([metric, track, *_track_interval(sides[k], values[:, i, k], options)])
-    return pd.DataFrame(rows, columns=list(INTERVAL_COLUMNS))
+    frame = pd.DataFrame(rows, columns=list(INTERVAL_COLUMNS))
+    return frame.astype(dict.fromkeys(INTERVAL_COLUMNS[2:], np.float64))

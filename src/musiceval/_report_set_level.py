@@ -5,6 +5,7 @@ overlap and KL (:mod:`musiceval._report_intervals`)."""
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -32,11 +33,28 @@ class SetLevel:
     ) -> None:
         self._profile, self._values, self._copied, self.options = profile, values, copied, options
 
+    @property
+    def measured(self) -> bool:
+        """Whether the profile holds a scalar metric: the features of every set-level number
+        (without one, each statistic is NaN and the per-metric intervals have no row)."""
+        return bool(self._profile.metrics)
+
     def features(self) -> tuple[np.ndarray, np.ndarray]:
         """The reservoir's and the generated set's per-sample vectors of every (metric, track)
-        value, NaN rows included: the rows of every set-level number."""
+        value, NaN rows included: the rows of every set-level number (no column without a
+        scalar metric)."""
         reference, generated = self._profile.samples(), self._values
-        return reference.reshape(len(reference), -1), generated.reshape(len(generated), -1)
+        n_features = generated.shape[1] * generated.shape[2]
+        return (
+            reference.reshape(len(reference), n_features),
+            generated.reshape(len(generated), n_features),
+        )
+
+    def frechet(self) -> float:
+        """:func:`musiceval.distances.frechet_distance` of the features; NaN without one."""
+        if not self.measured:
+            return math.nan
+        return float(distances.frechet_distance(*self.features()))
 
     @cached_property
     def _distances(self) -> pd.DataFrame:
@@ -63,7 +81,10 @@ class SetLevel:
         return self._intervals.copy()
 
     def lines(self) -> list[str]:
-        """The set-level numbers and the originality in words, for the report's summary."""
+        """The set-level numbers and the originality in words, for the report's summary (the
+        originality only, without a scalar metric)."""
+        if not self.measured:
+            return originality_lines(self.originality(), self._profile)
         reference, generated = self.features()
         dropped = (distances.n_dropped_rows(reference), distances.n_dropped_rows(generated))
         intervals = (

@@ -153,13 +153,14 @@ def set_frame(reference: np.ndarray, generated: np.ndarray, options: SetOptions)
     -------
     pandas.DataFrame
         The columns :data:`SET_COLUMNS`; NaN where a statistic is undefined (too few rows: PRDC
-        needs 6 rows a set, the Fréchet distances 2) and for intervals that are not computed.
+        needs 6 rows a set, the Fréchet distances 2; no feature: every statistic) and for
+        intervals that are not computed.
     """
     import pandas as pd
 
     rows = []
     for names, statistic, closer, bootstrapped in _statistics():
-        estimate = _defined(statistic, reference, generated)
+        estimate = _defined(statistic, reference, generated) if reference.shape[1] else None
         bounds = [(math.nan, math.nan)] * len(names)
         if estimate is not None and bootstrapped:
             bounds = half_interval(statistic, reference, generated, names, options)

@@ -32,6 +32,7 @@ import numpy as np
 
 from musiceval import distances
 from musiceval._kde import SmoothedSample
+from musiceval._report_columns import COLUMNS
 from musiceval.distances._marginal import (
     counted_mass_comparison,
     distance_counts,
@@ -40,6 +41,8 @@ from musiceval.distances._marginal import (
 from musiceval.registry import METRICS
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from musiceval.profiles import DatasetProfile
 
 __all__ = [
@@ -52,6 +55,7 @@ __all__ = [
     "is_circular",
     "is_discrete",
     "reference_sides",
+    "report_frame",
     "resolutions",
     "robust_frechet_distance",
 ]
@@ -310,6 +314,21 @@ def frame_rows(
             row["n_generated_nan"] = int(column.size - defined.size)
             rows.append(row)
     return rows
+
+
+def report_frame(
+    profile: DatasetProfile, values: np.ndarray, quantiles: tuple[float, float]
+) -> pd.DataFrame:
+    """``Report.to_frame``: the :func:`frame_rows` as a frame of :data:`COLUMNS` (``metric``,
+    ``track`` and ``comparison`` str, the ``n_`` counts int64, every other column float64); no
+    row, the same columns and types, when the profile holds no scalar metric."""
+    import pandas as pd
+
+    frame = pd.DataFrame(frame_rows(profile, values, quantiles), columns=list(COLUMNS))
+    for column in COLUMNS:
+        kind = {"metric": str, "track": str, "comparison": str}.get(column, np.float64)
+        frame[column] = frame[column].astype(np.int64 if column.startswith("n_") else kind)
+    return frame
 
 
 _COMPARISONS = ("overlap_area", "kl_divergence", "relative_overlap_area", "relative_kl_divergence")

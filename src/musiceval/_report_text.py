@@ -7,7 +7,9 @@ Plain functions of a :class:`Page` (the report's summary lines, its table as a p
 Every page opens with the rows furthest from the reference, in words, ranked by
 :func:`rank_rows`, and the summary lines; then the table; then any further tables
 (:class:`Section`: the vector-valued metrics); then a legend of every column and of every
-convention the report shows (:data:`CONVENTIONS_LEGEND`).
+convention the report shows (:data:`CONVENTIONS_LEGEND`). A page whose table has no row (a
+profile without scalar metrics: :attr:`Page.has_table`) shows neither the furthest rows nor the
+table and its columns: the summary lines say why.
 """
 
 from __future__ import annotations
@@ -78,6 +80,10 @@ _MARKDOWN = str.maketrans(
     {"\\": "\\\\", "`": "\\`", "|": "\\|", "&": "&amp;", "<": "&lt;", ">": "&gt;"}
     | dict.fromkeys("\n\r\t\v\f", " ")
 )
+_AUTO_KEY = (
+    "tonic of in_scale_ratio and the other in-scale metrics: auto = each sample's and track's "
+    "own key, tonic and mode, found with find_key(x, 'albrecht') (docs/keys.md)"
+)
 _COMPACT = ("metric", "track", "reference mean ± std", "generated mean", "z", "overlap")
 _GAP = "  "
 
@@ -125,6 +131,12 @@ class Page:
     legend: Mapping[str, str]
     conventions: Mapping[str, Any]
     sections: Sequence[Section] = ()
+
+    @property
+    def has_table(self) -> bool:
+        """Whether the table has a row (it has none when the profile holds no scalar metric);
+        without one, the furthest rows, the table and its columns' legend are left out."""
+        return len(self.frame) > 0
 
     @property
     def header(self) -> list[str]:
@@ -248,6 +260,8 @@ def _convention_entries(conventions: Mapping[str, Any]) -> list[tuple[str, str]]
         elif name == "key" and isinstance(value, int):
             shown = f"{value} ({key_name(value)})"
         meaning = CONVENTIONS_LEGEND.get(name, "a metric option (docs/conventions.md)")
+        if name == "key" and value == "auto":
+            meaning = _AUTO_KEY
         entries.append((f"{name}={shown}", meaning))
     return entries
 
@@ -262,8 +276,12 @@ def _columns(table: Page | Section) -> list[tuple[str, str]]:
     return [(column, table.legend.get(column, "")) for column in table.header]
 
 
-def _legend_entries(page: Page) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    return _columns(page), _convention_entries(page.conventions)
+def _legend_blocks(page: Page) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The legend as ``(title, [(name, meaning), ...])`` blocks: the table's columns (when it
+    has a row), each further table's, then the conventions."""
+    blocks = [("Columns:", _columns(page))] if page.has_table else []
+    blocks += [(f"{section.title} columns:", _columns(section)) for section in page.sections]
+    return [*blocks, ("Conventions (docs/conventions.md):", _convention_entries(page.conventions))]
 
 
 def _markdown_table(header: list[str], cells: list[list[str]]) -> list[str]:
@@ -289,24 +307,25 @@ def _markdown_table(header: list[str], cells: list[list[str]]) -> list[str]:
 def markdown(page: Page) -> str:
     """The Markdown page: a title, the furthest rows in words, the summary lines, the table
     (numbers right-aligned), any further tables, then the legend of the columns and
-    conventions."""
-    columns, conventions = _legend_entries(page)
-    lines = ["# musiceval report", "", "## Furthest from the reference", ""]
-    lines += [RANKING_RULE.translate(_MARKDOWN), ""]
-    lines += [f"{i}. {text.translate(_MARKDOWN)}" for i, text in enumerate(furthest(page.frame), 1)]
-    lines += ["", *(text.translate(_MARKDOWN) for text in page.summary), ""]
-    lines += ["## Every metric and track", ""]
-    lines += [*_markdown_table(page.header, page.cells), ""]
+    conventions (without a row in the table: the summary, the further tables, the legend)."""
+    lines = ["# musiceval report", ""]
+    if page.has_table:
+        lines += ["## Furthest from the reference", "", RANKING_RULE.translate(_MARKDOWN), ""]
+        lines += [
+            f"{i}. {text.translate(_MARKDOWN)}" for i, text in enumerate(furthest(page.frame), 1)
+        ]
+        lines.append("")
+    lines += [*(text.translate(_MARKDOWN) for text in page.summary), ""]
+    if page.has_table:
+        lines += ["## Every metric and track", ""]
+        lines += [*_markdown_table(page.header, page.cells), ""]
     for section in page.sections:
         lines += [f"## {section.title}".translate(_MARKDOWN), "", section.text.translate(_MARKDOWN)]
         lines += ["", *_markdown_table(section.header, section.cells), ""]
-    lines += ["## Legend", "", "Columns:", ""]
-    lines += [f"- {name}: {text}".translate(_MARKDOWN) for name, text in columns]
-    for section in page.sections:
-        lines += ["", f"{section.title} columns:".translate(_MARKDOWN), ""]
-        lines += [f"- {name}: {text}".translate(_MARKDOWN) for name, text in _columns(section)]
-    lines += ["", "Conventions (docs/conventions.md):", ""]
-    lines += [f"- {name}: {text}".translate(_MARKDOWN) for name, text in conventions]
+    lines += ["## Legend"]
+    for title, entries in _legend_blocks(page):
+        lines += ["", title.translate(_MARKDOWN), ""]
+        lines += [f"- {name}: {text}".translate(_MARKDOWN) for name, text in entries]
     return "\n".join([*lines, ""])
 
 
@@ -346,20 +365,21 @@ def _html_sections(page: Page, figures: list[Path]) -> str:
 
 def html_page(page: Page, figures: list[Path]) -> str:
     """The self-contained HTML page: the furthest rows, the summary, the table, any further
-    tables with their figures, the legend and every other figure as a base64 data URI."""
+    tables with their figures, the legend and every other figure as a base64 data URI
+    (without a row in the table: no furthest rows, table or legend of its columns)."""
     paragraphs = "".join(f"<p>{html.escape(line)}</p>\n" for line in page.summary)
-    columns, conventions = _legend_entries(page)
-    legend = (
-        "<h2>Legend</h2>\n<p>Columns:</p>\n"
-        + _html_list("ul", [f"{name}: {text}" for name, text in columns])
-        + "".join(
-            f"<p>{html.escape(section.title)} columns:</p>\n"
-            + _html_list("ul", [f"{name}: {text}" for name, text in _columns(section)])
-            for section in page.sections
-        )
-        + "<p>Conventions (docs/conventions.md):</p>\n"
-        + _html_list("ul", [f"{name}: {text}" for name, text in conventions])
+    legend = "<h2>Legend</h2>\n" + "".join(
+        f"<p>{html.escape(title)}</p>\n"
+        + _html_list("ul", [f"{name}: {text}" for name, text in entries])
+        for title, entries in _legend_blocks(page)
     )
+    furthest_rows = table = ""
+    if page.has_table:
+        furthest_rows = (
+            f"<h2>Furthest from the reference</h2>\n<p>{html.escape(RANKING_RULE)}</p>\n"
+            f"{_html_list('ol', furthest(page.frame))}"
+        )
+        table = f"<h2>Every metric and track</h2>\n{_html_table(page)}"
     shown = {name for section in page.sections for name in section.figures}
     images = _html_images([path for path in figures if path.name not in shown])
     style = (
@@ -370,9 +390,7 @@ def html_page(page: Page, figures: list[Path]) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head><meta charset="utf-8">'
         f"<title>musiceval report</title><style>{style}</style></head>\n<body>\n"
-        f"<h1>musiceval report</h1>\n<h2>Furthest from the reference</h2>\n"
-        f"<p>{html.escape(RANKING_RULE)}</p>\n{_html_list('ol', furthest(page.frame))}"
-        f"{paragraphs}<h2>Every metric and track</h2>\n{_html_table(page)}"
+        f"<h1>musiceval report</h1>\n{furthest_rows}{paragraphs}{table}"
         f"{_html_sections(page, figures)}{legend}{images}\n</body>\n</html>\n"
     )
 
@@ -442,6 +460,17 @@ def _terminal_section(section: Section, wrap: textwrap.TextWrapper, width: int |
     return ["", *text, *_aligned(header, rows, widths)]
 
 
+def _main_table(page: Page, width: int | None) -> list[str]:
+    """The page's table for a terminal: the compact columns fitted to ``width``, or every
+    column with names whole (``width`` None)."""
+    if width is not None:
+        rows = _compact_rows(page.frame)
+        return _aligned(list(_COMPACT), rows, _fit(_COMPACT, rows, width))
+    rows = [[_printable(cell) for cell in row] for row in page.cells]
+    widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(page.header)]
+    return _aligned(page.header, rows, widths)
+
+
 def terminal(page: Page, *, width: int = 100, full: bool = False) -> str:
     """The report for a terminal: the furthest rows, the summary, a table and, with ``full``,
     every column and the legend.
@@ -449,35 +478,26 @@ def terminal(page: Page, *, width: int = 100, full: bool = False) -> str:
     Without ``full`` every line fits ``width`` characters: the table shows metric, track,
     reference mean ± std, generated mean, z and overlap area, names shortened with "…"; text
     is wrapped; each further table follows with its compact columns. With ``full`` the tables
-    have every column and names are shown whole.
+    have every column and names are shown whole. Without a row in the table: the summary,
+    then the further tables (and, with ``full``, their legend and the conventions').
     """
     wrap = textwrap.TextWrapper(width=width, subsequent_indent="    ", break_on_hyphens=False)
     if full:
         wrap.width = 10**9  # one line per sentence
     lines = ["musiceval report", ""]
-    lines += wrap.wrap(f"Furthest from the reference. {RANKING_RULE}")
-    for i, text in enumerate(furthest(page.frame), 1):
-        lines += wrap.wrap(f"{i}. {_printable(text)}")
-    lines.append("")
+    if page.has_table:
+        lines += wrap.wrap(f"Furthest from the reference. {RANKING_RULE}")
+        for i, text in enumerate(furthest(page.frame), 1):
+            lines += wrap.wrap(f"{i}. {_printable(text)}")
+        lines.append("")
     for text in page.summary:
         lines += wrap.wrap(_printable(text))
-    lines.append("")
-    if not full:
-        rows = _compact_rows(page.frame)
-        lines += _aligned(list(_COMPACT), rows, _fit(_COMPACT, rows, width))
-        for section in page.sections:
-            lines += _terminal_section(section, wrap, width)
-        return "\n".join(lines)
-    rows = [[_printable(cell) for cell in row] for row in page.cells]
-    widths = [max(len(h), *(len(row[j]) for row in rows)) for j, h in enumerate(page.header)]
-    lines += _aligned(page.header, rows, widths)
+    if page.has_table:
+        lines += ["", *_main_table(page, None if full else width)]
     for section in page.sections:
-        lines += _terminal_section(section, wrap, None)
-    columns, conventions = _legend_entries(page)
-    lines += ["", "Columns:", *(f"  {name}: {text}" for name, text in columns)]
-    for section in page.sections:
-        lines += [f"{section.title} columns:"]
-        lines += [f"  {name}: {text}" for name, text in _columns(section)]
-    lines += ["Conventions (docs/conventions.md):"]
-    lines += [f"  {_printable(name)}: {text}" for name, text in conventions]
+        lines += _terminal_section(section, wrap, None if full else width)
+    if full:
+        lines.append("")
+        for title, entries in _legend_blocks(page):
+            lines += [title, *(f"  {_printable(name)}: {text}" for name, text in entries)]
     return "\n".join(lines)

@@ -7,7 +7,9 @@ fraction of generated samples inside the reference's 5-95% range, the overlappin
 divergence of KDE-smoothed distributions, mgeval's intra-set/inter-set comparison, and one
 overall number, the Fréchet distance between Gaussian fits of the per-sample metric vectors.
 Vector-valued metrics of the profile (histograms, transition matrices) are compared per track by
-a distribution distance (:meth:`Report.vector_distances`).
+a distribution distance (:meth:`Report.vector_distances`); a profile of vector-valued metrics
+only gives a report of those (and of the originality) without per-metric table or set-level
+numbers.
 
 A report is read as a table (:meth:`Report.to_frame`, :meth:`Report.to_markdown`) or saved as
 ``report.md``, ``report.csv``, ``report.json``, a self-contained ``report.html`` and PNG figures
@@ -25,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from musiceval import _documents, distances
+from musiceval import _documents
 from musiceval import _report_figures as report_figures
 from musiceval import _report_stats as report_stats
 from musiceval import _report_text as report_text
@@ -43,6 +45,7 @@ from musiceval._compare_measure import measure
 from musiceval._report_columns import COLUMNS, LEGEND, VECTOR_COLUMNS, VECTOR_LEGEND
 from musiceval._report_set_level import SetLevel
 from musiceval._report_sets import set_options
+from musiceval._report_summary import no_scalar_line, summary_lines
 from musiceval._report_vectors import VectorComparison
 from musiceval.exceptions import InvalidParameterError
 from musiceval.io import Metre, load_rolls
@@ -128,8 +131,7 @@ def compare(
         The generated set has a different number of tracks or pitches than the profile, a
         different ``lowest_pitch``, or a different number of steps while a profiled metric
         depends on bars (``empty_bar_rate``, ``groove_consistency``, or any metric averaged per
-        bar under ``per="bar"``); each message names both values. A profile of vector-valued
-        metrics only (compare needs a scalar metric). Also any error of
+        bar under ``per="bar"``); each message names both values. Also any error of
         :func:`musiceval.profile` on bad input (empty set, unknown file type, missing key).
     TypeError
         ``profile`` is not a :class:`DatasetProfile`.
@@ -211,7 +213,10 @@ class Report:
     - ``n_generated``, ``n_generated_nan``: the generated samples with a defined value, and
       with an undefined (NaN) one.
 
-    And overall, :attr:`frechet_distance` and :attr:`frechet_distance_robust`.
+    And overall, :attr:`frechet_distance` and :attr:`frechet_distance_robust`. A profile
+    without scalar metrics (``profile.metrics`` empty, vector-valued ones only) gives a table
+    without rows, NaN distances and set-level numbers; its :meth:`vector_distances` and
+    :meth:`originality` are measured as with scalar metrics.
 
     Parameters
     ----------
@@ -219,7 +224,7 @@ class Report:
         The reference.
     values : array-like of shape (n_generated, n_metrics, n_tracks)
         Per-sample metric values of the generated set, metrics in the profile's order (NaN
-        where undefined).
+        where undefined); ``(n_generated, 0, n_tracks)`` for a profile without scalar metrics.
     vectors : mapping, optional
         Each of the profile's ``vector_metrics`` -> its generated values, ``(n_generated,
         n_tracks, *shape)`` (:meth:`vector_distances`); default: no vector metric compared.
@@ -294,10 +299,10 @@ class Report:
         (:func:`musiceval.distances.frechet_distance`, ``standardize=True``), so the distance is
         in squared reference standard deviations: 0 for identical sets, larger is farther.
         Samples with any undefined (NaN) value are left out; NaN when fewer than 2 samples of
-        either set remain.
+        either set remain, and when the profile holds no scalar metric (no feature).
         """
         if self._frechet is None:
-            self._frechet = float(distances.frechet_distance(*self._set_level.features()))
+            self._frechet = self._set_level.frechet()
         return self._frechet
 
     @property
@@ -310,8 +315,8 @@ class Report:
         reservoir rows, ``ddof=1``, as :attr:`frechet_distance` standardises; 1 for a feature
         that takes one value in both sets) instead of its std, and circular metrics
         (``best_key``), which a Gaussian on a line does not fit, are left out (NaN when no other
-        metric is profiled). A feature on which the reference barely varies then adds about
-        (steps apart)**2, not millions.
+        scalar metric is profiled, none at all included). A feature on which the reference
+        barely varies then adds about (steps apart)**2, not millions.
         """
         if self._frechet_robust is None:
             self._frechet_robust = report_stats.robust_frechet_distance(
@@ -327,21 +332,12 @@ class Report:
         pandas.DataFrame
             The columns :data:`COLUMNS`: ``metric`` and ``track`` (the track name) as str, the
             counts ``n_generated`` and ``n_generated_nan`` as int64, every other column float64
-            (meanings and NaN cases in the class docstring). A new frame on each call.
+            (meanings and NaN cases in the class docstring). No row, the same columns, when
+            the profile holds no scalar metric. A new frame on each call.
         """
         if self._frame is None:
-            self._frame = self._build_frame()
+            self._frame = report_stats.report_frame(self._profile, self._values, _RANGE)
         return self._frame.copy()
-
-    def _build_frame(self) -> pd.DataFrame:
-        import pandas as pd
-
-        rows = report_stats.frame_rows(self._profile, self._values, _RANGE)
-        frame = pd.DataFrame(rows, columns=list(COLUMNS))
-        for column in COLUMNS:
-            kind = {"metric": str, "track": str, "comparison": str}.get(column, np.float64)
-            frame[column] = frame[column].astype(np.int64 if column.startswith("n_") else kind)
-        return frame
 
     def set_distances(self) -> pd.DataFrame:
         """The generated set against the reference as wholes, with intervals.
@@ -359,7 +355,8 @@ class Report:
         -------
         pandas.DataFrame
             Columns ``statistic``, ``estimate``, ``low``, ``high``, ``closer`` (``"lower"``,
-            ``"higher"`` or ``"near 1"``); NaN where undefined (too few samples) or without
+            ``"higher"`` or ``"near 1"``); NaN where undefined (too few samples; every
+            estimate when the profile holds no scalar metric, the rows stay) or without
             intervals. A new frame on each call.
         """
         return self._set_level.distances()
@@ -371,7 +368,8 @@ class Report:
         bar_index=True)``): ``bar_match_rate`` and ``bar_match_rate_transposed`` (the share of
         the generated non-empty bars, all tracks together, found in the training set as
         written and up to transposition, pooled over bars, with half-sampling intervals over
-        the samples) and ``longest_copied_run`` (bars, the maximum over samples).
+        the samples) and ``longest_copied_run`` (bars, the maximum over samples). The bars are
+        compared as written, whatever metrics the profile holds (vector-valued only too).
 
         Returns
         -------
@@ -384,8 +382,9 @@ class Report:
         """``overlap_area`` and ``kl_divergence`` of every metric and track (the values of
         :meth:`to_frame`) with half-sampling intervals of the generated values (the profile's
         side fixed): ``overlap_area_low``, ``overlap_area_high``, ``kl_divergence_low``,
-        ``kl_divergence_high`` (NaN without ``n_boot`` or with fewer than 4 defined values).
-        About 2 s for 14 metrics x 4 tracks with 100 replicates; a new frame on each call."""
+        ``kl_divergence_high`` (NaN without ``n_boot`` or with fewer than 4 defined values);
+        no row when the profile holds no scalar metric. About 2 s for 14 metrics x 4 tracks
+        with 100 replicates; a new frame on each call."""
         return self._set_level.intervals()
 
     def vector_distances(self) -> pd.DataFrame:
@@ -400,23 +399,11 @@ class Report:
 
     # ---- outputs ---------------------------------------------------------------------------
 
-    def _summary_lines(self) -> list[str]:
-        profile = self._profile
-        options = ", ".join(f"{key}={value}" for key, value in profile.conventions.items())
-        return [
-            f"Generated samples: {self.n_generated}; reference samples: {profile.n_samples} "
-            f"({profile.n_kept} in the reservoir).",
-            f"Tracks: {', '.join(self.tracks)}; conventions: {options}.",
-            f"Fréchet distance (squared, in reference standard deviations): "
-            f"{report_text.format_cell(self.frechet_distance)} (robust, each std floored at "
-            f"the metric's resolution, keys left out: "
-            f"{report_text.format_cell(self.frechet_distance_robust)})",
-            *self._set_level.lines(),
-        ]
-
     def _page(self) -> report_text.Page:
+        frechet = (self.frechet_distance, self.frechet_distance_robust)
+        summary = summary_lines(self._profile, self.n_generated, frechet, self._set_level)
         return report_text.Page(
-            self._summary_lines(), self.to_frame(), LEGEND, self._profile.conventions,
+            summary, self.to_frame(), LEGEND, self._profile.conventions,
             self._vector_part.sections(),
         )  # fmt: skip
 
@@ -424,6 +411,10 @@ class Report:
         """The report as Markdown: the rows furthest from the reference in words, a summary,
         the Fréchet distance, a table of :meth:`to_frame` (numbers to 4 significant digits;
         ``nan`` where undefined) and a legend of every column and convention.
+
+        Without a scalar metric in the profile, the summary says so in place of the Fréchet
+        distance, and the page has no furthest rows, table or legend of its columns: the
+        summary, the vector metrics' table, the legend.
 
         The furthest rows (5) are ranked by ``overlap_area``, lowest first (it stays meaningful
         where the reference does not vary and ``z_score`` is +-inf), ties by the larger
@@ -446,7 +437,8 @@ class Report:
         table: metric, track, reference mean ± std, generated mean, z-score and overlap area.
         Every line fits ``width`` characters: text is wrapped and long metric or track names
         are shortened with "…". Characters a terminal would act on (escape sequences) show as
-        ``?``, line breaks as spaces.
+        ``?``, line breaks as spaces. Then the vector metrics' table, if any; without a scalar
+        metric, only the summary (which says so) and that table.
 
         Parameters
         ----------
@@ -470,7 +462,8 @@ class Report:
         Non-finite numbers are the strings ``"nan"``, ``"inf"`` and ``"-inf"``, as in profile
         files. ``rows`` holds the records of :meth:`to_frame`; ``vector_distances`` (only when
         the profile holds vector metrics) its ``metrics``, ``columns`` and the ``rows`` of
-        :meth:`vector_distances`.
+        :meth:`vector_distances`; ``no_scalar_metric`` (only when the profile holds none, and
+        ``rows`` is empty) says so in a sentence.
         """
         profile = self._profile
         records = self.to_frame().to_dict(orient="records")  # encoded by document()
@@ -487,6 +480,7 @@ class Report:
                 "conventions": profile.conventions,
                 "version": profile.version,
             },
+            **({} if self.metrics else {"no_scalar_metric": no_scalar_line(profile)}),
             "frechet_distance": self.frechet_distance,
             **self._set_level.json(),
             "columns": list(COLUMNS),
@@ -513,9 +507,9 @@ class Report:
         left out, and the file too when no other metric is profiled), and per vector metric
         ``distribution_<metric>.png`` (the mean distributions per track,
         :func:`musiceval.plot.plot_vector_means`; ``report.html`` shows them with the vector
-        table, :meth:`vector_distances`). The figures take most
-        of the time (about half a second each): they are drawn by several processes at once
-        (``workers``), or left out (``figures=False``).
+        table, :meth:`vector_distances`); without a scalar metric, only these. The figures take
+        most of the time (about half a second each): they are drawn by several processes at
+        once (``workers``), or left out (``figures=False``).
 
         The files are written into a temporary sibling directory that then replaces
         ``directory`` (:func:`musiceval._atomic.atomic_directory`): an interrupted or failed
