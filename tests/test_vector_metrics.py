@@ -256,12 +256,6 @@ def test_bad_weight_is_refused():
         me.pitch_class_histogram(x, weight="onsets")
 
 
-def test_profiles_refuse_vector_metrics():
-    x = np.zeros((2, 16, 128, 1), bool)
-    with pytest.raises(me.InvalidParameterError, match="metrics must be"):
-        me.profile(x, ["pitch_class_histogram"])
-
-
 # ---- properties --------------------------------------------------------------------------------
 
 
