@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _cli_kit import run_cli
 
 import musiceval
 from musiceval import io
@@ -29,20 +30,10 @@ def files(chorales: np.ndarray, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """The exit status (argparse's usage errors exit through SystemExit), stdout, stderr."""
-    try:
-        status = main(args)
-    except SystemExit as exit_info:
-        status = exit_info.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_profile_writes_the_profile_of_the_data(
     files: Path, chorales: np.ndarray, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = _run(
+    status, out, err = run_cli(
         [
             "profile",
             str(files / "train.npz"),
@@ -69,7 +60,7 @@ def test_compare_from_a_profile_or_a_reference_gives_one_report(
 ) -> None:
     main(["profile", str(files / "train.npz"), "-o", str(files / "p.json"), "--metrics", METRICS])
     capsys.readouterr()
-    status, out, err = _run(
+    status, out, err = run_cli(
         [
             "compare",
             str(files / "gen.npy"),
@@ -91,7 +82,7 @@ def test_compare_from_a_profile_or_a_reference_gives_one_report(
     rows = [line.split() for line in lines if line.startswith("in_scale_ratio  ")]
     assert [row[1] for row in rows] == ["0", "1", "2", "3"]
     assert (files / "r1" / "report.md").read_text().startswith("# musiceval report")
-    status, _, _ = _run(
+    status, _, _ = run_cli(
         [
             "compare",
             str(files / "gen.npy"),
@@ -112,7 +103,7 @@ def test_compare_from_a_profile_or_a_reference_gives_one_report(
     np.testing.assert_allclose(first["z_score"], direct["z_score"])
     pngs = sorted(path.name for path in (files / "r1").glob("*.png"))
     assert len(pngs) == 4 and all((files / "r1" / name).stat().st_size > 5000 for name in pngs)
-    status, out, _ = _run(
+    status, out, _ = run_cli(
         [
             "compare",
             str(files / "gen.npy"),
@@ -132,7 +123,7 @@ def test_evaluate_prints_means_and_writes_every_value(
     files: Path, chorales: np.ndarray, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out_csv = files / "values.csv"
-    status, out, err = _run(
+    status, out, err = run_cli(
         ["evaluate", str(files / "train.npz"), "--metrics", "n_notes", "-o", str(out_csv)],
         capsys,
     )
@@ -153,7 +144,7 @@ def test_evaluate_prints_means_and_writes_every_value(
     np.testing.assert_array_equal(
         table["value"].to_numpy().reshape(-1, 4), musiceval.n_notes(chorales)
     )
-    status, out, _ = _run(
+    status, out, _ = run_cli(
         ["evaluate", str(files / "train.npz"), "--metrics", "tonal_distance", "--per-sample"],
         capsys,
     )
@@ -195,7 +186,7 @@ def test_bad_input_is_one_line_and_a_nonzero_status(
     message: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code, out, err = _run([arg.format(d=files) for arg in args], capsys)
+    code, out, err = run_cli([arg.format(d=files) for arg in args], capsys)
     assert code == status and out == ""
     assert err.count("\n") == 1 and message in err, err
     assert not (files / "r").exists() and not (files / "v.txt").exists()
@@ -205,7 +196,7 @@ def test_mismatched_profile_and_schema_are_refused(
     files: Path, chorales: np.ndarray, capsys: pytest.CaptureFixture[str]
 ) -> None:
     musiceval.profile(chorales[..., :3], ["n_notes"]).save(files / "three.json")
-    status, _, err = _run(
+    status, _, err = run_cli(
         [
             "compare",
             str(files / "gen.npy"),
@@ -220,7 +211,7 @@ def test_mismatched_profile_and_schema_are_refused(
     saved = json.loads((files / "three.json").read_text())
     saved["version"] = 99
     (files / "v99.json").write_text(json.dumps(saved))
-    status, _, err = _run(
+    status, _, err = run_cli(
         [
             "compare",
             str(files / "gen.npy"),
@@ -236,7 +227,7 @@ def test_mismatched_profile_and_schema_are_refused(
 
 
 def test_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = _run(["compare", "--help"], capsys)
+    status, out, _ = run_cli(["compare", "--help"], capsys)
     assert status == 0
     text = " ".join(out.split())
     for option in ("--profile", "--reference", "--key", "--layout", "--lowest-pitch"):
@@ -250,13 +241,13 @@ def test_npz_key_names_the_array_and_key_is_its_deprecated_spelling(
 ) -> None:
     np.savez(files / "keyed.npz", samples=chorales)
     args = ["evaluate", str(files / "keyed.npz"), "--metrics", "n_notes"]
-    status, out, err = _run([*args, "--npz-key", "samples"], capsys)
+    status, out, err = run_cli([*args, "--npz-key", "samples"], capsys)
     assert status == 0
     assert (
         err
         == f"musiceval evaluate: read keyed.npz -> {len(chorales)} samples x 4 tracks of 64 steps\n"
     )
-    status, old_out, err = _run([*args, "--key", "samples"], capsys)
+    status, old_out, err = run_cli([*args, "--key", "samples"], capsys)
     assert status == 0 and old_out == out
     assert err.splitlines()[0] == (
         "musiceval evaluate: warning: --key is deprecated, use --npz-key (--scale-key is the "
@@ -270,7 +261,7 @@ def test_choices_come_from_the_library_tables(capsys: pytest.CaptureFixture[str]
     from musiceval.compat import TOOLS
     from musiceval.rolls import GRANULARITIES, LAYOUTS, WEIGHTS
 
-    _, out, _ = _run(["evaluate", "--help"], capsys)
+    _, out, _ = run_cli(["evaluate", "--help"], capsys)
     text = " ".join(out.split())
     for option, choices in (
         ("--layout", LAYOUTS),
@@ -279,16 +270,16 @@ def test_choices_come_from_the_library_tables(capsys: pytest.CaptureFixture[str]
     ):
         assert f"{option} {{{','.join(choices)}}}" in text
     assert ", ".join(musiceval.MODES) in text and ", ".join(musiceval.METRICS) in text
-    _, out, _ = _run(["compat", "--help"], capsys)
+    _, out, _ = run_cli(["compat", "--help"], capsys)
     assert f"--tool {{{','.join(TOOLS)}}}" in out
-    status, _, err = _run(["evaluate", "x.npy", "--mode", "blues"], capsys)
+    status, _, err = run_cli(["evaluate", "x.npy", "--mode", "blues"], capsys)
     assert status == 2 and all(repr(mode) in err for mode in musiceval.MODES)
 
 
 def test_metric_conventions_reach_the_metrics(
     files: Path, chorales: np.ndarray, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    status, out, err = _run(
+    status, out, err = run_cli(
         [
             "evaluate",
             str(files / "train.npz"),
@@ -357,7 +348,9 @@ def test_compat_prints_the_tools_numbers_beside_ours(
 
     lab = np.where(chorales[:, :32], 1.0, -1.0).astype(np.float32)  # the lab's ±1, 2 bars
     np.save(tmp_path / "lab.npy", lab)
-    status, out, err = _run(["compat", str(tmp_path / "lab.npy"), "--tool", "deepcomposer"], capsys)
+    status, out, err = run_cli(
+        ["compat", str(tmp_path / "lab.npy"), "--tool", "deepcomposer"], capsys
+    )
     assert (status, err) == (0, "")
     lines = out.splitlines()
     assert lines[0].split()[:5] == [
@@ -378,20 +371,20 @@ def test_compat_prints_the_tools_numbers_beside_ours(
         )
         assert float(fields[2]) == pytest.approx(row.compat_value, abs=1e-6)
         assert row.explanation in line
-    status, _, err = _run(["compat", str(tmp_path / "lab.npy"), "--tool", "pypianoroll"], capsys)
+    status, _, err = run_cli(["compat", str(tmp_path / "lab.npy"), "--tool", "pypianoroll"], capsys)
     assert status == 2 and "invalid choice: 'pypianoroll'" in err
     np.save(tmp_path / "four_bars.npy", chorales)
-    status, _, err = _run(
+    status, _, err = run_cli(
         ["compat", str(tmp_path / "four_bars.npy"), "--tool", "deepcomposer"], capsys
     )
     assert status == 1 and "x must have shape (n_samples, 32, 128, n_tracks)" in err
 
 
 def test_train_is_handed_to_the_trainer(capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = _run(["train", "--help"], capsys)
+    status, out, _ = run_cli(["train", "--help"], capsys)
     assert status == 0
     assert out.startswith("usage: musiceval train") and "--quick" in out and "--resume" in out
-    status, out, _ = _run(["--help"], capsys)
+    status, out, _ = run_cli(["--help"], capsys)
     assert status == 0 and "train" in out and "docs/training.md" in " ".join(out.split())
 
 
@@ -404,9 +397,9 @@ def test_compare_reads_a_generated_midi_folder_with_the_profiles_grid(
     io.write_midi(folder / "a.mid", chorales[:3])
     (folder / "broken.mid").write_bytes(b"not midi")
     args = ["compare", str(folder), "--profile", str(files / "p.json"), "-o", str(files / "r")]
-    status, _, err = _run(args, capsys)
+    status, _, err = run_cli(args, capsys)
     assert status == 1 and "broken.mid" in err and not (files / "r").exists()
-    status, _, err = _run([*args, "--skip-unreadable"], capsys)
+    status, _, err = run_cli([*args, "--skip-unreadable"], capsys)
     assert status == 0 and "warning: skipped 1 of 2 MIDI files" in err
     profile = DatasetProfile.load(files / "p.json")
     expected = musiceval.compare(chorales[:3], profile).to_frame()
@@ -437,7 +430,7 @@ def test_compare_with_a_profile_refuses_what_differs_from_the_profile(
     capsys.readouterr()
     base = ["compare", str(files / "gen.npy"), "--profile", str(profile), "-o", str(files / "r")]
     for option, value, theirs in FIXED:
-        status, out, err = _run([*base, option, value], capsys)
+        status, out, err = run_cli([*base, option, value], capsys)
         assert (status, out) == (2, ""), option
         assert err == (
             f"musiceval compare: error: {option} {value} differs from what the profile "
@@ -447,7 +440,7 @@ def test_compare_with_a_profile_refuses_what_differs_from_the_profile(
             "--reference) (see musiceval compare --help)\n"
         )
         assert not (files / "r").exists()
-    status, _, err = _run([*base, "--steps-per-bar", "12", "--scale-key", "G"], capsys)
+    status, _, err = run_cli([*base, "--steps-per-bar", "12", "--scale-key", "G"], capsys)
     assert status == 2 and err.startswith(
         f"musiceval compare: error: --steps-per-bar 12, --scale-key G differ from what the "
         f"profile {profile} fixes (--steps-per-bar 16, --scale-key C): "
@@ -457,7 +450,7 @@ def test_compare_with_a_profile_refuses_what_differs_from_the_profile(
     same = [*base, "--metrics", ",".join(reversed(METRICS.split(","))), "--track-names"]
     same += ["0,1,2,3", "--n-bars", "4", "--steps-per-bar", "16", "--steps-per-beat", "4"]
     same += ["--scale-key", "B#", "--mode", "major", "--weight", "cells", "--per", "sample"]
-    status, _, err = _run([*same, "--threshold", "0.5", "--skip-unreadable"], capsys)
+    status, _, err = run_cli([*same, "--threshold", "0.5", "--skip-unreadable"], capsys)
     assert (status, err) == (0, "")  # how GENERATED is read is not the profile's to fix
 
 
@@ -466,7 +459,7 @@ def test_compare_with_a_reference_applies_those_options(
 ) -> None:
     args = ["compare", str(files / "gen.npy"), "--reference", str(files / "train.npz")]
     args += ["-o", str(files / "r"), "--metrics", "in_scale_ratio", "--track-names", "S,A,T,B"]
-    status, _, err = _run([*args, "--scale-key", "G", "--mode", "dorian"], capsys)
+    status, _, err = run_cli([*args, "--scale-key", "G", "--mode", "dorian"], capsys)
     assert (status, err) == (0, "")
     table = pd.read_csv(files / "r" / "report.csv")
     assert table["track"].tolist() == list("SATB")
@@ -480,7 +473,7 @@ def test_help_says_what_the_profile_fixes(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COLUMNS", "1000")  # argparse would wrap --steps-per-bar at a hyphen
-    status, out, _ = _run(["compare", "--help"], capsys)
+    status, out, _ = run_cli(["compare", "--help"], capsys)
     assert status == 0
     text = " ".join(out.split())
     assert (
@@ -513,7 +506,7 @@ def test_a_midi_bomb_is_one_line(
     chorales: np.ndarray, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     _bomb(tmp_path / "bomb.mid")
-    status, out, err = _run(["evaluate", str(tmp_path / "bomb.mid")], capsys)
+    status, out, err = run_cli(["evaluate", str(tmp_path / "bomb.mid")], capsys)
     assert (status, out) == (1, "")
     assert err.startswith(
         f"musiceval evaluate: error: {str(tmp_path / 'bomb.mid')!r} needs a roll of at least "
@@ -522,7 +515,7 @@ def test_a_midi_bomb_is_one_line(
     assert err.count("\n") == 1 and "max_cells=268,435,456" in err
     io.write_midi(tmp_path / "good.mid", chorales[:2])
     args = ["evaluate", str(tmp_path), "--metrics", "n_notes", "--skip-unreadable"]
-    status, out, err = _run(args, capsys)
+    status, out, err = run_cli(args, capsys)
     assert status == 0 and out.splitlines()[0].split()[0] == "metric"
     assert err.startswith("musiceval evaluate: warning: skipped 1 of 2 MIDI files: ")
     assert "bomb.mid' needs a roll of at least 8,000,000 steps" in err

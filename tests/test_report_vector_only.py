@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from _cli_kit import run_cli
 
 import musiceval
-from musiceval.cli import main
 from musiceval.compare import COLUMNS, VECTOR_COLUMNS, Report
 from musiceval.exceptions import InvalidParameterError
 
@@ -181,16 +181,6 @@ def test_report_takes_values_without_metrics(reports) -> None:
 # ---- the command line ----------------------------------------------------------------------
 
 
-def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """The exit status (usage errors exit through SystemExit), stdout and stderr."""
-    try:
-        status = main(args)
-    except SystemExit as exit_info:
-        status = exit_info.code
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 @pytest.fixture
 def files(tmp_path: Path, chorales: np.ndarray) -> Path:
     np.savez(tmp_path / "train.npz", pianoroll=chorales)
@@ -202,20 +192,20 @@ def test_compare_with_a_profile_of_vectors_only(
     files: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     profile = str(files / "p.json")
-    status, _, _ = _run(
+    status, _, _ = run_cli(
         ["profile", str(files / "train.npz"), "-o", profile, "--metrics", ",".join(VECTORS)],
         capsys,
     )
     assert status == 0
     command = ["compare", str(files / "gen.npy"), "--profile", profile, "--no-figures"]
-    status, out, err = _run([*command, "-o", str(files / "r")], capsys)
+    status, out, err = run_cli([*command, "-o", str(files / "r")], capsys)
     assert (status, err) == (0, "")
     assert NO_SCALAR in " ".join(line.strip() for line in out.splitlines())
     assert "\nVector metrics: " in out and "Furthest" not in out
     assert "\npitch_class_transition_matrix  3  " in out
     saved = json.loads((files / "r" / "report.json").read_text(encoding="utf-8"))
     assert saved["vector_distances"]["metrics"] == VECTORS and saved["rows"] == []
-    status, out, _ = _run([*command, "-o", str(files / "f"), "--full"], capsys)
+    status, out, _ = run_cli([*command, "-o", str(files / "f"), "--full"], capsys)
     assert status == 0 and "\nVector metrics columns:\n" in out and "\nColumns:" not in out
 
 
@@ -224,15 +214,17 @@ def test_scale_key_auto_against_a_profile_of_auto(
 ) -> None:
     profile = str(files / "auto.json")
     metrics = ["--metrics", "in_scale_ratio,n_notes"]
-    status, _, _ = _run(
+    status, _, _ = run_cli(
         ["profile", str(files / "train.npz"), "-o", profile, "--scale-key", "auto", *metrics],
         capsys,
     )
     assert status == 0
     command = ["compare", str(files / "gen.npy"), "--profile", profile, "--no-figures"]
-    status, plain, err = _run([*command, "-o", str(files / "a")], capsys)
+    status, plain, err = run_cli([*command, "-o", str(files / "a")], capsys)
     assert (status, err) == (0, "")
-    status, repeated, err = _run([*command, "-o", str(files / "b"), "--scale-key", "auto"], capsys)
+    status, repeated, err = run_cli(
+        [*command, "-o", str(files / "b"), "--scale-key", "auto"], capsys
+    )
     assert (status, err) == (0, "")
     assert repeated.replace(str(files / "b"), "") == plain.replace(str(files / "a"), "")
     assert "key=auto" in plain
@@ -245,16 +237,18 @@ def test_scale_key_auto_against_a_profile_of_auto(
     # each voice in its own key, a tritone up: in scale as much as the chorales themselves
     rows = [row for row in saved["rows"] if row["metric"] == "in_scale_ratio"]
     assert all(abs(row["difference"]) < 1e-12 for row in rows)
-    status, _, err = _run([*command, "-o", str(files / "c"), "--scale-key", "C"], capsys)
+    status, _, err = run_cli([*command, "-o", str(files / "c"), "--scale-key", "C"], capsys)
     assert status == 2
     assert "--scale-key C differs from what the profile" in err
     assert f"{profile} fixes (--scale-key auto)" in err
     # a profile of a named key refuses auto, and names its key
     named = str(files / "named.json")
-    _run(["profile", str(files / "train.npz"), "-o", named, "--scale-key", "D", *metrics], capsys)
+    run_cli(
+        ["profile", str(files / "train.npz"), "-o", named, "--scale-key", "D", *metrics], capsys
+    )
     command[3] = named
-    status, _, err = _run([*command, "-o", str(files / "d"), "--scale-key", "auto"], capsys)
+    status, _, err = run_cli([*command, "-o", str(files / "d"), "--scale-key", "auto"], capsys)
     assert status == 2 and f"--scale-key auto differs from what the profile {named}" in err
     assert "fixes (--scale-key D)" in err
-    status, _, err = _run([*command, "-o", str(files / "e"), "--scale-key", "D"], capsys)
+    status, _, err = run_cli([*command, "-o", str(files / "e"), "--scale-key", "D"], capsys)
     assert (status, err) == (0, "")

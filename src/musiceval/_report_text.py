@@ -88,8 +88,24 @@ _COMPACT = ("metric", "track", "reference mean ± std", "generated mean", "z", "
 _GAP = "  "
 
 
+class _Table:
+    """The header and formatted cells of a table held as ``frame`` (a pandas DataFrame)."""
+
+    frame: Any
+
+    @property
+    def header(self) -> list[str]:
+        """The table's column names."""
+        return [str(column) for column in self.frame.columns]
+
+    @property
+    def cells(self) -> list[list[str]]:
+        """The table's cells, formatted by :func:`format_cell`."""
+        return _cells(self.frame)
+
+
 @dataclass(frozen=True)
-class Section:
+class Section(_Table):
     """A further table of a page, shown after the main one.
 
     ``title``: its heading; ``text``: a sentence saying what it holds; ``frame``: the table (a
@@ -105,19 +121,9 @@ class Section:
     compact: tuple[str, ...]
     figures: tuple[str, ...] = ()
 
-    @property
-    def header(self) -> list[str]:
-        """The table's column names."""
-        return [str(column) for column in self.frame.columns]
-
-    @property
-    def cells(self) -> list[list[str]]:
-        """The table's cells, formatted by :func:`format_cell`."""
-        return _cells(self.frame)
-
 
 @dataclass(frozen=True)
-class Page:
+class Page(_Table):
     """What every form of a report shows.
 
     ``summary``: the report's lines (counts, conventions, Fréchet distance); ``frame``: the
@@ -137,16 +143,6 @@ class Page:
         """Whether the table has a row (it has none when the profile holds no scalar metric);
         without one, the furthest rows, the table and its columns' legend are left out."""
         return len(self.frame) > 0
-
-    @property
-    def header(self) -> list[str]:
-        """The table's column names."""
-        return [str(column) for column in self.frame.columns]
-
-    @property
-    def cells(self) -> list[list[str]]:
-        """The table's cells, formatted by :func:`format_cell`."""
-        return _cells(self.frame)
 
 
 def _cells(frame: Any) -> list[list[str]]:
