@@ -425,9 +425,3 @@ def test_agrees_with_muspy(x):
         same(histogram[s, 0], counts, "note-weighted pitch-class histogram")
         same(muspy.pitch_class_entropy(song), me.pitch_class_entropy(roll, weight="notes",
              layout="TP"))  # fmt: skip
-
-
-def test_profiles_refuse_vector_metrics_by_name_for_now():
-    x = np.zeros((2, 64, 128, 1), bool)
-    with pytest.raises(me.InvalidParameterError, match=r"do not hold vector-valued metrics yet"):
-        me.profile(x, ["n_notes", "pitch_class_histogram"])

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from musiceval._engine.stats import N_LENGTH_OCTAVES, RollStats, one_task_one_thread
+from musiceval._engine.stats import N_LENGTH_OCTAVES, RollStats, light_pass
 from musiceval.rolls import Conventions
 
 __all__ = ["NORMALIZATIONS", "VECTOR_REDUCERS", "normalized"]
@@ -31,17 +31,27 @@ _N_MIDI = 128
 
 
 def normalized(counts: np.ndarray, normalize: str | None, n_axes: int) -> np.ndarray:
-    """``counts`` (its last ``n_axes`` axes the vector) as float64 fractions (see the module).
+    """``counts`` (its last ``n_axes`` axes the vector) as float64 fractions (see the module),
+    a new C-contiguous array.
 
     NaN without a warning where the denominator is 0."""
-    values = counts.astype(np.float64)
+    return _normalize(counts.astype(np.float64, order="C"), normalize, n_axes)
+
+
+def _normalize(values: np.ndarray, normalize: str | None, n_axes: int) -> np.ndarray:
+    """:func:`normalized` of the float64 counts ``values``, in place; returns ``values``.
+
+    Every component of a vector (or row) whose sum is 0 is 0 itself: dividing gives 0/0, set
+    to NaN afterwards (the NaN of ``np.nan``) rather than masked out of the division, which
+    cost a full-size mask and a second output array."""
     if normalize is None:
         return values
     axes = (-1,) if normalize == "row" else tuple(range(-n_axes, 0))
     total = values.sum(axis=axes, keepdims=True)
-    out = np.full(values.shape, np.nan)
-    np.divide(values, total, out=out, where=np.broadcast_to(total, values.shape) != 0)
-    return out
+    with np.errstate(invalid="ignore"):
+        np.divide(values, total, out=values)
+    values[(total == 0).reshape(total.shape[: values.ndim - len(axes)])] = np.nan
+    return values
 
 
 def _tracks_first(histogram: np.ndarray) -> np.ndarray:
@@ -61,9 +71,9 @@ def pitch_histogram(
 ) -> np.ndarray:
     counts = stats.needed("cell_hist" if conventions.weight == "cells" else "note_hist")
     n, n_pitches, k = counts.shape
-    midi = np.zeros((n, k, _N_MIDI), np.int64)  # bin = MIDI pitch; unused pitches stay 0
+    midi = np.zeros((n, k, _N_MIDI))  # bin = MIDI pitch; unused pitches stay 0
     midi[:, :, stats.lowest_pitch : stats.lowest_pitch + n_pitches] = _tracks_first(counts)
-    return normalized(midi, normalize, 1)
+    return _normalize(midi, normalize, 1)
 
 
 def _transitions(onset_sets: np.ndarray, n_classes: int, normalize: str | None) -> np.ndarray:
@@ -72,10 +82,10 @@ def _transitions(onset_sets: np.ndarray, n_classes: int, normalize: str | None) 
     from musiceval._engine.transitions import transition_counts
 
     n, _, k = onset_sets.shape
-    counts = np.zeros((n, k, n_classes, n_classes), np.int64)
-    with one_task_one_thread(n):
+    counts = np.zeros((n, k, n_classes, n_classes))  # float64 counts: exact, normalised in place
+    with light_pass(onset_sets.size):
         transition_counts(np.ascontiguousarray(onset_sets), counts)
-    return normalized(counts, normalize, 2)
+    return _normalize(counts, normalize, 2)
 
 
 def pitch_class_transition_matrix(

@@ -32,9 +32,12 @@ __all__ = [
     "RollStats",
     "gather",
     "gather_raw",
+    "light_pass",
+    "one_task_one_thread",
 ]
 
 _CHUNK = 64  # samples per parallel task of the kernel
+_SERIAL_CELLS = 1 << 18  # (sample, step, track) cells a light kernel reduces on one thread
 N_LENGTH_BINS = 32
 """Bins of the note-length histogram: lengths 1 to 31 steps, then 32 steps or more."""
 N_LENGTH_OCTAVES = 6
@@ -48,7 +51,23 @@ def one_task_one_thread(n_samples: int) -> Iterator[None]:
     the calling thread alone: waking numba's thread pool costs more than the pass, and when a
     training loop's threads hold the cores it took 35-40 ms instead of 2.5 ms per call of 64
     samples (measured on 2 cores between torch matrix products)."""
-    if n_samples > _CHUNK:
+    with _one_thread(n_samples <= _CHUNK):
+        yield
+
+
+@contextlib.contextmanager
+def light_pass(n_cells: int) -> Iterator[None]:
+    """Run a light kernel over ``n_cells`` per-step statistics (the transitions and
+    inter-onset intervals: a few nanoseconds a cell) on the calling thread alone when there
+    are at most ``_SERIAL_CELLS``: under 1 ms that way, where each wake of numba's thread pool
+    cost 4-12 ms on 2 cores that other processes held (measured at a load average of 5)."""
+    with _one_thread(n_cells <= _SERIAL_CELLS):
+        yield
+
+
+@contextlib.contextmanager
+def _one_thread(alone: bool) -> Iterator[None]:
+    if not alone:
         yield
         return
     import numba
@@ -133,7 +152,7 @@ class RollStats:
         moments = np.zeros((n, k, 3), np.int64)
         histogram = np.zeros((n, k, N_LENGTH_BINS), np.int64)
         shifts = np.zeros((n, k))
-        with one_task_one_thread(n):
+        with light_pass(onsets.size):
             onset_intervals(onsets, np.ascontiguousarray(summed), moments, histogram, shifts)
         return IntervalStats(moments[..., 0], moments[..., 1], moments[..., 2], histogram, shifts)
 

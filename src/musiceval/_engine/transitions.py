@@ -15,10 +15,10 @@ def transition_counts(onset_classes, out):
     """Transitions between the classes of consecutive onset steps, into ``out``.
 
     onset_classes: unsigned ints (n_samples, n_steps, n_tracks), bit ``c`` set when a note of
-    class ``c`` starts at the step (a pitch class, or a length octave); out: int64 (n_samples,
-    n_tracks, n_classes, n_classes), zeroed. For each sample and track, every step with an
-    onset is paired with the next such step, and every pair of a class ``a`` starting at the
-    first and a class ``b`` starting at the second adds 1 to ``out[n, track, a, b]``.
+    class ``c`` starts at the step (a pitch class, or a length octave); out: int64 or float64
+    (n_samples, n_tracks, n_classes, n_classes), zeroed. For each sample and track, every step
+    with an onset is paired with the next such step, and every pair of a class ``a`` starting
+    at the first and a class ``b`` starting at the second adds 1 to ``out[n, track, a, b]``.
     """
     n_samples, n_steps, n_tracks = onset_classes.shape
     n_classes = out.shape[2]
