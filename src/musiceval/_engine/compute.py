@@ -9,6 +9,7 @@ where asked.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -81,11 +82,8 @@ def _reduce(
     conventions: Conventions,
     pairs: Sequence[tuple[int, int]],
     normalize: str | None,
-    rows_per_sample: int = 1,
 ) -> np.ndarray:
     spec = METRICS[spec_name]
-    if spec_name == "in_scale_ratio":  # its key="auto" looks at every bar of a sample
-        return REDUCERS[spec_name](stats, conventions, rows_per_sample)
     if spec.pairwise:
         return REDUCERS[spec_name](stats, conventions, pairs)
     if spec.shape:
@@ -128,11 +126,12 @@ def compute_roll(
     if per_bar:
         check_divides("steps_per_bar", bar, roll.n_steps)
         bars = roll.split_bars(bar)
-        stats = _gather_for(bars, conventions, [*per_bar, "empty_bar_rate"], bar, backend)
         n_bars = roll.n_steps // bar
+        stats = _gather_for(bars, conventions, [*per_bar, "empty_bar_rate"], bar, backend)
+        stats = dataclasses.replace(stats, rows_per_sample=n_bars)
         shape = (roll.n_samples, n_bars, roll.n_tracks)
         empty = stats.needed("bar_active")[:, 0, :].reshape(shape) == 0
         for name in per_bar:
-            values = _reduce(name, stats, conventions, pairs, normalize, n_bars)
+            values = _reduce(name, stats, conventions, pairs, normalize)
             results[name] = _nanmean_bars(values.reshape(shape + METRICS[name].shape), empty)
     return {name: results[name] for name in names}

@@ -19,7 +19,7 @@ from musiceval._engine.stats import RollStats, one_task_one_thread
 from musiceval.keyfinding import KeyProfile, best_key_indices
 from musiceval.registry import METRICS
 from musiceval.rolls import Conventions
-from musiceval.scales import MODES, scale_mask, tonal_matrix
+from musiceval.scales import scale_mask, tonal_matrix
 
 # each reducer is reached by name, in REDUCERS
 __all__ = ["AUTO_KEY_PROFILE", "REDUCERS", "tonal_centroids"]
@@ -80,11 +80,7 @@ def n_pitch_classes_used(stats: RollStats, conventions: Conventions) -> np.ndarr
 def _scale_ratios(stats: RollStats, conventions: Conventions) -> np.ndarray:
     """In-scale ratio for each of the 12 keys of ``conventions.mode``: (n, 12 keys, n_tracks)."""
     histogram = _histogram(stats, conventions, classes=True).astype(np.float64)
-    steps = np.array(MODES[conventions.mode])
-    masks = np.zeros((12, 12))
-    for root in range(12):
-        masks[root, (root + steps) % 12] = 1.0
-    in_scale = np.einsum("jc,nck->njk", masks, histogram)
+    in_scale = np.einsum("jc,nck->njk", _mode_masks(conventions.mode), histogram)
     return _ratio(in_scale, histogram.sum(axis=1)[:, None, :])
 
 
@@ -93,18 +89,22 @@ AUTO_KEY_PROFILE: KeyProfile = "albrecht"
 
 
 @cache
+def _mode_masks(mode: str) -> np.ndarray:
+    """``(12, 12)`` float masks: row ``t`` marks the pitch classes of ``mode`` on tonic ``t``."""
+    return np.array([scale_mask(t, mode) for t in range(12)], dtype=np.float64)
+
+
+@cache
 def _key_scales() -> np.ndarray:
     """``(25, 12)`` in-scale masks: row ``t`` is ``t`` major, ``12 + t`` natural ``t`` minor
     (the keys of ``keyfinding.best_key_indices``), row 24 (index -1: no key) all 0."""
-    rows = [scale_mask(t, mode) for mode in ("major", "minor") for t in range(12)]
-    return np.array([*rows, np.zeros(12, bool)], dtype=np.float64)
+    return np.vstack([_mode_masks("major"), _mode_masks("minor"), np.zeros((1, 12))])
 
 
-def in_scale_ratio(
-    stats: RollStats, conventions: Conventions, rows_per_sample: int = 1
-) -> np.ndarray:
+def in_scale_ratio(stats: RollStats, conventions: Conventions) -> np.ndarray:
     """With ``key="auto"`` the key of each sample and track is found from the histogram of
-    its ``rows_per_sample`` consecutive rows (its bars, with ``per="bar"``) together."""
+    its ``stats.rows_per_sample`` consecutive rows (its bars, with ``per="bar"``) together."""
+    rows_per_sample = stats.rows_per_sample
     histogram = _histogram(stats, conventions, classes=True)
     if conventions.key != "auto":
         in_scale = np.flatnonzero(scale_mask(conventions.key, conventions.mode))

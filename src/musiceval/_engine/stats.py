@@ -101,7 +101,8 @@ class RollStats:
     (``(n_samples, N_LENGTH_BINS, n_tracks)``), ``onset_pitches`` (the sum of the pitch
     indices starting at each step) and ``onset_octaves`` (uint32, bit ``b`` when a note of
     ``2**b`` to ``2**(b + 1) - 1`` steps starts at the step) are ``None`` when not gathered.
-    ``lowest_pitch``: the MIDI number of pitch index 0 of the roll.
+    ``lowest_pitch``: the MIDI number of pitch index 0 of the roll; ``rows_per_sample``: how
+    many consecutive rows make one sample (its bars, when the statistics are per bar).
     """
 
     n_steps: int
@@ -126,6 +127,7 @@ class RollStats:
     onset_pitches: np.ndarray | None
     onset_octaves: np.ndarray | None
     lowest_pitch: int = 0
+    rows_per_sample: int = 1
 
     def needed(self, name: str) -> np.ndarray:
         """The optional statistic ``name``, which the metric being reduced needs.
