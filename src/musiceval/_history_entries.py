@@ -32,6 +32,7 @@ __all__ = [
     "entries_from_frame",
     "entries_from_mapping",
     "metric_names",
+    "rows_at",
     "set_level_records",
     "track_vector",
 ]
@@ -48,6 +49,17 @@ class Entry:
     metric: str
     values: np.ndarray  # float64 (n_tracks,)
     counts: np.ndarray | None  # int64 (n_tracks,), None when recorded as already-aggregated
+
+
+def rows_at(rows: Sequence[tuple[Any, ...]], step: int) -> set[Any]:
+    """The names of the ``(step, name, ...)`` rows recorded at ``step``: the last ones, since
+    steps never decrease (so recording stays linear when a history is replayed row by row)."""
+    recorded = set()
+    for row in reversed(rows):
+        if row[0] != step:
+            break
+        recorded.add(row[1])
+    return recorded
 
 
 def check_step(step: Any, last: int | None) -> int:
@@ -247,7 +259,7 @@ class VectorRows:
         step = check_step(step, self.rows[-1][0] if self.rows else None)
         if not isinstance(distances, Mapping) or not distances:
             raise invalid("distances", "a non-empty mapping {metric: array (n_tracks,)}", distances)
-        recorded = {metric for at, metric, _ in self.rows if at == step}
+        recorded = rows_at(self.rows, step)
         new = []
         for metric, values in distances.items():
             if not isinstance(metric, str) or not metric:

@@ -78,13 +78,12 @@ def vector_distances(
     (:func:`defined_mean`)."""
     distances, means = {}, {}
     for name, values in vectors.items():
-        reference = profile.mean(name)
+        reference, means[name] = profile.mean(name), defined_mean(values)
         distances[name] = np.array(
-            [total_variation_distance(reference[k][None], values[:, k]) for k in
+            [total_variation_distance(reference[k][None], means[name][k][None]) for k in
              range(values.shape[1])],
             dtype=np.float64,
         )  # fmt: skip
-        means[name] = defined_mean(values)
     return distances, means
 
 

@@ -47,6 +47,7 @@ from musiceval._history_entries import (
     entries_from_frame,
     entries_from_mapping,
     metric_names,
+    rows_at,
     set_level_records,
     track_vector,
 )
@@ -192,7 +193,7 @@ class MetricHistory:
         last = self._set_level[-1][0] if self._set_level else None
         step = check_step(step, last)
         new = set_level_records(step, values)
-        recorded = {name for at, name, _ in self._set_level if at == step}
+        recorded = rows_at(self._set_level, step)
         repeated = sorted(recorded & {name for _, name, _ in new})
         if repeated:
             raise InvalidParameterError(
