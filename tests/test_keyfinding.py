@@ -306,7 +306,7 @@ def test_auto_key_ratio_does_not_change_under_transposition(chorales: np.ndarray
 @pytest.mark.parametrize(
     ("options", "message"),
     [
-        ({"key": "auto", "mode": "dorian"}, "mode must be left out with key='auto'"),
+        ({"key": "auto", "mode": "dorian"}, "mode must be 'major' or left out with key='auto'"),
         (
             {"key": "aut"},
             "key must be a note name: a letter A-G .* or 'auto'; got 'aut'",

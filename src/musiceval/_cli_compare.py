@@ -122,9 +122,9 @@ def check_fixed(args: argparse.Namespace, profile: DatasetProfile) -> None:
 
 def _key(given: str) -> int | str:
     """A ``--scale-key`` as a profile holds it: ``"auto"``, or the pitch class of a name."""
-    from musiceval.scales import parse_key
+    from musiceval.rolls import make_conventions
 
-    return given if given == "auto" else parse_key(given)
+    return make_conventions(key=given).key
 
 
 def _key_shown(key: int | str) -> str:

@@ -25,7 +25,6 @@ Conventions
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from numbers import Real
 from typing import Any, Literal, get_args
@@ -485,7 +484,7 @@ def _positive(number: Any) -> bool:
 
 def make_conventions(**options: Any) -> Conventions:
     """Validate keyword options into :class:`Conventions`, naming any bad one."""
-    from musiceval.scales import MODES, parse_key
+    from musiceval.scales import MODES
 
     known = sorted(Conventions.__dataclass_fields__)
     unknown = sorted(set(options) - set(known))
@@ -499,13 +498,13 @@ def make_conventions(**options: Any) -> Conventions:
         if name in values:
             values[name] = int(values[name])
     if "key" in values and not _is_auto(values["key"]):
-        values["key"] = _parse_key_or_auto(values["key"], parse_key)
+        values["key"] = _parse_key_or_auto(values["key"])
     if "mode" in values:
         check_choice("mode", values["mode"], MODES)
         if _is_auto(values.get("key")) and values["mode"] != "major":
             raise invalid(
-                "mode", "left out with key='auto', which finds the mode with the tonic (the "
-                "best of the 24 major and minor keys)", values["mode"],
+                "mode", "'major' or left out with key='auto', which finds the mode with the "
+                "tonic (the best of the 24 major and minor keys)", values["mode"],
             )  # fmt: skip
     if "weight" in values:
         check_choice("weight", values["weight"], WEIGHTS)
@@ -527,8 +526,10 @@ def _is_auto(key: Any) -> bool:
     return isinstance(key, str) and key == "auto"
 
 
-def _parse_key_or_auto(key: Any, parse_key: Callable[[Any], int]) -> int:
+def _parse_key_or_auto(key: Any) -> int:
     """``parse_key(key)``; for a name, its error says that ``"auto"`` is accepted too."""
+    from musiceval.scales import parse_key
+
     try:
         return parse_key(key)
     except InvalidParameterError:
