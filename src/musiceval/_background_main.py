@@ -109,8 +109,6 @@ class _Writer:
         reference = self.spec.profile
         if set(vectors) != set(reference.vector_metrics):  # a state from before vectors
             reference, vectors = reference.select(self.spec.metrics), {}
-        if self.spec.metrics != reference.metrics:
-            reference = reference.select(self.spec.metrics)
         if self.spec.out_dir is not None:
             # half the replicates of compare's default: a training run waits for this report
             report = Report(reference, values, n_boot=FINAL_REPORT_N_BOOT, copied_bars=copies,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from musiceval._checks import check_names, check_path, invalid
-from musiceval.integrations._common import check_prefix
+from musiceval.integrations._common import check_prefix, scalars
 from musiceval.monitor import Evaluation
 
 __all__ = ["TensorBoardSink"]
@@ -82,16 +82,11 @@ class TensorBoardSink:
         """Write the evaluation's means per metric and track, its distance, originality and
         vector distances."""
         writer = self._summary_writer()
-        for name, means in evaluation.means.items():
-            for track, value in zip(self._names(len(means)), means, strict=True):
-                writer.add_scalar(f"{self.prefix}/{name}/{track}", float(value), evaluation.step)
-        writer.add_scalar(f"{self.prefix}/distance", float(evaluation.distance), evaluation.step)
+        n_tracks = len(next(iter(evaluation.means.values())))
+        for tag, value in scalars(evaluation, self._names(n_tracks), self.prefix).items():
+            writer.add_scalar(tag, value, evaluation.step)
         for name, value in evaluation.originality.items():
             writer.add_scalar(f"{self.prefix}/originality/{name}", float(value), evaluation.step)
-        for name, distances in evaluation.vector_distances.items():
-            for track, value in zip(self._names(len(distances)), distances, strict=True):
-                tag = f"{self.prefix}/vectors/{name}/{track}"
-                writer.add_scalar(tag, float(value), evaluation.step)
         writer.flush()
 
     def _names(self, n_tracks: int) -> list[str]:
