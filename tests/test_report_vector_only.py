@@ -231,7 +231,7 @@ def test_scale_key_auto_against_a_profile_of_auto(
     saved = json.loads((files / "a" / "report.json").read_text(encoding="utf-8"))
     assert saved["reference"]["conventions"]["key"] == "auto"
     legend = (files / "a" / "report.md").read_text(encoding="utf-8")
-    assert "\n- key=auto: tonic of in_scale_ratio and the other in-scale metrics: auto = each " in (
+    assert "\n- key=auto: tonic of in_scale_ratio: auto = each sample's and track's own key, " in (
         legend
     )
     # each voice in its own key, a tritone up: in scale as much as the chorales themselves

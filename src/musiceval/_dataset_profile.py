@@ -366,7 +366,7 @@ class DatasetProfile:
             return self._samples.copy()
         if metric in self._vectors.samples:
             return self._vectors.samples[metric].copy()
-        check_choice("metric", metric, self._metrics)
+        check_choice("metric", metric, self._metrics + self._vectors.names)
         return self._samples[:, self._metrics.index(metric)].copy()
 
     def quantile(self, metric: str, q: float | Sequence[float] | np.ndarray) -> np.ndarray:

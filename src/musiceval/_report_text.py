@@ -45,8 +45,8 @@ CONVENTIONS_LEGEND: dict[str, str] = {
     "per=bar",
     "steps_per_beat": "time steps per quarter note: the beats of tonal_distance and the grid of "
     "drum_in_pattern_rate (and of MIDI files read)",
-    "key": "tonic of in_scale_ratio and the other in-scale metrics, as a pitch class: 0 is C, "
-    "1 C#, 2 D, ... 11 B",
+    "key": "tonic of in_scale_ratio (scale_consistency and best_key try all twelve), as a "
+    "pitch class: 0 is C, 1 C#, 2 D, ... 11 B",
     "mode": "scale of the in-scale metrics on that tonic (major, minor, dorian, ...)",
     "weight": "what the scale and entropy metrics count: cells = active cells (a held note "
     "counts for its length), notes = each note once",
@@ -81,8 +81,8 @@ _MARKDOWN = str.maketrans(
     | dict.fromkeys("\n\r\t\v\f", " ")
 )
 _AUTO_KEY = (
-    "tonic of in_scale_ratio and the other in-scale metrics: auto = each sample's and track's "
-    "own key, tonic and mode, found with find_key(x, 'albrecht') (docs/keys.md)"
+    "tonic of in_scale_ratio: auto = each sample's and track's own key, tonic and mode, found "
+    "with find_key(x, 'albrecht') (docs/keys.md)"
 )
 _COMPACT = ("metric", "track", "reference mean ± std", "generated mean", "z", "overlap")
 _GAP = "  "
