@@ -235,7 +235,7 @@ def _columns(
 
     specs = [METRICS[name] for name in values]
     total = sum(array.size for array in values.values())
-    kinds = {
+    kinds: dict[str, Any] = {
         "sample": np.int64,
         "track": np.int64,
         "metric": np.int8 if len(specs) < 127 else np.int64,
