@@ -7,7 +7,15 @@ Public through :mod:`musiceval.compare` (``COLUMNS``, ``LEGEND``, ``VECTOR_COLUM
 
 from __future__ import annotations
 
-__all__ = ["COLUMNS", "LEGEND", "VECTOR_COLUMNS", "VECTOR_LEGEND"]
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["COLUMNS", "LEGEND", "VECTOR_COLUMNS", "VECTOR_LEGEND", "typed_frame"]
 
 COLUMNS = (
     "metric",
@@ -95,3 +103,17 @@ VECTOR_LEGEND: dict[str, str] = {
     "kl_divergence": "the same two distance distributions compared by KL divergence (0 is closest)",
 }
 """One line per column of :data:`VECTOR_COLUMNS`: what it means, in words."""
+
+
+def typed_frame(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], text: Sequence[str]
+) -> pd.DataFrame:
+    """``rows`` as a frame of ``columns``: the ``text`` columns str, the ``n_`` counts int64,
+    every other column float64 (the same types whether or not there is a row)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(list(rows), columns=list(columns))
+    for column in columns:
+        kind = str if column in text else np.float64
+        frame[column] = frame[column].astype(np.int64 if column.startswith("n_") else kind)
+    return frame

@@ -29,12 +29,17 @@ if TYPE_CHECKING:
 
     from musiceval.profiles import DatasetProfile
 
-__all__ = ["Job", "default_workers", "draw", "scalar_jobs"]
+__all__ = ["Job", "default_workers", "draw", "figure_name", "scalar_jobs"]
 
 Job = tuple[str, tuple[Any, ...], dict[str, Any]]
 """``(name of a musiceval.plot function, positional arguments, keyword arguments)``."""
 
 _MAX_WORKERS = 8
+
+
+def figure_name(metric: str) -> str:
+    """The file name of a metric's distribution figure in a report directory."""
+    return f"distribution_{metric}.png"
 
 
 def scalar_jobs(
@@ -54,7 +59,7 @@ def scalar_jobs(
         arguments = (
             profile.samples(metric),
             values[:, i].copy(),
-            directory / f"distribution_{metric}.png",
+            directory / figure_name(metric),
         )
         options: dict[str, Any] = {"metric": metric, "track_names": list(profile.tracks)}
         if not is_circular(metric):  # no mean on a circle

@@ -32,7 +32,7 @@ import numpy as np
 
 from musiceval import distances
 from musiceval._kde import SmoothedSample
-from musiceval._report_columns import COLUMNS
+from musiceval._report_columns import COLUMNS, typed_frame
 from musiceval.distances._marginal import (
     counted_mass_comparison,
     distance_counts,
@@ -322,13 +322,8 @@ def report_frame(
     """``Report.to_frame``: the :func:`frame_rows` as a frame of :data:`COLUMNS` (``metric``,
     ``track`` and ``comparison`` str, the ``n_`` counts int64, every other column float64); no
     row, the same columns and types, when the profile holds no scalar metric."""
-    import pandas as pd
-
-    frame = pd.DataFrame(frame_rows(profile, values, quantiles), columns=list(COLUMNS))
-    for column in COLUMNS:
-        kind = {"metric": str, "track": str, "comparison": str}.get(column, np.float64)
-        frame[column] = frame[column].astype(np.int64 if column.startswith("n_") else kind)
-    return frame
+    rows = frame_rows(profile, values, quantiles)
+    return typed_frame(rows, COLUMNS, ("metric", "track", "comparison"))
 
 
 _COMPARISONS = ("overlap_area", "kl_divergence", "relative_overlap_area", "relative_kl_divergence")

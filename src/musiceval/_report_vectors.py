@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from musiceval import distances
-from musiceval._report_columns import VECTOR_COLUMNS, VECTOR_LEGEND
-from musiceval._report_figures import Job
+from musiceval._report_columns import VECTOR_COLUMNS, VECTOR_LEGEND, typed_frame
+from musiceval._report_figures import Job, figure_name
 from musiceval._report_text import Section
 from musiceval.exceptions import InvalidParameterError
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from musiceval.profiles import DatasetProfile
 
-__all__ = ["SECTION_TEXT", "SECTION_TITLE", "VectorComparison", "figure_name"]
+__all__ = ["SECTION_TEXT", "SECTION_TITLE", "VectorComparison"]
 
 SECTION_TITLE = "Vector metrics"
 """The heading of the vector metrics' table in every form of the report."""
@@ -43,11 +43,6 @@ SECTION_TEXT = (
 """What the vector metrics' table holds, in words (stated above it)."""
 
 _COMPACT = ("metric", "track", "tv_distance", "overlap_area", "kl_divergence")
-
-
-def figure_name(metric: str) -> str:
-    """The file name of a vector metric's figure in a report directory."""
-    return f"distribution_{metric}.png"
 
 
 class VectorComparison:
@@ -70,7 +65,6 @@ class VectorComparison:
     @cached_property
     def _compared(self) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
         """The table of :data:`VECTOR_COLUMNS` and the generated mean of each metric."""
-        import pandas as pd
 
         rows: list[dict[str, Any]] = []
         means: dict[str, np.ndarray] = {}
@@ -86,11 +80,7 @@ class VectorComparison:
                 rows.append({"metric": metric, "track": track, **result})
                 rows[-1]["n_reference"] = int(np.min(counts[k]))  # every reference sample
             means[metric] = np.stack(track_means)
-        frame = pd.DataFrame(rows, columns=list(VECTOR_COLUMNS))
-        for column in VECTOR_COLUMNS:
-            kind = str if column in ("metric", "track") else np.float64
-            frame[column] = frame[column].astype(np.int64 if column.startswith("n_") else kind)
-        return frame, means
+        return typed_frame(rows, VECTOR_COLUMNS, ("metric", "track")), means
 
     def frame(self) -> pd.DataFrame:
         """One row per vector metric and track (a new frame on each call)."""
