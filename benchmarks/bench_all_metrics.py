@@ -41,9 +41,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _release import ROOT, extract_release
 
-ROOT = Path(__file__).resolve().parent.parent
-RELEASE = "7d5f27f"  # musiceval 0.1.0
 TASKS = ("evaluate", "compute")
 
 
@@ -131,18 +130,6 @@ class Worker:
         assert self.process.stdin is not None
         self.process.stdin.close()
         self.process.wait()
-
-
-def extract_release(directory: Path) -> Path:
-    """The ``src`` folder of 0.1.0, extracted from the repository's history once."""
-    src = directory / "src"
-    if not (src / "musiceval" / "__init__.py").is_file():
-        directory.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", RELEASE], capture_output=True, check=True
-        )
-        subprocess.run(["tar", "-x", "-C", str(directory)], input=archive.stdout, check=True)
-    return src
 
 
 def write_batches(data: Path, sizes: list[int]) -> None:

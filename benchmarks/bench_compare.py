@@ -47,9 +47,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from _release import ROOT, extract_release
 
-RELEASE = "7d5f27f"  # musiceval 0.1.0
-ROOT = Path(__file__).resolve().parent.parent
 STAGES = (
     "profile",
     "compare",
@@ -180,18 +179,6 @@ def run_worker(src: Path, data: Path, sizes: list[int], repeat: int) -> dict[str
     if done.returncode:
         sys.exit(f"the benchmark worker for {src} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def extract_release(directory: Path) -> Path:
-    """The ``src`` folder of 0.1.0, extracted from the repository's history once."""
-    src = directory / "src"
-    if not (src / "musiceval" / "__init__.py").is_file():
-        directory.mkdir(parents=True, exist_ok=True)
-        archive = subprocess.run(
-            ["git", "-C", str(ROOT), "archive", RELEASE], capture_output=True, check=True
-        )
-        subprocess.run(["tar", "-x", "-C", str(directory)], input=archive.stdout, check=True)
-    return src
 
 
 # --------------------------------------------------------------------------------------------
