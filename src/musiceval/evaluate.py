@@ -245,7 +245,8 @@ def _columns(
     kinds["value"] = np.result_type(*values.values())
     if any(spec.pairwise for spec in specs):
         kinds["track_b"] = np.int64
-    columns = _empty_columns(total, kinds | {"bin mask": np.bool_, "track_b mask": np.bool_})
+    masks = {f"{label} mask": np.bool_ for label in ("bin", "track_b") if label in kinds}
+    columns = _empty_columns(total, kinds | masks)
     start = 0
     for index, (spec, array) in enumerate(zip(specs, values.values(), strict=True)):
         first, second = _track_labels(spec.pairwise, n_tracks, pairs)
@@ -264,11 +265,9 @@ def _columns(
         start += array.size
     columns["metric"] = pd.Categorical.from_codes(columns["metric"], list(values))
     for label in ("bin", "track_b"):
-        mask = columns.pop(f"{label} mask")
         if label in kinds:
-            columns[label] = pd.arrays.IntegerArray(
-                columns[label], mask=np.less(columns[label], 0, out=mask)
-            )
+            mask = np.less(columns[label], 0, out=columns.pop(f"{label} mask"))
+            columns[label] = pd.arrays.IntegerArray(columns[label], mask=mask)
     return {label: columns[label] for label in kinds}
 
 
@@ -284,7 +283,7 @@ def _empty_columns(total: int, kinds: dict[str, Any]) -> dict[str, np.ndarray]:
     offsets = np.cumsum([0, *sizes])
     return {
         label: buffer[offset : offset + total * np.dtype(kind).itemsize].view(kind)
-        for label, kind, offset in zip(kinds, kinds.values(), offsets, strict=False)
+        for label, kind, offset in zip(kinds, kinds.values(), offsets[:-1], strict=True)
     }
 
 
