@@ -8,6 +8,7 @@ import struct
 import zipfile
 
 import numpy as np
+import pandas as pd
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -37,6 +38,7 @@ from musiceval.models import (  # noqa: E402
     TrainConfig,
     TrainingDiverged,
 )
+from musiceval.models.evaluation import _up_to  # noqa: E402
 from musiceval.models.run_files import load_summary  # noqa: E402
 
 
@@ -48,15 +50,24 @@ def rolls():
 # ---------------------------------------------------------------------- checkpoints
 
 
+VECTORS = (
+    "n_pitches_used",
+    "polyphonic_rate",
+    "pitch_class_histogram",
+    "pitch_class_transition_matrix",
+)
+
+
 def test_resume_reproduces_the_uninterrupted_run(tmp_path, rolls):
-    config = tiny(n_steps=6)
+    config = tiny(n_steps=6, metrics=VECTORS)
     whole = tmp_path / "whole"
     hooks = [LossLogger(), MetricsHook(plot_every=100, report=False), Checkpointer()]
     trainer(whole, rolls, config, hooks).fit()
+    whole_state = hooks[1].state_dict()
 
     part = tmp_path / "part"
     hooks = [LossLogger(), MetricsHook(plot_every=100, report=False), Checkpointer()]
-    trainer(part, rolls, tiny(n_steps=3), hooks).fit()
+    trainer(part, rolls, tiny(n_steps=3, metrics=VECTORS), hooks).fit()
     assert torch.load(part / "checkpoint.pt", weights_only=True)["step"] == 3
     hooks = [LossLogger(), MetricsHook(plot_every=100, report=False), Checkpointer()]
     state = trainer(part, rolls, config, hooks, resume=True).fit()
@@ -68,6 +79,22 @@ def test_resume_reproduces_the_uninterrupted_run(tmp_path, rolls):
     b = MetricHistory.load(part / "metrics.csv").to_frame()
     assert b["step"].unique().tolist() == [0, 2, 3, 4, 6]  # the short run evaluated at 3
     assert a.equals(b[b["step"] != 3].reset_index(drop=True))
+    a, b = (pd.read_csv(run / "vectors.csv") for run in (whole, part))
+    assert a["metric"].unique().tolist() == list(VECTORS[2:])
+    assert b["step"].unique().tolist() == [0, 2, 3, 4, 6]
+    assert a.equals(b[b["step"] != 3].reset_index(drop=True))
+
+    # a state holding records past the checkpoint's step keeps those up to it, of every kind
+    trimmed = MetricHistory()
+    trimmed.load_state_dict(_up_to(whole_state, 4)["history"])
+    history = MetricHistory()
+    history.load_state_dict(whole_state["history"])
+    assert trimmed.steps == [0, 2, 4]
+    for frame in ("vector_distance_frame", "set_level_frame"):
+        full = getattr(history, frame)()
+        kept = full[full["step"] <= 4]
+        assert len(kept) < len(full)
+        assert getattr(trimmed, frame)().equals(kept)
 
 
 def test_corrupt_or_foreign_checkpoints_are_refused(tmp_path, rolls):

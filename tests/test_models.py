@@ -10,6 +10,7 @@ import re
 import wave
 
 import numpy as np
+import pandas as pd
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -83,6 +84,9 @@ def test_config_validation_and_json_round_trip(tmp_path):
         TrainConfig(device="tpu")
     with pytest.raises(ValueError, match=r"TrainConfig\.metrics must be distinct names"):
         TrainConfig(metrics=("tonal_distance",))
+    with pytest.raises(ValueError, match=r"TrainConfig\.metrics must be distinct names"):
+        TrainConfig(metrics=("pitch_class_histogram",))  # no scalar metric
+    assert TrainConfig().metrics[-2:] == ("pitch_class_histogram", "pitch_class_transition_matrix")
     with pytest.raises(ValueError, match="unknown TrainConfig field"):
         TrainConfig.from_dict({"learning_rate": 0.1})
     config = TrainConfig.quick(betas=[0.0, 0.99], seed=7)
@@ -266,6 +270,29 @@ def test_metrics_hook_publishes_means_and_distance_in_the_state(tmp_path, rolls)
     assert np.array_equal(summary["metrics"]["polyphonic_rate"], state.metrics["polyphonic_rate"])
     written = json.loads((tmp_path / "summary.json").read_text())
     assert written["scores"]["undefined"] == "nan"  # standard JSON, not NaN or null
+
+
+def test_metrics_hook_watches_vector_metrics_as_distributions(tmp_path, rolls):
+    names = ["n_pitches_used", "pitch_class_histogram", "pitch_class_transition_matrix"]
+    hook = MetricsHook(names, plot_every=100, report=False)
+    run = trainer(tmp_path, rolls, hooks=[hook])
+    state = run.fit()
+    assert hook.profile.vector_metrics == tuple(names[1:])
+    assert hook.monitor.vector_metrics == tuple(names[1:])
+    assert list(state.metrics) == ["n_pitches_used"]  # the means of the scalar metrics
+    values = musiceval.compute(run.fixed_samples(), names[1:])
+    for name, array in values.items():  # (sample, track, *shape), NaN for a silent track
+        reference = hook.profile.mean(name).reshape(4, -1)
+        flat = array.reshape(*array.shape[:2], -1)
+        generated = [np.mean([v for v in flat[:, k] if np.isfinite(v).all()], axis=0)
+                     for k in range(4)]  # fmt: skip
+        tv = [0.5 * np.abs(reference[k] - generated[k]).sum() for k in (1, 2, 3)]
+        assert state.scores[f"vector_distance/{name}"] == pytest.approx(np.mean(tv), abs=1e-12)
+    frame = pd.read_csv(tmp_path / "vectors.csv")
+    assert frame["step"].unique().tolist() == [0, 2, 4]
+    assert frame["metric"].unique().tolist() == names[1:]
+    with pytest.raises(ValueError, match="metrics must be names including a per-track scalar"):
+        MetricsHook(["pitch_class_histogram"])
 
 
 # ---------------------------------------------------------------------- WGAN-GP updates

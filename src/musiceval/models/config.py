@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from musiceval._checks import check_bool, check_choice, check_int, check_real, invalid
 from musiceval._documents import load, save
 from musiceval.exceptions import DocumentError, InvalidParameterError
-from musiceval.registry import PER_TRACK
+from musiceval.registry import PER_TRACK, VECTOR
 
 if TYPE_CHECKING:
     import torch
@@ -35,9 +35,18 @@ SCHEMA_VERSION = 1
 DEVICES = ("auto", "cpu", "cuda")
 """Accepted values of :attr:`TrainConfig.device` (``"auto"``: CUDA when available)."""
 
-DEFAULT_METRICS = ("empty_bar_rate", "n_pitches_used", "in_scale_ratio", "polyphonic_rate")
+DEFAULT_METRICS = (
+    "empty_bar_rate",
+    "n_pitches_used",
+    "in_scale_ratio",
+    "polyphonic_rate",
+    "pitch_class_histogram",
+    "pitch_class_transition_matrix",
+)
 """The metrics watched by default: the DeepComposer guide's empty-bar rate, pitches used and
-in-scale ratio, and the polyphonic rate (a chorale voice sings one note at a time)."""
+in-scale ratio, the polyphonic rate (a chorale voice sings one note at a time), and two
+vector-valued metrics compared as distributions, the pitch-class histogram and the
+pitch-class transition matrix (the metric distance counts the four scalar ones)."""
 
 _STAGE = 16  # the networks halve time and pitch four times
 _MAX_SEED = 2**32 - 1
@@ -97,7 +106,9 @@ class TrainConfig:
     n_eval : int, default=64
         Fixed evaluation inputs (conditions and noise), drawn from the training set once.
     metrics : tuple of str, default=DEFAULT_METRICS
-        Per-track musiceval metrics watched during training.
+        Musiceval metrics watched during training: per-track scalar ones
+        (``musiceval.registry.PER_TRACK``), at least one, and vector-valued ones
+        (``musiceval.registry.VECTOR``).
     device : {"auto", "cpu", "cuda"}, default="auto"
         Where to train; ``"auto"`` is CUDA when torch sees a GPU, else the CPU.
 
@@ -303,10 +314,11 @@ def _betas(betas: Any) -> tuple[float, float]:
 
 
 def _metrics(metrics: Any) -> tuple[str, ...]:
-    expected = f"distinct names from {list(PER_TRACK)}"
+    expected = f"distinct names from {list(PER_TRACK)} (at least one) and {list(VECTOR)}"
     if isinstance(metrics, str) or not hasattr(metrics, "__iter__"):
         raise invalid("TrainConfig.metrics", f"a list of {expected}", metrics)
     names = tuple(metrics)
-    if not names or len(set(names)) < len(names) or not set(names) <= set(PER_TRACK):
+    known = {*PER_TRACK, *VECTOR}
+    if len(set(names)) < len(names) or not set(names) <= known or not set(names) & {*PER_TRACK}:
         raise invalid("TrainConfig.metrics", expected, list(names))
     return names

@@ -18,11 +18,19 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from musiceval._background import BackgroundWriter, WriterSpec
-from musiceval._checks import check_bool, check_int, check_metric_names, check_path, check_real
+from musiceval._checks import (
+    check_bool,
+    check_int,
+    check_metric_names,
+    check_path,
+    check_real,
+    invalid,
+    nanmean,
+)
 from musiceval.exceptions import InvalidParameterError
 from musiceval.models.events import Hook, TrainerView, TrainState
 from musiceval.monitor import MAX_EFFECT, Evaluation, Monitor
-from musiceval.registry import PER_TRACK
+from musiceval.registry import PER_TRACK, VECTOR
 
 if TYPE_CHECKING:
     from musiceval.history import MetricHistory
@@ -50,25 +58,34 @@ class MetricsHook(Hook):
     recorded in the Monitor's :class:`~musiceval.history.MetricHistory`, and ``metrics.csv``
     and ``metrics.png`` (metrics x tracks, with the training set's mean and ±1 std) are
     written by the Monitor's background process, never inside the step. The hook publishes,
-    for the hooks after it and ``summary.json``, each metric's mean per track (an ndarray of
+    for the hooks after it and ``summary.json``, each scalar metric's mean per track (an ndarray of
     shape ``(n_tracks,)``) in ``state.metrics[name]`` and the Monitor's distance to the
     training set (:func:`musiceval.monitor.distance_to_reference`, lower is closer; see
     :data:`MAX_EFFECT`) over the generated tracks in ``state.scores["metric_distance"]``.
     The profile holds an index of the training bars (``bar_index=True``), so the Monitor also
     tracks how much of the samples is copied (``originality.csv``, ``originality.png``) and
     the hook publishes it in ``state.scores["originality/<name>"]`` (the bar match rates and
-    the longest copied run, :attr:`musiceval.Evaluation.originality`).
+    the longest copied run, :attr:`musiceval.Evaluation.originality`). The vector-valued
+    metrics among ``metrics`` (``musiceval.registry.VECTOR``, e.g. ``pitch_class_histogram``)
+    are profiled too and compared by the Monitor as distributions: the total variation
+    distance per track between the samples' mean and the training set's
+    (:attr:`musiceval.Evaluation.vector_distances`, in ``vectors.csv`` and ``vectors.png``),
+    published as its mean over the generated tracks in
+    ``state.scores["vector_distance/<name>"]``; the metric distance counts the scalar metrics
+    only.
 
     At train end the final samples are evaluated (if that step was not), :attr:`results`
     (:func:`final_results`: the metric distance, the Fréchet distance and the pairs furthest
     from the training set) are computed for ``summary.json``, and the Monitor is closed: the
     comparison report of the last samples is saved under ``report/`` (Markdown, CSV, JSON,
-    HTML and figures).
+    HTML and figures; with vector-valued metrics, its "Vector metrics" section).
 
     Parameters
     ----------
     metrics : sequence of str, optional
-        Distinct per-track musiceval metrics; default ``trainer.config.metrics``.
+        Distinct musiceval metrics: per-track scalar ones (``musiceval.registry.PER_TRACK``),
+        at least one, and vector-valued ones (``musiceval.registry.VECTOR``); default
+        ``trainer.config.metrics``.
     directory : str or os.PathLike, optional
         Where to write; default the trainer's ``out_dir`` (whose lock, held by
         ``Trainer.fit``, the hook's Monitor then shares).
@@ -88,7 +105,9 @@ class MetricsHook(Hook):
         report: bool = True,
     ) -> None:
         if metrics is not None:
-            metrics = check_metric_names("metrics", metrics, PER_TRACK)
+            metrics = check_metric_names("metrics", metrics, (*PER_TRACK, *VECTOR))
+            if not set(metrics) & set(PER_TRACK):
+                raise invalid("metrics", "names including a per-track scalar one", list(metrics))
         self._requested = metrics
         self._directory = None if directory is None else check_path("directory", directory)
         self._plot_every = check_int("plot_every", plot_every)
@@ -138,11 +157,8 @@ class MetricsHook(Hook):
 
         config = trainer.config
         metrics = tuple(self._requested or config.metrics)
-        if self._state is not None and tuple(self._state["metrics"]) != metrics:
-            raise InvalidParameterError(
-                f"MetricsHook was restored with metrics {list(self._state['metrics'])} but is "
-                f"asked for {list(metrics)}"
-            )
+        if self._state is not None:
+            _check_restored(self._state, metrics)
         self._metrics = metrics
         self._tracks = tuple(trainer.generated_tracks)
         if self._directory is None:
@@ -162,6 +178,7 @@ class MetricsHook(Hook):
         shared = self._directory.resolve() == trainer.out_dir.resolve()  # Trainer.fit locks it
         self._monitor = Monitor(
             self._profile,
+            metrics=self._metrics,
             out_dir=self._directory,
             lock=not shared,
             tracks=trainer.generated_tracks,
@@ -188,11 +205,14 @@ class MetricsHook(Hook):
         state.scores["metric_distance"] = evaluation.distance
         for name, value in evaluation.originality.items():
             state.scores[f"originality/{name}"] = value
+        for name, distances in evaluation.vector_distances.items():
+            generated = distances[list(self._tracks)]
+            state.scores[f"vector_distance/{name}"] = float(nanmean(generated, axis=0))
 
     def state_dict(self) -> dict[str, Any]:
         if self._monitor is None:
             return {} if self._state is None else dict(self._state)
-        return self._monitor.state_dict()
+        return {**self._monitor.state_dict(), "vector_metrics": list(self._monitor.vector_metrics)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self._state = _monitor_state(state)
@@ -354,13 +374,30 @@ def _monitor_state(state: dict[str, Any]) -> dict[str, Any]:
             "last": last}  # fmt: skip
 
 
+def _check_restored(state: dict[str, Any], metrics: Sequence[str]) -> None:
+    """Refuse to continue a restored Monitor state with other metrics: its scalar ones
+    (``"metrics"``) and its vector-valued ones (``"vector_metrics"``, none in a checkpoint
+    written before the hook watched them) must be those of ``metrics``, in order."""
+    restored = (*state["metrics"], *state.get("vector_metrics", ()))
+    asked = (*(m for m in metrics if m not in VECTOR), *(m for m in metrics if m in VECTOR))
+    if restored != asked:
+        raise InvalidParameterError(
+            f"MetricsHook was restored with metrics {list(restored)} but is asked for "
+            f"{list(metrics)}"
+        )
+
+
+_SEPARATE_RECORDS = ("set_level", "vector_distances")
+"""The keys of a MetricHistory state holding records of their own, each with its own steps."""
+
+
 def _up_to(state: dict[str, Any], step: int) -> dict[str, Any]:
     """``state`` without the records after ``step`` (a run resumed from an earlier checkpoint)."""
     history = dict(state["history"])
-    set_level = history.pop("set_level", None)
+    separate = {key: history.pop(key) for key in _SEPARATE_RECORDS if key in history}
     trimmed = _steps_up_to(history, step)
-    if set_level is not None:
-        trimmed["set_level"] = _steps_up_to(set_level, step)
+    for key, records in separate.items():
+        trimmed[key] = _steps_up_to(records, step)
     last = state["last"] if state["last"] is None or state["last"]["step"] <= step else None
     return {**state, "history": trimmed, "last": last}
 
